@@ -1,0 +1,101 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { processContext, type GlobalOptions } from './commands/context.js';
+
+/**
+ * Wiring only: each action normalises its options, imports its command module
+ * lazily (so `gsync plan` does not load the HTTP client) and returns an exit code.
+ */
+export function buildCli(onExitCode: (code: number) => void): Command {
+  const program = new Command('gsync')
+    .description('Keep a remote Globus collection up to date with a local directory tree')
+    .version('0.1.0')
+    .option('-c, --config <file>', 'job config file (default: $GSYNC_CONFIG, else ./gsync.json)')
+    .option('-q, --quiet', 'only warnings and errors (for cron)')
+    .option('--log-json', 'JSON log lines even at a terminal')
+    .addOption(new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error']))
+    .showHelpAfterError('(run gsync --help for usage)')
+    .exitOverride();
+
+  const ctx = () => processContext(program.opts<GlobalOptions>());
+  const done = (code: number | void) => onExitCode(code ?? 0);
+
+  program
+    .command('run')
+    .description('scan, plan and submit one Globus transfer of what changed')
+    .option('--wait', 'poll until the task ends and record the result')
+    .option('--timeout <seconds>', 'with --wait: give up waiting after this many seconds', positiveInt)
+    .option('--dry-run', 'scan and plan, but submit nothing and change no state')
+    .action(async (opts) => done(await (await import('./commands/run.js')).runCommand(opts, ctx())));
+
+  program
+    .command('plan')
+    .description('print what the next run would ship; changes nothing')
+    .option('--json', 'one JSON object per line: items, then totals')
+    .action(async (opts) => done(await (await import('./commands/plan.js')).planCommand(opts, ctx())));
+
+  program
+    .command('set-time')
+    .description('reset last-transfer times for the whole tree or a subtree')
+    .option('--path <path>', 'only this path inside the source directory')
+    .option('--time <iso8601>', 'only paths modified after this time ship')
+    .option('--now', 'as --time with the current time')
+    .option('--never', 'mark paths never shipped, so they all ship again')
+    .action(async (opts) => done(await (await import('./commands/set-time.js')).setTimeCommand(opts, ctx())));
+
+  program
+    .command('test-config')
+    .description('check config, credentials and both collections; print a checklist')
+    .option('--fix', 'create the destination path if it is missing')
+    .action(async (opts) => done(await (await import('./commands/test-config.js')).testConfigCommand(opts, ctx())));
+
+  program
+    .command('status')
+    .description('last runs, pending task, tracked and dirty paths, token expiry')
+    .option('--json', 'one JSON object')
+    .action(async (opts) => done(await (await import('./commands/status.js')).statusCommand(opts, ctx())));
+
+  program
+    .command('login')
+    .description('log in to Globus (native app flow) and store a refresh token')
+    .option('--no-open', 'only print the URL')
+    .action(async (opts) => done(await (await import('./commands/login.js')).loginCommand(opts, ctx())));
+
+  program
+    .command('logout')
+    .description('revoke and delete the stored tokens')
+    .action(async (opts) => done(await (await import('./commands/logout.js')).logoutCommand(opts, ctx())));
+
+  program
+    .command('watch')
+    .description('stay running: sync when changes settle, rescan on an interval')
+    .action(async (opts) => done(await (await import('./commands/watch.js')).watchCommand(opts, ctx())));
+
+  program
+    .command('demo')
+    .description('run two syncs of a sample tree against the local Globus-compatible server')
+    .option('--dir <dir>', 'work folder (default: a new temporary folder)')
+    .option('--keep', 'keep the work folder afterwards')
+    .action(async (opts) => done(await (await import('./commands/demo.js')).demoCommand(opts, ctx())));
+
+  program
+    .command('server')
+    .description('run the local Globus-compatible server (for tests and demos)')
+    .option('--port <port>', 'port on 127.0.0.1 (0 picks a free one)', nonNegativeInt, 0)
+    .option('--collection <id=dir...>', 'a collection id mapped to a local folder (repeatable)')
+    .option('--server-config <file>', 'JSON file describing collections, clients and faults')
+    .action(async (opts) => done(await (await import('./commands/server.js')).serverCommand(opts, ctx())));
+
+  return program;
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a whole number greater than 0');
+  return n;
+}
+
+function nonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number, 0 or more');
+  return n;
+}

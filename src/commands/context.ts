@@ -1,0 +1,49 @@
+import { loadConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { createLogger, type Logger } from '../log/logger.js';
+
+/** Options every command accepts; same names and meanings everywhere. */
+export interface GlobalOptions {
+  config?: string;
+  quiet?: boolean;
+  logJson?: boolean;
+  logLevel?: string;
+}
+
+/** What a command needs from the process, injectable so tests can run commands in-process. */
+export interface CommandContext {
+  global: GlobalOptions;
+  /** Command results (plan items, status, checklists) go here; logs go to stderr. */
+  out: NodeJS.WritableStream & { isTTY?: boolean };
+  env: NodeJS.ProcessEnv;
+  /** True when a person can answer a prompt; never true under cron or systemd. */
+  interactive: boolean;
+  stdin: NodeJS.ReadableStream;
+}
+
+export function processContext(global: GlobalOptions): CommandContext {
+  return {
+    global,
+    out: process.stdout,
+    env: process.env,
+    interactive: Boolean(process.stdin.isTTY && process.stderr.isTTY),
+    stdin: process.stdin,
+  };
+}
+
+export interface Job {
+  config: Config;
+  logger: Logger;
+}
+
+/** Load the job's config and a logger configured from it and the global flags. */
+export function loadJob(ctx: CommandContext): Job {
+  const config = loadConfig(ctx.global.config, ctx.env);
+  const logger = createLogger({
+    quiet: ctx.global.quiet,
+    json: ctx.global.logJson,
+    level: ctx.global.logLevel ?? config.log.level,
+    file: config.log.file,
+  });
+  return { config, logger: logger.child({ job: config.name }) };
+}

@@ -1,0 +1,7 @@
+import { failure } from '../errors/errors.js';
+import type { CommandContext } from './context.js';
+
+// Placeholder so the CLI compiles while the command is being built.
+export async function demoCommand(_opts: Record<string, unknown>, _ctx: CommandContext): Promise<number> {
+  throw failure('gsync demo is not implemented yet');
+}

@@ -1,0 +1,99 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/** Globus ids are UUID-shaped but not always RFC 4122 versioned (test ids are not), so accept any hex UUID. */
+const uuid = z
+  .string()
+  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a UUID such as 1405823f-0597-4a16-b296-46d4f0ae4b15');
+
+const absolutePath = z
+  .string()
+  .min(1, 'must not be empty')
+  .refine((p) => path.posix.isAbsolute(p), 'must be an absolute path (starting with /)');
+
+export const SYNC_LEVELS = ['exists', 'size', 'mtime', 'checksum'] as const;
+
+const source = z.strictObject({
+  collection: uuid,
+  path: absolutePath,
+  /** How `path` appears on the source collection; defaults to `path` itself. */
+  collectionPath: absolutePath.optional(),
+});
+
+const destination = z.strictObject({
+  collection: uuid,
+  path: absolutePath,
+});
+
+const auth = z.strictObject({
+  clientId: uuid,
+  /** File holding a confidential client's secret; GLOBUS_CLIENT_SECRET takes precedence. */
+  clientSecretFile: absolutePath.optional(),
+  /** Where tokens are kept; default ~/.config/gsync/<name>.tokens.json. Never the state database. */
+  tokenFile: absolutePath.optional(),
+});
+
+const transfer = z.strictObject({
+  syncLevel: z.enum(SYNC_LEVELS).default('mtime'),
+  verifyChecksum: z.boolean().default(true),
+  preserveTimestamp: z.boolean().default(true),
+  encryptData: z.boolean().default(false),
+  /** {name}, {date} and {time} are filled in; the result is cut to Globus's 128 characters. */
+  label: z.string().max(128, 'must be at most 128 characters').default('gsync {name} {date} {time}'),
+  notifyOnSucceeded: z.boolean().default(false),
+  notifyOnFailed: z.boolean().default(true),
+  notifyOnInactive: z.boolean().default(true),
+  skipSourceErrors: z.boolean().default(true),
+  failOnQuotaErrors: z.boolean().default(true),
+  /** Seconds after submission at which Globus gives up on the task. */
+  deadlineSeconds: z.number().int().positive().optional(),
+});
+
+const scan = z.strictObject({
+  exclude: z.array(z.string().min(1, 'patterns must not be empty')).default([]),
+  minAgeSeconds: z.number().int().min(0, 'must be 0 or more').default(60),
+});
+
+const state = z.strictObject({
+  path: absolutePath.optional(),
+});
+
+const log = z.strictObject({
+  file: absolutePath.optional(),
+  level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
+});
+
+const metrics = z.strictObject({
+  /** Prometheus textfile for node_exporter's textfile collector. */
+  textfile: absolutePath.optional(),
+});
+
+const watch = z.strictObject({
+  /** Full rescan interval: inotify sees nothing on NFS, Lustre or GPFS. */
+  rescanIntervalSeconds: z.number().int().positive().default(3600),
+});
+
+export const configSchema = z.strictObject({
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit'),
+  source,
+  destination,
+  auth,
+  state: state.default({}),
+  transfer: transfer.default(() => transfer.parse({})),
+  scan: scan.default(() => scan.parse({})),
+  log: log.default(() => log.parse({})),
+  metrics: metrics.default({}),
+  watch: watch.default(() => watch.parse({})),
+});
+
+export type ConfigInput = z.input<typeof configSchema>;
+/** A validated config with every default filled in and derived paths resolved. */
+export type Config = z.output<typeof configSchema> & {
+  /** The file it was read from (absolute), or '<inline>'. */
+  file: string;
+  source: z.output<typeof source> & { collectionPath: string };
+  state: { path: string };
+  auth: z.output<typeof auth> & { tokenFile: string };
+};

@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+import { CommanderError } from 'commander';
+import { buildCli } from './cli.js';
+import { GsyncError } from './errors/errors.js';
+import { EXIT, exitCodeFor } from './errors/exit-codes.js';
+
+/** The only place that calls process.exit. */
+async function main(argv: string[]): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = buildCli((c) => (code = c));
+  try {
+    await program.parseAsync(argv);
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // help and version are "errors" to commander but successes to us
+      return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    process.stderr.write(describe(err) + '\n');
+    return exitCodeFor(err);
+  }
+}
+
+function describe(err: unknown): string {
+  if (err instanceof GsyncError) return `gsync: ${err.message}${err.hint ? ` (${err.hint})` : ''}`;
+  if (err instanceof Error) return `gsync: ${err.message}`;
+  return `gsync: ${String(err)}`;
+}
+
+main(process.argv).then(
+  (code) => {
+    process.exitCode = code;
+    // Let pino flush; then leave even if a stray handle (a keep-alive socket) is open.
+    setImmediate(() => process.exit(code));
+  },
+  (err) => {
+    process.stderr.write(`gsync: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.exit(EXIT.failure);
+  },
+);
