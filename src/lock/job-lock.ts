@@ -1,0 +1,71 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { lockedError } from '../errors/errors.js';
+
+/**
+ * One run per job at a time. The lock is a write transaction held open on a
+ * small SQLite file beside the state: SQLite takes a POSIX fcntl lock for it,
+ * which the kernel drops when the holder exits for any reason (SIGKILL
+ * included), so a dead holder's lock is taken over with no stale-pid guessing
+ * and no race between two takers. The holder's pid sits in a side file only
+ * so the loser can name it.
+ */
+export interface JobLock {
+  readonly path: string;
+  release(): void;
+}
+
+export function lockPathFor(statePath: string): string {
+  return `${statePath}.lock`;
+}
+
+export function acquireJobLock(lockPath: string, pid: number = process.pid): JobLock {
+  fs.mkdirSync(path.dirname(lockPath), { recursive: true, mode: 0o700 });
+  // timeout 0: a held lock answers SQLITE_BUSY at once instead of waiting.
+  const db = new Database(lockPath, { timeout: 0 });
+  try {
+    db.pragma('journal_mode = DELETE');
+    db.exec('CREATE TABLE IF NOT EXISTS lock (id INTEGER PRIMARY KEY CHECK (id = 1), pid INTEGER)');
+    db.exec('BEGIN IMMEDIATE');
+  } catch (err) {
+    db.close();
+    if ((err as { code?: string }).code?.startsWith('SQLITE_BUSY')) {
+      const holder = readHolder(lockPath);
+      throw lockedError(
+        `another gsync run holds the lock for this job${holder ? ` (pid ${holder})` : ''}: ${lockPath}`,
+      );
+    }
+    throw err;
+  }
+  writeHolder(lockPath, pid);
+  let released = false;
+  return {
+    path: lockPath,
+    release() {
+      if (released) return;
+      released = true;
+      try {
+        fs.rmSync(`${lockPath}.pid`, { force: true });
+      } finally {
+        db.exec('ROLLBACK');
+        db.close();
+      }
+    },
+  };
+}
+
+function writeHolder(lockPath: string, pid: number): void {
+  const tmp = `${lockPath}.pid.${pid}.tmp`;
+  fs.writeFileSync(tmp, `${pid}\n`);
+  fs.renameSync(tmp, `${lockPath}.pid`);
+}
+
+function readHolder(lockPath: string): number | undefined {
+  try {
+    const pid = Number.parseInt(fs.readFileSync(`${lockPath}.pid`, 'utf8'), 10);
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}

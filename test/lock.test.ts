@@ -1,0 +1,69 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { GsyncError } from '../src/errors/errors.js';
+import { exitCodeFor } from '../src/errors/exit-codes.js';
+import { acquireJobLock } from '../src/lock/job-lock.js';
+
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const c of children.splice(0)) c.kill('SIGKILL');
+});
+
+/** A separate process that takes the lock, says "held", then sleeps until killed. */
+function holdInChild(lockPath: string): Promise<ChildProcess> {
+  // The compiled module: Node 20 cannot run TypeScript itself (npm test builds first).
+  const moduleUrl = new URL('../dist/src/lock/job-lock.js', import.meta.url).href;
+  const code = `
+    const { acquireJobLock } = await import(${JSON.stringify(moduleUrl)});
+    acquireJobLock(${JSON.stringify(lockPath)});
+    process.stdout.write('held\\n');
+    setInterval(() => {}, 1000);
+  `;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', code], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => d.toString().includes('held') && resolve(child));
+    child.on('exit', (c) => reject(new Error(`lock holder exited early with ${c}`)));
+  });
+}
+
+function tempLock(): string {
+  return path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'gsync-lock-')), 'job.db.lock');
+}
+
+describe('job lock', () => {
+  it('refuses a second holder in the same process, naming the holder pid, exit 75', () => {
+    const lockPath = tempLock();
+    const lock = acquireJobLock(lockPath, 4242);
+    let caught: unknown;
+    try {
+      acquireJobLock(lockPath);
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(GsyncError);
+    expect((caught as Error).message).toContain('pid 4242');
+    expect(exitCodeFor(caught)).toBe(75);
+    lock.release();
+    acquireJobLock(lockPath).release();
+  });
+
+  it('is held against another process, and taken over at once when that process is killed', async () => {
+    const lockPath = tempLock();
+    const child = await holdInChild(lockPath);
+    expect(() => acquireJobLock(lockPath)).toThrow(`pid ${child.pid}`);
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGKILL');
+    await exited;
+    // No cleanup: the kernel dropped the dead holder's lock.
+    const lock = acquireJobLock(lockPath);
+    expect(fs.readFileSync(`${lockPath}.pid`, 'utf8').trim()).toBe(String(process.pid));
+    lock.release();
+    expect(fs.existsSync(`${lockPath}.pid`)).toBe(false);
+  });
+});
