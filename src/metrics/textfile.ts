@@ -1,0 +1,55 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
+/** What one run tells node_exporter's textfile collector. */
+export interface RunMetrics {
+  job: string;
+  /** Unix seconds of the last run that ended with exit 0; undefined if none yet. */
+  lastSuccessSeconds?: number;
+  lastExitCode: number;
+  runDurationSeconds: number;
+  filesShipped: number;
+  bytesShipped: number;
+  dirtyPaths: number;
+  deferredPaths: number;
+  /** Age of the oldest task still ACTIVE; 0 when none is pending. */
+  pendingTaskAgeSeconds: number;
+}
+
+const GAUGES: Array<[keyof RunMetrics, string, string]> = [
+  ['lastSuccessSeconds', 'gsync_last_success_timestamp_seconds', 'Unix time of the last run that exited 0.'],
+  ['lastExitCode', 'gsync_last_exit_code', 'Exit code of the last run (0 ok, 1 failure, 2 config, 75 locked, 77 auth).'],
+  ['runDurationSeconds', 'gsync_run_duration_seconds', 'Wall time of the last run.'],
+  ['filesShipped', 'gsync_files_shipped', 'Files in the transfer the last run submitted.'],
+  ['bytesShipped', 'gsync_bytes_shipped', 'Bytes in the transfer the last run submitted.'],
+  ['dirtyPaths', 'gsync_dirty_paths', 'Paths that changed and are not yet shipped.'],
+  ['deferredPaths', 'gsync_deferred_paths', 'Files left for a later run because they were modified too recently.'],
+  ['pendingTaskAgeSeconds', 'gsync_pending_task_age_seconds', 'Age of the oldest submitted task not yet finished.'],
+];
+
+export function renderMetrics(m: RunMetrics): string {
+  const label = `{job="${escapeLabel(m.job)}"}`;
+  const lines: string[] = [];
+  for (const [key, name, help] of GAUGES) {
+    const value = m[key];
+    if (value === undefined) continue;
+    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, `${name}${label} ${Number(value)}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+/**
+ * Written to a temporary file and renamed, so the collector never reads half
+ * a file. The temporary name must not end in .prom, or the collector could
+ * pick it up mid-write.
+ */
+export function writeMetricsFile(file: string, m: RunMetrics): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  fs.writeFileSync(tmp, renderMetrics(m), { mode: 0o644 });
+  fs.renameSync(tmp, file);
+}
+
+function escapeLabel(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+}
