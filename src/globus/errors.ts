@@ -1,0 +1,156 @@
+import { STATUS_CODES } from 'node:http';
+import { GsyncError, type ErrorKind } from '../errors/errors.js';
+
+export type GlobusService = 'transfer' | 'auth';
+
+const SERVICE_NAME: Record<GlobusService, string> = { transfer: 'Globus Transfer', auth: 'Globus Auth' };
+
+export const LOGIN_HINT = 'run: gsync login';
+
+/** What an error body says, whichever of the two Globus error shapes it uses. */
+export interface ErrorBody {
+  /** Transfer's `code` ("ClientError.NotFound"), or Auth's OAuth `error` / JSON:API `errors[0].code`. */
+  code: string;
+  message: string;
+  requestId?: string;
+  requiredScopes: string[];
+}
+
+export interface GlobusApiErrorInit extends ErrorBody {
+  service: GlobusService;
+  httpStatus: number;
+  method: string;
+  path: string;
+}
+
+/**
+ * An error answer from Globus. `kind` says what the operator must do: 'auth'
+ * (exit 77) when a login or consent is needed, 'failure' otherwise.
+ */
+export class GlobusApiError extends GsyncError {
+  readonly service: GlobusService;
+  readonly httpStatus: number;
+  readonly code: string;
+  /** Globus's own message, possibly several lines (endpoint errors carry FTP transcripts). */
+  readonly globusMessage: string;
+  readonly requestId?: string;
+  readonly method: string;
+  readonly path: string;
+
+  constructor(init: GlobusApiErrorInit, kind: ErrorKind = kindFor(init), hint?: string) {
+    const firstLine = init.message.split('\n')[0]?.trim() ?? '';
+    const id = init.requestId ? ` (request_id ${init.requestId})` : '';
+    super(kind, `${SERVICE_NAME[init.service]} ${init.method} ${init.path}: ${init.httpStatus} ${init.code}: ${firstLine}${id}`, {
+      hint: hint ?? hintFor(init, kind),
+    });
+    this.name = 'GlobusApiError';
+    this.service = init.service;
+    this.httpStatus = init.httpStatus;
+    this.code = init.code;
+    this.globusMessage = init.message;
+    this.requestId = init.requestId;
+    this.method = init.method;
+    this.path = init.path;
+  }
+
+  /** mkdir of a directory that is already there: `ExternalError.MkdirFailed.Exists`. */
+  get isAlreadyExists(): boolean {
+    return /(^|\.)Exists$/.test(this.code);
+  }
+
+  get isNotFound(): boolean {
+    return this.httpStatus === 404 || this.code.endsWith('NotFound');
+  }
+}
+
+/** The collection needs a consent the current tokens lack; carries the scopes to request. */
+export class ConsentRequiredError extends GlobusApiError {
+  readonly requiredScopes: string[];
+
+  constructor(init: GlobusApiErrorInit) {
+    super(init, 'auth', `${LOGIN_HINT} (to consent to ${init.requiredScopes.join(' ') || 'the required scopes'})`);
+    this.name = 'ConsentRequiredError';
+    this.requiredScopes = init.requiredScopes;
+  }
+}
+
+/** No answer at all after every retry: refused, reset, or timed out. */
+export class GlobusNetworkError extends GsyncError {
+  readonly service: GlobusService;
+  readonly networkCode?: string;
+
+  constructor(service: GlobusService, method: string, path: string, attempts: number, cause: unknown) {
+    const code = networkCode(cause);
+    super('failure', `${SERVICE_NAME[service]} ${method} ${path}: no answer after ${attempts} attempt(s) (${code ?? (cause as Error)?.message ?? 'network error'})`, {
+      cause,
+      hint: 'check the network path to Globus; the next run will try again',
+    });
+    this.name = 'GlobusNetworkError';
+    this.service = service;
+    this.networkCode = code;
+  }
+}
+
+/** A 2xx whose body does not look like the documented response: an API change or a wrong URL. */
+export function unexpectedResponse(service: GlobusService, method: string, path: string, problem: string): GsyncError {
+  return new GsyncError('failure', `${SERVICE_NAME[service]} ${method} ${path}: unexpected response: ${problem}`, {
+    hint: `check ${service === 'transfer' ? 'GLOBUS_SDK_SERVICE_URL_TRANSFER' : 'GLOBUS_SDK_SERVICE_URL_AUTH'} if it is set`,
+  });
+}
+
+export function createApiError(init: GlobusApiErrorInit): GlobusApiError {
+  return init.code === 'ConsentRequired' ? new ConsentRequiredError(init) : new GlobusApiError(init);
+}
+
+function kindFor(init: GlobusApiErrorInit): ErrorKind {
+  if (init.httpStatus === 401) return 'auth';
+  if (init.code === 'ConsentRequired' || init.code.includes('AuthenticationFailed')) return 'auth';
+  if (init.service === 'auth' && (init.code === 'invalid_grant' || init.code === 'invalid_client' || init.code === 'unauthorized')) return 'auth';
+  return 'failure';
+}
+
+function hintFor(init: GlobusApiErrorInit, kind: ErrorKind): string | undefined {
+  if (kind !== 'auth') return undefined;
+  if (init.service === 'auth' && (init.code === 'invalid_client' || init.code === 'unauthorized')) {
+    return 'check the client id and secret (GLOBUS_CLIENT_ID, GLOBUS_CLIENT_SECRET), or run: gsync login';
+  }
+  return `${LOGIN_HINT} (the saved login was rejected, expired or revoked)`;
+}
+
+/**
+ * Read either error shape: Transfer's {code, message, request_id} or Auth's
+ * OAuth {error, error_description} and JSON:API {errors: [{code, detail, title, id}]}.
+ * Anything else, such as an HTML page from a proxy, becomes a code from the status.
+ */
+export function parseErrorBody(status: number, body: unknown, rawText: string): ErrorBody {
+  const fallbackCode = `HTTP${status}`;
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    return { code: fallbackCode, message: describeNonJson(status, rawText), requiredScopes: [] };
+  }
+  const b = body as Record<string, unknown>;
+  const first = Array.isArray(b.errors) && b.errors[0] !== null && typeof b.errors[0] === 'object' ? (b.errors[0] as Record<string, unknown>) : undefined;
+  const code = str(b.code) ?? str(b.error) ?? str(first?.code) ?? fallbackCode;
+  const message =
+    str(b.message) ?? str(b.error_description) ?? str(first?.detail) ?? str(first?.title) ?? (STATUS_CODES[status] ?? `HTTP ${status}`);
+  const requestId = str(b.request_id) ?? str(first?.id);
+  const authParams = b.authorization_parameters as Record<string, unknown> | undefined;
+  const requiredScopes = strings(b.required_scopes) ?? strings(authParams?.required_scopes) ?? [];
+  return { code, message, requestId, requiredScopes };
+}
+
+function describeNonJson(status: number, text: string): string {
+  const reason = STATUS_CODES[status] ?? 'error';
+  const snippet = text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 120);
+  return snippet ? `${reason} (not a Globus response: ${snippet})` : reason;
+}
+
+function networkCode(err: unknown): string | undefined {
+  for (let e: unknown = err, depth = 0; e !== null && typeof e === 'object' && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+  }
+  return undefined;
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
+const strings = (v: unknown): string[] | undefined => (Array.isArray(v) && v.every((s) => typeof s === 'string') ? (v as string[]) : undefined);
