@@ -238,6 +238,7 @@ describe('retries', () => {
     try {
       const err = await c.getTask(TASK).catch((e: unknown) => e);
       expect((err as GlobusNetworkError).networkCode).toBe('ECONNREFUSED');
+      expect((err as GlobusNetworkError).message).toMatch(/no answer after 3 attempt\(s\): connection refused/);
       expect(sleeps).toHaveLength(2);
     } finally {
       await c.close();

@@ -81,7 +81,8 @@ export class GlobusNetworkError extends GsyncError {
 
   constructor(service: GlobusService, method: string, path: string, attempts: number, cause: unknown) {
     const code = networkCode(cause);
-    super('failure', `${SERVICE_NAME[service]} ${method} ${path}: no answer after ${attempts} attempt(s) (${code ?? (cause as Error)?.message ?? 'network error'})`, {
+    const why = (code && NETWORK_REASON[code]) ?? code ?? (cause instanceof Error ? cause.message : 'network error');
+    super('failure', `${SERVICE_NAME[service]} ${method} ${path}: no answer after ${attempts} attempt(s): ${why}`, {
       cause,
       hint: 'check the network path to Globus; the next run will try again',
     });
@@ -143,6 +144,17 @@ function describeNonJson(status: number, text: string): string {
   const snippet = text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 120);
   return snippet ? `${reason} (not a Globus response: ${snippet})` : reason;
 }
+
+const NETWORK_REASON: Record<string, string> = {
+  ECONNREFUSED: 'connection refused (ECONNREFUSED)',
+  ECONNRESET: 'connection reset (ECONNRESET)',
+  UND_ERR_SOCKET: 'connection closed by the server (UND_ERR_SOCKET)',
+  UND_ERR_CONNECT_TIMEOUT: 'timed out connecting (UND_ERR_CONNECT_TIMEOUT)',
+  UND_ERR_HEADERS_TIMEOUT: 'timed out waiting for the response (UND_ERR_HEADERS_TIMEOUT)',
+  UND_ERR_BODY_TIMEOUT: 'timed out reading the response (UND_ERR_BODY_TIMEOUT)',
+  ENOTFOUND: 'host name not found (ENOTFOUND)',
+  EAI_AGAIN: 'host name lookup failed (EAI_AGAIN)',
+};
 
 function networkCode(err: unknown): string | undefined {
   for (let e: unknown = err, depth = 0; e !== null && typeof e === 'object' && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {

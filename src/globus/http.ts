@@ -1,6 +1,6 @@
 import { Agent, request } from 'undici';
 import type { z } from 'zod';
-import { configError } from '../errors/errors.js';
+import { configError, GsyncError } from '../errors/errors.js';
 import { silentLogger, type Logger } from '../log/logger.js';
 import { createApiError, GlobusNetworkError, parseErrorBody, unexpectedResponse, type GlobusService } from './errors.js';
 import {
@@ -129,8 +129,8 @@ export class GlobusHttp {
       try {
         res = await this.once(url, spec);
       } catch (err) {
-        if (!isTransientNetworkError(err)) throw err;
-        if (retries >= this.maxRetries) throw new GlobusNetworkError(this.service, spec.method, displayPath, retries + 1, err);
+        if (err instanceof GsyncError) throw err; // from the token source: already says what to do
+        if (!isTransientNetworkError(err) || retries >= this.maxRetries) throw new GlobusNetworkError(this.service, spec.method, displayPath, retries + 1, err);
         const delay = backoffMs(retries, undefined, this.backoff);
         this.logger.warn({ service: this.service, method: spec.method, path: displayPath, error: (err as { code?: string }).code, retry: retries + 1, delayMs: delay }, 'Globus request failed, retrying');
         retries++;

@@ -95,7 +95,8 @@ export const taskSchema = z.looseObject({
   deadline: nullableString,
   source_endpoint_id: nullableString,
   destination_endpoint_id: nullableString,
-  sync_level: z.number().int().nullable().optional(),
+  // An integer 0-3 in recordings; gsync does not read it back, so any form is accepted.
+  sync_level: z.union([z.number(), z.string()]).nullable().optional(),
   skip_source_errors: z.boolean().optional(),
 });
 export type Task = z.infer<typeof taskSchema>;
