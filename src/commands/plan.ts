@@ -1,7 +1,32 @@
-import { failure } from '../errors/errors.js';
-import type { CommandContext } from './context.js';
+import { EXIT } from '../errors/exit-codes.js';
+import { planScan } from '../plan/plan.js';
+import { jsonLinesPrinter, textPrinter } from '../plan/render.js';
+import { openExistingState } from '../state/open.js';
+import { TrieStore } from '../state/trie.js';
+import { loadJob, type CommandContext } from './context.js';
 
-// Placeholder so the CLI compiles while the command is being built.
-export async function planCommand(_opts: Record<string, unknown>, _ctx: CommandContext): Promise<number> {
-  throw failure('gsync plan is not implemented yet');
+export interface PlanCommandOptions {
+  json?: boolean;
+}
+
+/** Read-only: a missing state DB means everything is new, and it is not created. */
+export async function planCommand(opts: PlanCommandOptions, ctx: CommandContext): Promise<number> {
+  const { config, logger } = loadJob(ctx);
+  const state = openExistingState(config.state.path);
+  try {
+    const printer = opts.json ? jsonLinesPrinter(ctx.out) : textPrinter(ctx.out);
+    const totals = planScan({
+      root: config.source.path,
+      trie: state === null ? null : new TrieStore(state),
+      exclude: config.scan.exclude,
+      minAgeSeconds: config.scan.minAgeSeconds,
+      mapping: { sourceRoot: config.source.collectionPath, destinationRoot: config.destination.path },
+      onItem: printer.item,
+      onWarning: (w) => (w.reason === 'symlink' ? logger.info : logger.warn).call(logger, { path: w.path, reason: w.reason }, `skipped: ${w.message}`),
+    });
+    printer.totals(totals);
+  } finally {
+    state?.close();
+  }
+  return EXIT.ok;
 }

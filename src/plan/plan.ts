@@ -1,0 +1,48 @@
+import { scan, type ScanCounts, type ScanOptions } from '../scan/scanner.js';
+import { Coalescer, type TransferItem } from './coalescer.js';
+import type { PathMapping } from './paths.js';
+
+export interface PlanTotals {
+  items: number;
+  /** Files the items cover, and their bytes. */
+  files: number;
+  bytes: bigint;
+  deferred: number;
+  excluded: number;
+  skipped: number;
+  inflight: number;
+  gone: number;
+  /** What the scan looked at. */
+  scanned: { files: number; dirs: number };
+}
+
+export interface PlanOptions extends Omit<ScanOptions, 'visitor'> {
+  mapping: PathMapping;
+  /** Called for each item as soon as it is known. */
+  onItem(item: TransferItem): void;
+}
+
+/** Scan and coalesce in one pass: items stream out through onItem, totals come back. */
+export function planScan(opts: PlanOptions): PlanTotals {
+  let items = 0;
+  let files = 0;
+  let bytes = 0n;
+  const coalescer = new Coalescer(opts.mapping, (item) => {
+    items++;
+    files += item.files;
+    bytes += item.bytes;
+    opts.onItem(item);
+  });
+  const counts: ScanCounts = scan({ ...opts, visitor: coalescer });
+  return {
+    items,
+    files,
+    bytes,
+    deferred: counts.deferred,
+    excluded: counts.excluded,
+    skipped: counts.skipped,
+    inflight: counts.inflight,
+    gone: counts.gone,
+    scanned: { files: counts.files, dirs: counts.dirs },
+  };
+}

@@ -1,0 +1,84 @@
+import type { TransferItem } from './coalescer.js';
+import type { PlanTotals } from './plan.js';
+
+export interface PlanPrinter {
+  item(item: TransferItem): void;
+  totals(totals: PlanTotals): void;
+}
+
+/** Lines are gathered into chunks: one write per item would be one syscall per item. */
+function chunked(out: NodeJS.WritableStream) {
+  let buf = '';
+  return {
+    line(s: string) {
+      buf += s + '\n';
+      if (buf.length >= 1 << 16) this.flush();
+    },
+    flush() {
+      if (buf) out.write(buf);
+      buf = '';
+    },
+  };
+}
+
+/** One Globus transfer_item per line, then one totals object (which has none of the item keys). */
+export function jsonLinesPrinter(out: NodeJS.WritableStream): PlanPrinter {
+  const w = chunked(out);
+  return {
+    item(it) {
+      w.line(JSON.stringify({ DATA_TYPE: 'transfer_item', source_path: it.source_path, destination_path: it.destination_path, recursive: it.recursive }));
+    },
+    totals(t) {
+      w.line(JSON.stringify({ DATA_TYPE: 'gsync_plan_totals', ...totalsRecord(t) }));
+      w.flush();
+    },
+  };
+}
+
+export function textPrinter(out: NodeJS.WritableStream): PlanPrinter {
+  const w = chunked(out);
+  return {
+    item(it) {
+      const what = it.recursive ? `dir  ${it.files} files, ${formatBytes(it.bytes)}` : `file ${formatBytes(it.bytes)}`;
+      w.line(`${shown(it.source_path)} -> ${shown(it.destination_path)}  (${what})`);
+    },
+    totals(t) {
+      const head = t.items === 0 ? 'nothing to ship' : `${t.items} item(s), ${t.files} file(s), ${formatBytes(t.bytes)}`;
+      w.line(
+        `plan: ${head}; deferred ${t.deferred} (too recent), excluded ${t.excluded}, skipped ${t.skipped}, in flight ${t.inflight}, gone ${t.gone}`,
+      );
+      w.flush();
+    },
+  };
+}
+
+export function totalsRecord(t: PlanTotals) {
+  return {
+    items: t.items,
+    files: t.files,
+    bytes: Number(t.bytes),
+    deferred: t.deferred,
+    excluded: t.excluded,
+    skipped: t.skipped,
+    inflight: t.inflight,
+    gone: t.gone,
+    scanned_files: t.scanned.files,
+    scanned_dirs: t.scanned.dirs,
+  };
+}
+
+/** Quoted when the path would not read back unambiguously from one line (control characters, edge spaces). */
+function shown(p: string): string {
+  return /[\x00-\x1f\x7f]|^ | $/.test(p) ? JSON.stringify(p) : p;
+}
+
+export function formatBytes(n: bigint): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
+  let v = Number(n);
+  let u = 0;
+  while (v >= 1000 && u < units.length - 1) {
+    v /= 1000;
+    u++;
+  }
+  return u === 0 ? `${v} B` : `${v.toFixed(1)} ${units[u]}`;
+}

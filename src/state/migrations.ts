@@ -1,0 +1,87 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * Schema history, applied in order; PRAGMA user_version records how many ran.
+ * Append new steps, never edit a released one: a user's DB may be at any step.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  INSERT INTO meta (key, value) VALUES ('application', 'gsync');
+
+  -- One row per path component; the source directory itself is row 1 (parent NULL, name '').
+  CREATE TABLE node (
+    id INTEGER PRIMARY KEY,
+    parent INTEGER REFERENCES node(id),
+    name TEXT NOT NULL,
+    shipped_kind TEXT CHECK (shipped_kind IN ('f', 'd')),
+    shipped_size INTEGER,
+    shipped_mtime_ns INTEGER,
+    shipped_ctime_ns INTEGER,
+    shipped_ino INTEGER,
+    last_transfer_ns INTEGER,
+    seen_kind TEXT CHECK (seen_kind IN ('f', 'd')),
+    seen_size INTEGER,
+    seen_mtime_ns INTEGER,
+    seen_ctime_ns INTEGER,
+    seen_ino INTEGER,
+    gone INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (parent, name)
+  );
+  INSERT INTO node (id, parent, name) VALUES (1, NULL, '');
+
+  CREATE TABLE submission (
+    id INTEGER PRIMARY KEY,
+    submission_id TEXT UNIQUE,
+    task_id TEXT,
+    status TEXT NOT NULL,
+    document TEXT NOT NULL,
+    created_ns INTEGER NOT NULL,
+    submitted_ns INTEGER,
+    completed_ns INTEGER,
+    items INTEGER NOT NULL,
+    files INTEGER NOT NULL,
+    bytes INTEGER NOT NULL,
+    error TEXT
+  );
+
+  CREATE TABLE pending (
+    node_id INTEGER PRIMARY KEY REFERENCES node(id),
+    submission INTEGER NOT NULL REFERENCES submission(id),
+    kind TEXT NOT NULL CHECK (kind IN ('f', 'd')),
+    size INTEGER,
+    mtime_ns INTEGER,
+    ctime_ns INTEGER,
+    ino INTEGER
+  );
+  CREATE INDEX pending_by_submission ON pending (submission);
+
+  CREATE TABLE run (
+    id INTEGER PRIMARY KEY,
+    started_ns INTEGER NOT NULL,
+    finished_ns INTEGER,
+    result TEXT,
+    exit_code INTEGER,
+    submission INTEGER REFERENCES submission(id),
+    items INTEGER,
+    files INTEGER,
+    bytes INTEGER,
+    deferred INTEGER,
+    skipped INTEGER,
+    message TEXT
+  );
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Runs the missing steps, each in its own transaction together with its version bump. */
+export function migrate(db: Database.Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  for (let v = current; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}

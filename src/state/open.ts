@@ -1,0 +1,93 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { configError, failure } from '../errors/errors.js';
+import { migrate, SCHEMA_VERSION } from './migrations.js';
+
+export const ROOT_NODE_ID = 1;
+
+/** An open state database. All SQL lives in src/state/; callers pass this handle to its functions. */
+export interface State {
+  readonly db: Database.Database;
+  readonly path: string;
+  readonly readonly: boolean;
+  close(): void;
+}
+
+export interface OpenStateOptions {
+  /** Never create, migrate or write; for `gsync plan` and `status`. */
+  readonly?: boolean;
+}
+
+/**
+ * Opens (creating if needed, unless read-only) the job's state database. A file
+ * that is not a gsync state DB is refused and never touched: it may be someone's
+ * data, and state.path pointing at it is a config mistake.
+ */
+export function openState(file: string, opts: OpenStateOptions = {}): State {
+  const readonly = opts.readonly === true;
+  if (readonly && !fs.existsSync(file)) throw failure(`no state database at ${file} yet: nothing has been scanned`);
+  const state = open(file, readonly);
+  if (state === null) throw failure(`state database ${file} is empty: nothing has been scanned`);
+  return state;
+}
+
+/** Read-only open for commands that must not create state: null when there is none yet. */
+export function openExistingState(file: string): State | null {
+  return fs.existsSync(file) ? open(file, true) : null;
+}
+
+/** null only for a read-only open of a file with no schema yet. */
+function open(file: string, readonly: boolean): State | null {
+  if (!readonly) fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  let db: Database.Database;
+  try {
+    db = new Database(file, { readonly, fileMustExist: readonly });
+  } catch (err) {
+    throw configError(`state.path ${file}: cannot be opened (${(err as Error).message})`);
+  }
+  try {
+    const status = inspect(db, file);
+    if (readonly) {
+      if (status === 'empty') {
+        db.close();
+        return null;
+      }
+      if (status < SCHEMA_VERSION) throw failure(`state database ${file} is from an older gsync`, 'run gsync run once to upgrade it');
+    } else {
+      db.pragma('journal_mode = WAL');
+      // FULL: a submission row must survive power loss once its transfer may have been POSTed.
+      db.pragma('synchronous = FULL');
+      migrate(db);
+    }
+    db.pragma('foreign_keys = ON');
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  return { db, path: file, readonly, close: () => db.close() };
+}
+
+/** 'empty' for a brand-new file, else the schema version of a gsync DB; throws for anything else. */
+function inspect(db: Database.Database, file: string): 'empty' | number {
+  const notOurs = (why: string) =>
+    configError(`state.path ${file}: ${why}; gsync will not touch it`, 'point state.path at a new file or an existing gsync state database');
+  let tables: number;
+  try {
+    tables = (db.prepare(`SELECT count(*) AS n FROM sqlite_schema`).get() as { n: number }).n;
+  } catch (err) {
+    if ((err as { code?: string }).code === 'SQLITE_NOTADB') throw notOurs('is not an SQLite database');
+    throw err;
+  }
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (tables === 0 && version === 0) return 'empty';
+  const hasMeta = db.prepare(`SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'meta'`).get() !== undefined;
+  const app = hasMeta
+    ? (db.prepare(`SELECT value FROM meta WHERE key = 'application'`).get() as { value: string } | undefined)?.value
+    : undefined;
+  if (app !== 'gsync') throw notOurs('is an SQLite database that gsync did not create');
+  if (version > SCHEMA_VERSION) {
+    throw failure(`state database ${file} was written by a newer gsync (schema ${version}, this one knows ${SCHEMA_VERSION})`, 'upgrade gsync');
+  }
+  return version;
+}

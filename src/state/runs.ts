@@ -1,0 +1,54 @@
+import type { State } from './open.js';
+
+export interface RunOutcome {
+  finishedNs: bigint;
+  /** Short word for status: 'submitted', 'succeeded', 'failed', 'nothing-to-do', ... */
+  result: string;
+  exitCode: number;
+  submission?: number | null;
+  items?: number;
+  files?: number;
+  bytes?: bigint | number;
+  deferred?: number;
+  skipped?: number;
+  message?: string | null;
+}
+
+export interface RunRecord extends RunOutcome {
+  id: number;
+  startedNs: bigint;
+}
+
+export function startRun(state: State, startedNs: bigint): number {
+  return Number(state.db.prepare(`INSERT INTO run (started_ns) VALUES (?)`).run(startedNs).lastInsertRowid);
+}
+
+export function finishRun(state: State, id: number, o: RunOutcome): void {
+  state.db
+    .prepare(
+      `UPDATE run SET finished_ns = ?, result = ?, exit_code = ?, submission = ?, items = ?, files = ?, bytes = ?,
+         deferred = ?, skipped = ?, message = ? WHERE id = ?`,
+    )
+    .run(o.finishedNs, o.result, o.exitCode, o.submission ?? null, o.items ?? null, o.files ?? null,
+      o.bytes === undefined ? null : BigInt(o.bytes), o.deferred ?? null, o.skipped ?? null, o.message ?? null, id);
+}
+
+/** Newest first; a run with no finishedNs is one that is still going or died. */
+export function lastRuns(state: State, limit: number): Array<Omit<RunRecord, 'finishedNs'> & { finishedNs: bigint | null }> {
+  const rows = state.db.prepare(`SELECT * FROM run ORDER BY id DESC LIMIT ?`).safeIntegers(true).all(limit) as Array<Record<string, bigint | string | null>>;
+  const num = (v: unknown) => (v === null ? undefined : Number(v));
+  return rows.map((r) => ({
+    id: Number(r.id),
+    startedNs: r.started_ns as bigint,
+    finishedNs: r.finished_ns as bigint | null,
+    result: (r.result as string | null) ?? 'unfinished',
+    exitCode: num(r.exit_code) ?? -1,
+    submission: num(r.submission) ?? null,
+    items: num(r.items),
+    files: num(r.files),
+    bytes: (r.bytes as bigint | null) ?? undefined,
+    deferred: num(r.deferred),
+    skipped: num(r.skipped),
+    message: r.message as string | null,
+  }));
+}
