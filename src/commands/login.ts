@@ -1,7 +1,49 @@
-import { failure } from '../errors/errors.js';
-import type { CommandContext } from './context.js';
+import { spawn } from 'node:child_process';
+import { globusAuthFactory, globusCollectionLookup } from '../auth/globus-clients.js';
+import { lineReader } from '../auth/line-reader.js';
+import { login, type LoginIO } from '../auth/login-flow.js';
+import { TokenStore } from '../auth/token-store.js';
+import { EXIT } from '../errors/exit-codes.js';
+import { loadJob, type CommandContext } from './context.js';
 
-// Placeholder so the CLI compiles while the command is being built.
-export async function loginCommand(_opts: Record<string, unknown>, _ctx: CommandContext): Promise<number> {
-  throw failure('gsync login is not implemented yet');
+/** Authorization codes are short-lived; waiting longer than Globus keeps one is pointless. */
+const CODE_WAIT_MS = 10 * 60_000;
+
+export async function loginCommand(opts: { open?: boolean }, ctx: CommandContext): Promise<number> {
+  const { config, logger } = loadJob(ctx);
+  if (ctx.env.GLOBUS_CLIENT_SECRET) {
+    logger.warn('GLOBUS_CLIENT_SECRET is set, so runs use the client-credentials grant, not this login');
+  }
+  const store = new TokenStore(config.auth.tokenFile);
+  const lines = lineReader(ctx.stdin, CODE_WAIT_MS);
+  const io: LoginIO = {
+    say: (line) => ctx.out.write(line + '\n'),
+    readLine: () => lines.next(),
+    open: ctx.interactive && opts.open !== false ? openInBrowser : undefined,
+  };
+  try {
+    const res = await login(config, io, {
+      auth: globusAuthFactory(ctx.env, logger)({ clientId: config.auth.clientId }),
+      store,
+      lookup: globusCollectionLookup(ctx.env, logger),
+      logger,
+    });
+    ctx.out.write(`Logged in. Tokens saved to ${store.file} (mode 0600).\n`);
+    ctx.out.write(`The access token expires ${res.expiresAt.toISOString()}; runs refresh it without a login.\n`);
+    return EXIT.ok;
+  } finally {
+    lines.close();
+  }
+}
+
+/** Best effort and silent on failure: the URL is printed anyway. */
+function openInBrowser(url: string): void {
+  const cmd = process.platform === 'darwin' ? 'open' : 'xdg-open';
+  try {
+    const child = spawn(cmd, [url], { stdio: 'ignore', detached: true });
+    child.on('error', () => {});
+    child.unref();
+  } catch {
+    /* no opener installed */
+  }
 }
