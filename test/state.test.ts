@@ -1,0 +1,178 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { GsyncError } from '../src/errors/errors.js';
+import { exitCodeFor } from '../src/errors/exit-codes.js';
+import { SCHEMA_VERSION } from '../src/state/migrations.js';
+import { openExistingState, openState, type State } from '../src/state/open.js';
+import { finishRun, lastRuns, startRun } from '../src/state/runs.js';
+import { findNode, setLastTransfer } from '../src/state/last-transfer.js';
+import {
+  commitSubmission,
+  getSubmission,
+  markSubmitted,
+  openSubmissions,
+  pendingCount,
+  releaseSubmission,
+} from '../src/state/submissions.js';
+import { stateSummary } from '../src/state/summary.js';
+import { brief, LATER_NS, planOf, submit } from './helpers/ship.js';
+import { makeTree, tempDir } from './helpers/tree.js';
+
+const fresh = (): State => openState(path.join(tempDir('gsync-state-'), 'deep', 'er', 'job.db'));
+
+function thrown(fn: () => unknown): GsyncError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof GsyncError) return err;
+    throw err;
+  }
+  throw new Error('expected a GsyncError');
+}
+
+function shippedRows(state: State): Array<{ name: string; shipped_kind: string }> {
+  return state.db.prepare(`SELECT name, shipped_kind FROM node WHERE shipped_kind IS NOT NULL ORDER BY name`).all() as never;
+}
+
+describe('state database', () => {
+  it('is created with its parent directories, in WAL mode, at the current schema, marked as gsync', () => {
+    const state = fresh();
+    expect(fs.existsSync(state.path)).toBe(true);
+    expect(state.db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(state.db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    expect(state.db.prepare(`SELECT value FROM meta WHERE key = 'application'`).pluck().get()).toBe('gsync');
+    state.close();
+    const again = openState(state.path);
+    expect(again.db.prepare(`SELECT count(*) FROM node`).pluck().get()).toBe(1);
+    again.close();
+  });
+
+  it('refuses a file that is not SQLite, and leaves it byte for byte (config error, exit 2)', () => {
+    const file = path.join(tempDir(), 'notes.db');
+    fs.writeFileSync(file, 'my precious notes, not a database at all, long enough to have a header\n'.repeat(10));
+    const before = fs.readFileSync(file);
+    const err = thrown(() => openState(file));
+    expect(err.kind).toBe('config');
+    expect(exitCodeFor(err)).toBe(2);
+    expect(err.message).toContain(`state.path ${file}`);
+    expect(fs.readFileSync(file).equals(before)).toBe(true);
+  });
+
+  it('refuses an SQLite database gsync did not create, and does not add tables to it', () => {
+    const file = path.join(tempDir(), 'other.db');
+    const other = new Database(file);
+    other.exec(`CREATE TABLE samples (id INTEGER PRIMARY KEY, value REAL); INSERT INTO samples (value) VALUES (1.5)`);
+    other.close();
+    expect(thrown(() => openState(file)).message).toMatch(/did not create/);
+    const check = new Database(file, { readonly: true });
+    expect(check.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table'`).pluck().all()).toEqual(['samples']);
+    check.close();
+  });
+
+  it('refuses a database written by a newer gsync', () => {
+    const state = fresh();
+    state.db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+    state.close();
+    expect(thrown(() => openState(state.path)).message).toMatch(/newer gsync/);
+  });
+
+  it('read-only opening never creates a database', () => {
+    const file = path.join(tempDir(), 'missing', 'job.db');
+    expect(openExistingState(file)).toBeNull();
+    expect(fs.existsSync(path.dirname(file))).toBe(false);
+    expect(() => openState(file, { readonly: true })).toThrow(/no state database/);
+  });
+});
+
+describe('submissions', () => {
+  it('capture the scanned fingerprints of every covered node, and commit them as shipped, parents included', () => {
+    const root = makeTree({ 'a/one.txt': '1', 'a/two.txt': '22', 'b/three.txt': '333' });
+    const state = fresh();
+    const { rowId, items } = submit(root, state);
+    expect(brief(items)).toEqual(['R /']);
+    // the root, a, b and three files: all in flight, nothing shipped yet
+    expect(pendingCount(state, rowId)).toBe(6);
+    expect(shippedRows(state)).toEqual([]);
+    expect(openSubmissions(state).map((s) => s.id)).toEqual([rowId]);
+    expect(brief(planOf(root, state).items)).toEqual([]);
+    expect(planOf(root, state).totals.inflight).toBe(2);
+
+    markSubmitted(state, rowId, 'task-1', LATER_NS);
+    expect(getSubmission(state, rowId)).toMatchObject({ taskId: 'task-1', status: 'SUBMITTED', items: 1, files: 3, bytes: 6n });
+    commitSubmission(state, rowId, LATER_NS + 5n);
+    expect(pendingCount(state)).toBe(0);
+    expect(getSubmission(state, rowId)).toMatchObject({ status: 'SUCCEEDED', completedNs: LATER_NS + 5n });
+    expect(openSubmissions(state)).toEqual([]);
+    expect(shippedRows(state).map((r) => `${r.name}:${r.shipped_kind}`)).toEqual([':d', 'a:d', 'b:d', 'one.txt:f', 'three.txt:f', 'two.txt:f']);
+    expect(state.db.prepare(`SELECT count(*) FROM node WHERE seen_kind IS NOT NULL`).pluck().get()).toBe(0);
+    expect(planOf(root, state).items).toEqual([]);
+  });
+
+  it('mark the directories Globus created for file items as shipped', () => {
+    const root = makeTree({ 'a/old.txt': 'x', 'a/skip.tmp': 'y' });
+    const state = fresh();
+    const items = submit(root, state, { exclude: ['**/*.tmp'] });
+    expect(brief(items.items)).toEqual(['F a/old.txt']);
+    commitSubmission(state, items.rowId, LATER_NS);
+    expect(shippedRows(state).map((r) => r.name)).toEqual(['', 'a', 'old.txt']);
+    expect(stateSummary(state)).toMatchObject({ tracked: 2, trackedFiles: 1, dirty: 0 });
+  });
+
+  it('released (FAILED) ship again next run and record nothing', () => {
+    const root = makeTree({ 'x.txt': 'x' });
+    const state = fresh();
+    const { rowId } = submit(root, state);
+    releaseSubmission(state, rowId, 'FAILED', 'quota exceeded', LATER_NS);
+    expect(getSubmission(state, rowId)).toMatchObject({ status: 'FAILED', error: 'quota exceeded' });
+    expect(pendingCount(state)).toBe(0);
+    expect(shippedRows(state)).toEqual([]);
+    expect(brief(planOf(root, state).items)).toEqual(['R /']);
+    expect(() => commitSubmission(state, rowId, LATER_NS)).toThrow(/already ended as FAILED/);
+  });
+
+  it('only cover the nodes of their own items', () => {
+    const root = makeTree({ 'keep/a.txt': 'a' });
+    const state = fresh();
+    const first = submit(root, state);
+    commitSubmission(state, first.rowId, LATER_NS);
+    makeTree({ 'keep/b.txt': 'b', 'new/c.txt': 'c' }, root);
+    const second = submit(root, state);
+    expect(brief(second.items)).toEqual(['F keep/b.txt', 'R new/']);
+    expect(pendingCount(state, second.rowId)).toBe(3);
+  });
+});
+
+describe('set-time', () => {
+  it('resets a subtree to a last-transfer time: only files modified after it ship', () => {
+    const root = makeTree({ 'old/a.txt': { content: 'a', mtime: 1_000 }, 'old/b.txt': { content: 'b', mtime: 3_000 }, 'other.txt': { content: 'o', mtime: 1_000 } });
+    const state = fresh();
+    const { rowId } = submit(root, state);
+    commitSubmission(state, rowId, LATER_NS);
+    expect(setLastTransfer(state, 'old', 2_000n * 1_000_000_000n)).toBe(3);
+    expect(brief(planOf(root, state).items)).toEqual(['F old/b.txt']);
+    expect(setLastTransfer(state, 'nope/missing', null)).toBeNull();
+    expect(findNode(state, 'old/a.txt')).not.toBeNull();
+  });
+
+  it('with no time, marks everything under the path never shipped', () => {
+    const root = makeTree({ 'd/a.txt': 'a', 'e.txt': 'e' });
+    const state = fresh();
+    commitSubmission(state, submit(root, state).rowId, LATER_NS);
+    setLastTransfer(state, '', null);
+    expect(brief(planOf(root, state).items)).toEqual(['R /']);
+  });
+});
+
+describe('runs', () => {
+  it('are listed newest first, an unfinished one as such', () => {
+    const state = fresh();
+    const a = startRun(state, 1n);
+    finishRun(state, a, { finishedNs: 2n, result: 'succeeded', exitCode: 0, items: 1, files: 3, bytes: 10n, deferred: 1, skipped: 0 });
+    startRun(state, 3n);
+    const runs = lastRuns(state, 5);
+    expect(runs.map((r) => r.result)).toEqual(['unfinished', 'succeeded']);
+    expect(runs[1]).toMatchObject({ id: a, startedNs: 1n, finishedNs: 2n, exitCode: 0, files: 3, bytes: 10n, deferred: 1 });
+  });
+});
