@@ -3,7 +3,7 @@ import picomatch from 'picomatch';
 import { configError } from '../errors/errors.js';
 import { fingerprintOf, type Fingerprint } from '../state/fingerprint.js';
 import { ROOT_NODE_ID } from '../state/open.js';
-import { seenEquals, type NodeRow, type TrieStore } from '../state/trie.js';
+import type { NodeRow, TrieStore } from '../state/trie.js';
 import { judge, type Verdict } from './change-rule.js';
 import { decodeName, escapeName } from './names.js';
 import { nodeScanFs, type ScanFs } from './scan-fs.js';
@@ -129,7 +129,11 @@ export function scan(opts: ScanOptions): ScanCounts {
     else skip(relPath, 'unreadable', `cannot be read (${code}); not shipped`);
   };
 
-  /** Brings the row's seen_* and gone flag in line with what the scan found; returns the node id. */
+  /**
+   * Brings the row's seen_* and gone flag in line with what the scan found; returns
+   * the node id. A changed row is rewritten even if seen_* already matches: that
+   * costs one write per changed path, which is about to be submitted anyway.
+   */
   const record = (parentId: number, name: string, row: NodeRow | undefined, fp: Fingerprint, verdict: Verdict): number => {
     const seen = verdict === 'clean' ? null : fp;
     if (row === undefined) {
@@ -138,7 +142,7 @@ export function scan(opts: ScanOptions): ScanCounts {
       return id;
     }
     const id = Number(row.id);
-    if (!seenEquals(row, seen)) {
+    if (seen !== null || row.seen_kind !== null) {
       trie!.setSeen(id, seen);
       wrote();
     }
@@ -261,7 +265,7 @@ export function scan(opts: ScanOptions): ScanCounts {
     const fp = fingerprintOf('d', rootStat);
     const verdict = judge(rootRow, fp);
     const rootId = trie === null ? null : ROOT_NODE_ID;
-    if (write && !seenEquals(rootRow!, verdict === 'clean' ? null : fp)) {
+    if (write && (verdict !== 'clean' || rootRow!.seen_kind !== null)) {
       trie!.setSeen(ROOT_NODE_ID, verdict === 'clean' ? null : fp);
       wrote();
     }
