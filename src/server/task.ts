@@ -1,0 +1,184 @@
+import { EventEmitter } from 'node:events';
+import { isoSeconds } from './http.js';
+import type { Collection } from './collections.js';
+import type { TaskOutcomeFault } from './faults.js';
+
+export type TaskStatus = 'ACTIVE' | 'INACTIVE' | 'SUCCEEDED' | 'FAILED';
+
+export interface TaskItem {
+  source_path: string;
+  destination_path: string;
+  recursive: boolean;
+}
+
+export interface TaskOptions {
+  label: string | null;
+  /** 0 exists, 1 size, 2 mtime, 3 checksum; null copies everything. */
+  syncLevel: 0 | 1 | 2 | 3 | null;
+  verifyChecksum: boolean;
+  preserveTimestamp: boolean;
+  encryptData: boolean;
+  skipSourceErrors: boolean;
+  failOnQuotaErrors: boolean;
+  deleteDestinationExtra: boolean;
+  deadline: number;
+}
+
+export interface SkippedErrorDocument {
+  DATA_TYPE: 'skipped_error';
+  checksum_algorithm: null;
+  destination_path: string;
+  error_code: string;
+  error_details: string;
+  error_time: string;
+  external_checksum: null;
+  is_delete_destination_extra: false;
+  is_directory: boolean;
+  is_symlink: boolean;
+  source_path: string;
+}
+
+export interface TaskEvent {
+  code: string;
+  description: string;
+  details: string;
+  is_error: boolean;
+  time: number;
+}
+
+export interface NiceStatus {
+  code: string;
+  description: string;
+  details: string;
+}
+
+/** One transfer task: what was asked, and honest counters of what happened. */
+export class TransferTask extends EventEmitter {
+  status: TaskStatus = 'ACTIVE';
+  completionTime: number | null = null;
+  fatalError: { code: string; description: string } | null = null;
+  /** Set while the task is faulting or INACTIVE; null when all is well. */
+  niceStatus: NiceStatus | null = null;
+  faults = 0;
+  /** Distinct source files and directories met so far. */
+  readonly filesSeen = new Set<string>();
+  readonly dirsSeen = new Set<string>();
+  filesTransferred = 0;
+  filesSkipped = 0;
+  bytesTransferred = 0;
+  bytesChecksummed = 0;
+  itemsDone = 0;
+  dirsDone = 0;
+  filesDone = 0;
+  subtasksFailed = 0;
+  subtasksExpired = 0;
+  subtasksCanceled = 0;
+  readonly successful: Array<{ source_path: string; destination_path: string }> = [];
+  readonly skipped: SkippedErrorDocument[] = [];
+  readonly events: TaskEvent[] = [];
+  readonly abort = new AbortController();
+
+  constructor(
+    readonly id: string,
+    readonly submissionId: string,
+    readonly source: Collection,
+    readonly destination: Collection,
+    readonly items: TaskItem[],
+    readonly options: TaskOptions,
+    readonly requestTime: number,
+    readonly ownerId: string,
+    readonly outcome: TaskOutcomeFault | undefined,
+  ) {
+    super();
+  }
+
+  get done(): boolean {
+    return this.status === 'SUCCEEDED' || this.status === 'FAILED';
+  }
+
+  event(code: string, description: string, details: string, isError: boolean): void {
+    this.events.push({ code, description, details, is_error: isError, time: Date.now() });
+  }
+
+  finish(status: 'SUCCEEDED' | 'FAILED', fatal?: { code: string; description: string }): void {
+    if (this.done) return;
+    this.status = status;
+    this.completionTime = Date.now();
+    this.fatalError = fatal ?? null;
+    this.niceStatus = null;
+    this.event(status, status.toLowerCase(), fatal ? `${fatal.code}: ${fatal.description}` : 'The task completed successfully', status === 'FAILED');
+    this.emit('status', status);
+  }
+
+  setStatus(status: 'ACTIVE' | 'INACTIVE'): void {
+    this.status = status;
+    this.emit('status', status);
+  }
+
+  /** The task document, with the key set of task_get_active.json / task_get_succeeded.json. */
+  document(): Record<string, unknown> {
+    const o = this.options;
+    const now = this.completionTime ?? Date.now();
+    const elapsed = Math.max(1, (now - this.requestTime) / 1000);
+    const skippedErrors = this.skipped.length;
+    const total = this.items.length + this.filesSeen.size + this.dirsSeen.size;
+    const settled = this.itemsDone + this.filesDone + this.dirsDone + this.subtasksFailed + this.subtasksExpired + this.subtasksCanceled + skippedErrors;
+    const active = !this.done;
+    const faulting = active && this.niceStatus !== null;
+    return {
+      DATA_TYPE: 'task',
+      bytes_checksummed: this.bytesChecksummed,
+      bytes_transferred: this.bytesTransferred,
+      canceled_by_admin: null,
+      canceled_by_admin_message: null,
+      command: 'API 0.10',
+      completion_time: this.completionTime === null ? null : isoSeconds(this.completionTime),
+      deadline: isoSeconds(o.deadline),
+      delete_destination_extra: o.deleteDestinationExtra,
+      destination_endpoint: this.destination.id,
+      destination_endpoint_display_name: this.destination.displayName,
+      destination_endpoint_id: this.destination.id,
+      directories: this.dirsSeen.size,
+      effective_bytes_per_second: Math.floor(this.bytesTransferred / elapsed),
+      encrypt_data: o.encryptData,
+      fail_on_quota_errors: o.failOnQuotaErrors,
+      fatal_error: this.fatalError,
+      faults: this.faults,
+      files: this.filesSeen.size,
+      files_skipped: this.filesSkipped,
+      files_transferred: this.filesTransferred,
+      filter_rules: null,
+      history_deleted: false,
+      is_ok: active ? !faulting : null,
+      is_paused: false,
+      label: o.label,
+      nice_status: active ? (this.niceStatus?.code ?? 'OK') : null,
+      nice_status_details: active ? (this.niceStatus?.details ?? null) : null,
+      nice_status_expires_in: active ? -1 : null,
+      nice_status_short_description: active ? (this.niceStatus?.description ?? 'OK') : null,
+      owner_id: this.ownerId,
+      preserve_timestamp: o.preserveTimestamp,
+      recursive_symlinks: 'ignore',
+      request_time: isoSeconds(this.requestTime),
+      skip_source_errors: o.skipSourceErrors,
+      source_endpoint: this.source.id,
+      source_endpoint_display_name: this.source.displayName,
+      source_endpoint_id: this.source.id,
+      status: this.status,
+      subtasks_canceled: this.subtasksCanceled,
+      subtasks_expired: this.subtasksExpired,
+      subtasks_failed: this.subtasksFailed,
+      subtasks_pending: Math.max(0, total - settled),
+      subtasks_retrying: faulting ? 1 : 0,
+      subtasks_skipped_errors: skippedErrors,
+      subtasks_succeeded: this.itemsDone + this.filesDone + this.dirsDone,
+      subtasks_total: Math.max(total, settled),
+      symlinks: 0,
+      sync_level: o.syncLevel,
+      task_id: this.id,
+      type: 'TRANSFER',
+      username: 'gsync-local',
+      verify_checksum: o.verifyChecksum,
+    };
+  }
+}
