@@ -25,7 +25,7 @@ export async function runTask(task: TransferTask, opts: ResolvedOptions): Promis
 }
 
 class TaskRun {
-  /** Source paths settled (copied, skipped or recorded as a skipped error), so retries do not count them twice. */
+  /** Source→destination pairs settled (copied, skipped or recorded as a skipped error), so retries do not count them twice. */
   private readonly settled = new Set<string>();
   private readonly dirsMade = new Set<string>();
 
@@ -119,7 +119,7 @@ class TaskRun {
     try {
       st = await fs.lstat(src);
     } catch (err) {
-      if (!item.recursive) t.filesSeen.add(item.source_path);
+      if (!item.recursive) t.filesSeen.add(pair(item.source_path, item.destination_path));
       this.entryError(err, item.source_path, item.destination_path, item.recursive, 'source');
       return;
     }
@@ -137,14 +137,14 @@ class TaskRun {
 
   private async walk(src: string, dst: string, srcPath: string, dstPath: string): Promise<void> {
     const t = this.t;
-    t.dirsSeen.add(srcPath);
-    if (!this.dirsMade.has(srcPath)) {
+    t.dirsSeen.add(pair(srcPath, dstPath));
+    if (!this.dirsMade.has(pair(srcPath, dstPath))) {
       try {
         await fs.mkdir(dst, { recursive: true });
       } catch (err) {
         throw itemError(err, 'destination', dstPath);
       }
-      this.dirsMade.add(srcPath);
+      this.dirsMade.add(pair(srcPath, dstPath));
       t.dirsDone++;
     }
     let entries;
@@ -163,8 +163,8 @@ class TaskRun {
       const dp = path.posix.join(dstPath, e.name);
       if (e.isDirectory()) await this.walk(s, d, sp, dp);
       else if (e.isFile()) {
-        if (this.settled.has(sp)) continue;
-        t.filesSeen.add(sp);
+        if (this.settled.has(pair(sp, dp))) continue;
+        t.filesSeen.add(pair(sp, dp));
         let st: Stats;
         try {
           st = await fs.lstat(s);
@@ -180,8 +180,8 @@ class TaskRun {
 
   private async file(src: string, dst: string, srcPath: string, dstPath: string, st: Stats): Promise<void> {
     const t = this.t;
-    if (this.settled.has(srcPath)) return;
-    t.filesSeen.add(srcPath);
+    if (this.settled.has(pair(srcPath, dstPath))) return;
+    t.filesSeen.add(pair(srcPath, dstPath));
     try {
       if (!(await needsCopy(src, st, dst, t.options.syncLevel, this.opts.mtimePrecision))) {
         t.filesSkipped++;
@@ -206,7 +206,7 @@ class TaskRun {
       return;
     }
     t.filesDone++;
-    this.settled.add(srcPath);
+    this.settled.add(pair(srcPath, dstPath));
   }
 
   /** A skippable source error is recorded when skip_source_errors is on; anything else faults the item. */
@@ -214,8 +214,8 @@ class TaskRun {
     const t = this.t;
     const f = itemError(err, side, side === 'source' ? srcPath : dstPath);
     if (!(f.skippable && t.options.skipSourceErrors)) throw f;
-    if (this.settled.has(srcPath)) return;
-    this.settled.add(srcPath);
+    if (this.settled.has(pair(srcPath, dstPath))) return;
+    this.settled.add(pair(srcPath, dstPath));
     t.skipped.push({
       DATA_TYPE: 'skipped_error',
       checksum_algorithm: null,
@@ -244,3 +244,6 @@ class TaskRun {
     if (this.t.abort.signal.aborted || this.t.done) throw new Stopped();
   }
 }
+
+/** The same source may go to several destinations in one task; each pair is its own file. */
+const pair = (srcPath: string, dstPath: string) => `${srcPath}\0${dstPath}`;

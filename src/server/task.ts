@@ -60,7 +60,7 @@ export class TransferTask extends EventEmitter {
   /** Set while the task is faulting or INACTIVE; null when all is well. */
   niceStatus: NiceStatus | null = null;
   faults = 0;
-  /** Distinct source files and directories met so far. */
+  /** Distinct source→destination file and directory pairs met so far. */
   readonly filesSeen = new Set<string>();
   readonly dirsSeen = new Set<string>();
   filesTransferred = 0;
