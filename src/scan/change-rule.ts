@@ -1,14 +1,8 @@
 import type { Fingerprint, NodeKind } from '../state/fingerprint.js';
 
-/** The shipped side of a trie row; undefined when the path has no row at all. */
-export interface ShippedRecord {
-  shipped_kind: NodeKind | null;
-  shipped_size: bigint | null;
-  shipped_mtime_ns: bigint | null;
-  shipped_ctime_ns: bigint | null;
-  shipped_ino: bigint | null;
-  last_transfer_ns: bigint | null;
-}
+import type { ShippedRecord } from '../state/trie.js';
+
+export type { ShippedRecord };
 
 /** new: never shipped; changed: shipped, but not this version; clean: this version was shipped. */
 export type Verdict = 'new' | 'changed' | 'clean';

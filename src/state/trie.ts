@@ -2,16 +2,20 @@ import type Database from 'better-sqlite3';
 import type { Fingerprint, NodeKind } from './fingerprint.js';
 import type { State } from './open.js';
 
-/** A trie row as the scanner sees it; integers are BigInt because ns timestamps exceed 2^53. */
-export interface NodeRow {
-  id: bigint;
-  name: string;
+/** The shipped side of a trie row: what the change rule compares against. */
+export interface ShippedRecord {
   shipped_kind: NodeKind | null;
   shipped_size: bigint | null;
   shipped_mtime_ns: bigint | null;
   shipped_ctime_ns: bigint | null;
   shipped_ino: bigint | null;
   last_transfer_ns: bigint | null;
+}
+
+/** A trie row as the scanner sees it; integers are BigInt because ns timestamps exceed 2^53. */
+export interface NodeRow extends ShippedRecord {
+  id: bigint;
+  name: string;
   /** Non-null when a scan found this path changed and it has not shipped since. */
   seen_kind: NodeKind | null;
   gone: bigint;
