@@ -52,3 +52,9 @@ export function lastRuns(state: State, limit: number): Array<Omit<RunRecord, 'fi
     message: r.message as string | null,
   }));
 }
+
+/** When the newest run that exited 0 finished; null if none has. */
+export function lastSuccessNs(state: State): bigint | null {
+  const row = state.db.prepare(`SELECT max(finished_ns) AS ns FROM run WHERE exit_code = 0`).safeIntegers(true).get() as { ns: bigint | null };
+  return row.ns;
+}

@@ -85,11 +85,19 @@ export function updateSubmissionStatus(state: State, rowId: number, status: stri
 /**
  * Globus said SUCCEEDED: the captured fingerprints become the shipped ones, and
  * directories Globus created on the way (parents of file items) count as shipped.
+ * `skipped` are nodes Globus skipped (skip_source_errors): they stay owed, in
+ * the same transaction, so a crash cannot record them as shipped.
  */
-export function commitSubmission(state: State, rowId: number, completedNs: bigint): void {
+export function commitSubmission(state: State, rowId: number, completedNs: bigint, skipped: readonly number[] = []): void {
   const { db } = state;
   db.transaction(() => {
     requireOpen(state, rowId);
+    // A skipped directory keeps everything under it owed.
+    const drop = db.prepare(
+      `DELETE FROM pending WHERE submission = ? AND node_id IN (
+         WITH RECURSIVE sub(id) AS (SELECT ? UNION ALL SELECT n.id FROM node n JOIN sub ON n.parent = sub.id) SELECT id FROM sub)`,
+    );
+    for (const nodeId of skipped) drop.run(rowId, nodeId);
     db.prepare(
       `UPDATE node SET shipped_kind = p.kind, shipped_size = p.size, shipped_mtime_ns = p.mtime_ns,
          shipped_ctime_ns = p.ctime_ns, shipped_ino = p.ino, last_transfer_ns = ?,
