@@ -29,3 +29,15 @@ export function judge(row: ShippedRecord | undefined, now: Fingerprint): Verdict
     ? 'clean'
     : 'changed';
 }
+
+const NS_PER_S = 1_000_000_000n;
+
+/**
+ * A changed file whose mtime is not newer, in whole seconds, than the version
+ * shipped: Globus's sync_level "mtime" compares mtimes at that precision and
+ * would skip it, leaving the old contents at the destination.
+ */
+export function mtimeNotNewer(row: ShippedRecord | undefined, now: Fingerprint): boolean {
+  if (row === undefined || row.shipped_mtime_ns === null) return false;
+  return now.mtimeNs / NS_PER_S <= row.shipped_mtime_ns / NS_PER_S;
+}

@@ -4,7 +4,7 @@ import { configError } from '../errors/errors.js';
 import { fingerprintOf, type Fingerprint } from '../state/fingerprint.js';
 import { ROOT_NODE_ID } from '../state/open.js';
 import type { NodeRow, TrieStore } from '../state/trie.js';
-import { judge, type Verdict } from './change-rule.js';
+import { judge, mtimeNotNewer, type Verdict } from './change-rule.js';
 import { decodeName, escapeName } from './names.js';
 import { nodeScanFs, type ScanFs } from './scan-fs.js';
 
@@ -24,6 +24,8 @@ export interface FileEvent {
   nodeId: number | null;
   size: bigint;
   verdict: Verdict;
+  /** Changed, but its mtime is not newer than the shipped one: see mtimeNotNewer. */
+  mtimeNotNewer: boolean;
 }
 
 /**
@@ -237,7 +239,7 @@ export function scan(opts: ScanOptions): ScanCounts {
     }
     counts.files++;
     if (verdict !== 'clean') counts.changed++;
-    visitor.file({ relPath, nodeId: id, size: st.size, verdict });
+    visitor.file({ relPath, nodeId: id, size: st.size, verdict, mtimeNotNewer: verdict === 'changed' && mtimeNotNewer(row, fp) });
   };
 
   const visitDir = (parentId: number | null, name: string, abs: string, relPath: string, st: BigIntStats, row: NodeRow | undefined) => {
