@@ -1,0 +1,32 @@
+import { writeMetricsFile } from '../metrics/textfile.js';
+import { lastSuccessNs } from '../state/runs.js';
+import { openSubmissions } from '../state/submissions.js';
+import { stateSummary } from '../state/summary.js';
+import type { RunJobResult } from './run-job.js';
+import type { SyncContext } from './sync-context.js';
+
+const seconds = (ns: bigint) => Number(ns / 1_000_000n) / 1000;
+
+/** After every run that held the lock, successful or not; a metrics failure never fails the run. */
+export function writeRunMetrics(ctx: SyncContext, startedNs: bigint, exitCode: number, outcome: RunJobResult | undefined): void {
+  const file = ctx.config.metrics.textfile;
+  if (file === undefined) return;
+  try {
+    const now = ctx.now();
+    const oldest = openSubmissions(ctx.state).find((s) => s.submittedNs !== null);
+    const success = lastSuccessNs(ctx.state);
+    writeMetricsFile(file, {
+      job: ctx.config.name,
+      ...(success === null ? {} : { lastSuccessSeconds: Math.floor(seconds(success)) }),
+      lastExitCode: exitCode,
+      runDurationSeconds: seconds(now - startedNs),
+      filesShipped: outcome?.submissionRowId ? outcome.files : 0,
+      bytesShipped: outcome?.submissionRowId ? Number(outcome.bytes) : 0,
+      dirtyPaths: stateSummary(ctx.state).dirty,
+      deferredPaths: outcome?.plan.deferred ?? 0,
+      pendingTaskAgeSeconds: oldest?.submittedNs ? Math.max(0, seconds(now - oldest.submittedNs)) : 0,
+    });
+  } catch (err) {
+    ctx.logger.warn({ file }, `could not write the metrics file: ${(err as Error).message}`);
+  }
+}

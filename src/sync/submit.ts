@@ -1,0 +1,51 @@
+import { ConsentRequiredError, GlobusApiError } from '../globus/errors.js';
+import type { TransferDocument, TransferResult } from '../globus/schemas.js';
+import { markSubmitted, releaseSubmission } from '../state/submissions.js';
+import { crashPoint } from './crash-point.js';
+import type { SyncContext } from './sync-context.js';
+
+/**
+ * POSTs a transfer whose submission row is already committed. Retrying is safe:
+ * Globus answers a repeated submission_id with "Duplicate" and the first task.
+ * A definite refusal of the document (a 4xx that is not about credentials)
+ * releases the row, since resending it can never work and its paths must
+ * ship again; anything else (no answer, 5xx, login needed) keeps the row, so
+ * the next run re-POSTs the same document under the same submission_id.
+ */
+export async function postSubmission(ctx: SyncContext, rowId: number, doc: TransferDocument): Promise<TransferResult> {
+  let result: TransferResult;
+  try {
+    result = await postWithConsent(ctx, doc);
+  } catch (err) {
+    if (isRefusal(err)) {
+      releaseSubmission(ctx.state, rowId, 'REJECTED', err.message, ctx.now());
+      ctx.logger.error({ submissionId: doc.submission_id, code: err.code }, `Globus refused the transfer: ${err.message}`);
+    }
+    throw err;
+  }
+  crashPoint('after-post');
+  markSubmitted(ctx.state, rowId, result.task_id, ctx.now());
+  return result;
+}
+
+async function postWithConsent(ctx: SyncContext, doc: TransferDocument): Promise<TransferResult> {
+  try {
+    return await ctx.client.submitTransfer(doc);
+  } catch (err) {
+    if (!(err instanceof ConsentRequiredError)) throw err;
+    // Resolves only when a service account obtained the scopes; a user login throws an auth error.
+    await ctx.credentials.handleConsentRequired(err);
+    return await ctx.client.submitTransfer(doc);
+  }
+}
+
+function isRefusal(err: unknown): err is GlobusApiError {
+  return (
+    err instanceof GlobusApiError &&
+    err.kind !== 'auth' &&
+    err.httpStatus >= 400 &&
+    err.httpStatus < 500 &&
+    err.httpStatus !== 408 &&
+    err.httpStatus !== 429
+  );
+}

@@ -1,0 +1,74 @@
+import type { Config } from '../config/schema.js';
+import type { TransferDocument } from '../globus/schemas.js';
+import type { TransferItem } from '../plan/coalescer.js';
+
+/** Globus refuses labels over 128 characters and any control character. */
+const MAX_LABEL = 128;
+
+export function renderLabel(template: string, name: string, at: Date): string {
+  const iso = at.toISOString();
+  const filled = template
+    .replaceAll('{name}', name)
+    .replaceAll('{date}', iso.slice(0, 10))
+    .replaceAll('{time}', iso.slice(11, 19));
+  // eslint-disable-next-line no-control-regex
+  return [...filled.replace(/[\u0000-\u001f\u007f]/g, ' ')].slice(0, MAX_LABEL).join('');
+}
+
+/** The one transfer a run submits: every option comes from the config, none is left to Globus's defaults. */
+export function buildTransferDocument(
+  config: Config,
+  submissionId: string,
+  items: readonly TransferItem[],
+  at: Date,
+  syncLevel: Config['transfer']['syncLevel'] = config.transfer.syncLevel,
+): TransferDocument {
+  const t = config.transfer;
+  const doc: TransferDocument = {
+    DATA_TYPE: 'transfer',
+    submission_id: submissionId,
+    source_endpoint: config.source.collection,
+    destination_endpoint: config.destination.collection,
+    label: renderLabel(t.label, config.name, at),
+    sync_level: syncLevel,
+    verify_checksum: t.verifyChecksum,
+    preserve_timestamp: t.preserveTimestamp,
+    encrypt_data: t.encryptData,
+    notify_on_succeeded: t.notifyOnSucceeded,
+    notify_on_failed: t.notifyOnFailed,
+    notify_on_inactive: t.notifyOnInactive,
+    skip_source_errors: t.skipSourceErrors,
+    fail_on_quota_errors: t.failOnQuotaErrors,
+    DATA: items.map((i) => ({
+      DATA_TYPE: 'transfer_item' as const,
+      source_path: i.source_path,
+      destination_path: i.destination_path,
+      recursive: i.recursive,
+    })),
+  };
+  if (t.deadlineSeconds !== undefined) {
+    doc.deadline = new Date(at.getTime() + t.deadlineSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, '+00:00');
+  }
+  return doc;
+}
+
+/**
+ * A source path Globus reports (skipped_errors) back to a path relative to the
+ * source directory; null when it lies outside it.
+ */
+export function relPathOnSource(sourcePath: string, sourceRoot: string): string | null {
+  const root = sourceRoot.endsWith('/') ? sourceRoot : `${sourceRoot}/`;
+  const p = sourcePath.replace(/\/+$/, '');
+  if (p === root.slice(0, -1)) return '';
+  return p.startsWith(root) ? p.slice(root.length) : null;
+}
+
+/**
+ * sync_level "mtime" would skip a changed file whose mtime did not move
+ * forward (cp -p, tar x, a restore from backup), and gsync would then record
+ * a version as shipped that never reached the destination. Such a plan goes
+ * with "checksum", which compares contents; only that task pays for it.
+ */
+export function syncLevelFor(configured: Config['transfer']['syncLevel'], mtimeNotNewer: number): Config['transfer']['syncLevel'] {
+  return configured === 'mtime' && mtimeNotNewer > 0 ? 'checksum' : configured;
+}

@@ -1,0 +1,40 @@
+import type { Task } from '../globus/schemas.js';
+import type { TransferClient } from '../globus/transfer-client.js';
+
+export interface WaitOptions {
+  /** Give up after this long; the task stays recorded and the next run reconciles it. */
+  timeoutMs?: number;
+  /** First poll interval; it doubles up to maxIntervalMs, as the Globus CLI's task wait does. */
+  intervalMs?: number;
+  maxIntervalMs?: number;
+  onPoll?(task: Task): void;
+  signal?: AbortSignal;
+}
+
+/** Polls until the task is SUCCEEDED or FAILED; null when the timeout came first. */
+export async function waitForTask(client: TransferClient, taskId: string, opts: WaitOptions = {}): Promise<Task | null> {
+  const deadline = opts.timeoutMs === undefined ? Infinity : Date.now() + opts.timeoutMs;
+  let interval = opts.intervalMs ?? 500;
+  const max = opts.maxIntervalMs ?? 15_000;
+  for (;;) {
+    const task = await client.getTask(taskId);
+    opts.onPoll?.(task);
+    if (task.status === 'SUCCEEDED' || task.status === 'FAILED') return task;
+    const left = deadline - Date.now();
+    if (left <= 0 || opts.signal?.aborted) return null;
+    await sleep(Math.min(interval, left), opts.signal);
+    interval = Math.min(interval * 2, max);
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
