@@ -1,0 +1,78 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseConfig } from '../../src/config/load.js';
+import type { Config } from '../../src/config/schema.js';
+import { silentLogger } from '../../src/log/logger.js';
+import { DEMO_CLIENT_ID, DEMO_SERVICE_CLIENT_ID, DEMO_SERVICE_CLIENT_SECRET, startGlobusServer, type GlobusServer, type GlobusServerOptions } from '../../src/server/index.js';
+import { runJob, type RunJobOptions, type RunJobResult } from '../../src/sync/run-job.js';
+import { DST_ID, readTree, SRC_ID, tmpDir } from '../server-support.js';
+
+export interface JobWorld {
+  srv: GlobusServer;
+  base: string;
+  src: string;
+  dst: string;
+  configFile: string;
+  config: Config;
+  /** Server URLs and service-account credentials: what a child gsync needs. */
+  env: NodeJS.ProcessEnv;
+  run(opts?: Partial<RunJobOptions>): Promise<RunJobResult>;
+  /** Source and destination hold the same files with the same contents. */
+  inSync(): boolean;
+  diff(): string;
+  cleanup(): Promise<void>;
+}
+
+/** A job over two fresh folders served as collections by the local server, with a service account. */
+export async function jobWorld(server: GlobusServerOptions = {}, configPatch: Record<string, unknown> = {}): Promise<JobWorld> {
+  const base = tmpDir('job');
+  const src = path.join(base, 'src');
+  const dst = path.join(base, 'dst');
+  fs.mkdirSync(src);
+  fs.mkdirSync(dst);
+  const srv = await startGlobusServer({
+    faultRetryMs: 20,
+    ...server,
+    collections: [
+      { id: SRC_ID, root: src, kind: 'mapped' },
+      { id: DST_ID, root: dst, kind: 'guest' },
+    ],
+  });
+  const raw = {
+    name: 'e2e',
+    source: { collection: SRC_ID, path: src, collectionPath: '/' },
+    destination: { collection: DST_ID, path: '/' },
+    auth: { clientId: DEMO_CLIENT_ID, tokenFile: path.join(base, 'tokens.json') },
+    state: { path: path.join(base, 'state', 'e2e.db') },
+    scan: { minAgeSeconds: 0 },
+    ...configPatch,
+  };
+  const configFile = path.join(base, 'job.json');
+  fs.writeFileSync(configFile, JSON.stringify(raw, null, 2));
+  const env = { ...srv.env, GLOBUS_CLIENT_ID: DEMO_SERVICE_CLIENT_ID, GLOBUS_CLIENT_SECRET: DEMO_SERVICE_CLIENT_SECRET };
+  const parsed = parseConfig(raw, configFile, env);
+  if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
+  const config = parsed.config;
+  const diff = () => {
+    const a = readTree(src);
+    const b = readTree(dst);
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+    return keys.filter((k) => a[k] !== b[k]).map((k) => `${k}: src ${JSON.stringify(a[k])} dst ${JSON.stringify(b[k])}`).join('\n');
+  };
+  return {
+    srv,
+    base,
+    src,
+    dst,
+    configFile,
+    config,
+    env,
+    run: (opts = {}) => runJob({ config, logger: silentLogger, env, wait: true, pollIntervalMs: 20, ...opts }),
+    inSync: () => diff() === '',
+    diff,
+    cleanup: async () => {
+      await srv.close();
+      fs.rmSync(base, { recursive: true, force: true });
+    },
+  };
+}
