@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -311,4 +312,38 @@ describe('gsync test-config with a revoked user login', () => {
     expect(r.text).not.toContain('login now');
     expect(r.code).toBe(77);
   });
+
+  it('through the built CLI, stdin a pipe left open: exit 77 promptly, checklist on stdout, nothing asked', async () => {
+    const cli = path.resolve(__dirname, '..', 'dist/src/index.js');
+    if (!fs.existsSync(cli)) throw new Error('build first: npm run build');
+    const j = job();
+    const t = own.srv.issueTokens({ clientId: DEMO_CLIENT_ID });
+    fs.writeFileSync(
+      j.tokenFile,
+      JSON.stringify({
+        version: 1,
+        client_id: DEMO_CLIENT_ID,
+        tokens: { 'transfer.api.globus.org': { access_token: t.access_token, expires_at: Math.floor(Date.now() / 1000) + 3600, refresh_token: t.refresh_token, scope: t.scope } },
+      }),
+      { mode: 0o600 },
+    );
+    own.srv.faults.revokeTokens();
+    const child = spawn(process.execPath, [cli, 'test-config', '--config', j.config], {
+      env: { PATH: process.env.PATH, HOME: j.home, ...own.srv.env },
+      // A pipe that is never written or closed: a prompt would wait forever and the test would time out.
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(77);
+    expect(stdout).toMatch(/^FAIL credentials: Globus rejected the stored refresh token .* -> run: gsync login --config /m);
+    expect(stdout).not.toContain('login now');
+    expect(stdout.trimEnd().split('\n').at(-1)).toBe('1 of 6 checks failed');
+    // Logs go to stderr; the checklist alone is on stdout, and no authorize URL was offered.
+    expect(stdout).not.toContain('https://');
+    expect(stderr).not.toContain('FAIL');
+  }, 20_000);
 });
