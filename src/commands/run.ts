@@ -1,3 +1,4 @@
+import { progressFor, runProgress } from '../progress/progress-line.js';
 import { runJob, type RunJobResult } from '../sync/run-job.js';
 import { loadJob, type CommandContext } from './context.js';
 import { planCommand } from './plan.js';
@@ -12,7 +13,13 @@ export async function runCommand(opts: RunCommandOptions, ctx: CommandContext): 
   // A dry run is exactly a plan: read-only, no lock, no Globus.
   if (opts.dryRun) return planCommand({}, ctx);
   const { config, logger } = loadJob(ctx);
-  const result = await runJob({ config, logger, env: ctx.env, wait: opts.wait, timeoutSeconds: opts.timeout });
+  const line = progressFor(process.stderr, ctx.global.quiet);
+  let result: RunJobResult;
+  try {
+    result = await runJob({ config, logger, env: ctx.env, wait: opts.wait, timeoutSeconds: opts.timeout, ...runProgress(line) });
+  } finally {
+    line?.stop();
+  }
   // Cron mails whatever a job prints, so --quiet prints nothing here; the exit code carries the news.
   if (!ctx.global.quiet) ctx.out.write(summaryLine(result) + '\n');
   return result.exitCode;
