@@ -1,7 +1,41 @@
-import { failure } from '../errors/errors.js';
-import type { CommandContext } from './context.js';
+import { progressFor, runProgress } from '../progress/progress-line.js';
+import { runJob } from '../sync/run-job.js';
+import { watchLoop } from '../watch/watch-loop.js';
+import { loadJob, type CommandContext } from './context.js';
 
-// Placeholder so the CLI compiles while the command is being built.
-export async function watchCommand(_opts: Record<string, unknown>, _ctx: CommandContext): Promise<number> {
-  throw failure('gsync watch is not implemented yet');
+/**
+ * Runs until SIGTERM or SIGINT. The first one stops the watcher and lets a
+ * cycle in progress finish (a task stays recorded and the next run settles
+ * it); the handlers are `once`, so a second Ctrl-C kills at once, which is
+ * safe too: every state change is committed before the next step.
+ */
+export async function watchCommand(_opts: Record<string, unknown>, ctx: CommandContext): Promise<number> {
+  const { config, logger } = loadJob(ctx);
+  const stop = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => {
+    logger.info({ signal: sig }, `${sig}: stopping after the cycle in progress`);
+    stop.abort();
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  try {
+    const { exitCode } = await watchLoop({
+      config,
+      logger,
+      env: ctx.env,
+      signal: stop.signal,
+      runCycle: async (signal) => {
+        const line = progressFor(process.stderr, ctx.global.quiet);
+        try {
+          return await runJob({ config, logger, env: ctx.env, wait: false, signal, ...runProgress(line) });
+        } finally {
+          line?.stop();
+        }
+      },
+    });
+    return exitCode;
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  }
 }

@@ -1,0 +1,158 @@
+import path from 'node:path';
+import type { Config } from '../config/schema.js';
+import { GsyncError } from '../errors/errors.js';
+import { EXIT, exitCodeFor } from '../errors/exit-codes.js';
+import type { Logger } from '../log/logger.js';
+import { summaryLine } from '../commands/run.js';
+import { runJob, type RunJobResult } from '../sync/run-job.js';
+import { watchSource, type SourceWatcher } from './source-watcher.js';
+
+export type CycleReason = 'start' | 'change' | 'rescan' | 'retry' | 'pending';
+
+export interface WatchLoopOptions {
+  config: Config;
+  logger: Logger;
+  env: NodeJS.ProcessEnv;
+  /** Aborting stops the watcher, lets a cycle in progress finish, and resolves with exit 0. */
+  signal: AbortSignal;
+  /** One sync cycle; default runJob without waiting for the task. */
+  runCycle?: (signal: AbortSignal, reason: CycleReason) => Promise<RunJobResult>;
+  /** Quiet time after the last change before a cycle; default scan.minAgeSeconds, at least 1 s. */
+  settleMs?: number;
+  /** Default watch.rescanIntervalSeconds. */
+  rescanIntervalMs?: number;
+  /** After a locked or failed cycle; failures back off from here up to the rescan interval. */
+  retryMs?: number;
+  /** While a task is in flight, cycle this often so it is settled soon rather than at the next rescan. */
+  pendingCheckMs?: number;
+  /** Default: chokidar on source.path. */
+  watchSource?: typeof watchSource;
+}
+
+export interface WatchLoopResult {
+  exitCode: number;
+  cycles: number;
+}
+
+/**
+ * Keeps the destination up to date until `signal` aborts: a cycle at start,
+ * one when changes have settled, one every rescan interval (inotify sees
+ * nothing on NFS, Lustre or GPFS), and retries. One cycle at a time; each is a
+ * whole `gsync run`, so stopping between or during cycles loses nothing.
+ */
+export async function watchLoop(opts: WatchLoopOptions): Promise<WatchLoopResult> {
+  const { config, logger, signal } = opts;
+  const settleMs = opts.settleMs ?? Math.max(config.scan.minAgeSeconds, 1) * 1000;
+  const rescanMs = opts.rescanIntervalMs ?? config.watch.rescanIntervalSeconds * 1000;
+  const retryMs = opts.retryMs ?? 30_000;
+  const pendingMs = opts.pendingCheckMs ?? 60_000;
+  const runCycle = opts.runCycle ?? ((s: AbortSignal) => runJob({ config, logger, env: opts.env, wait: false, signal: s }));
+
+  let dirty = false;
+  let lastChange = 0;
+  let nextRescan = 0; // the start cycle
+  let retryAt = Infinity;
+  let pendingAt = Infinity;
+  let failures = 0;
+  let cycles = 0;
+  let wake: (() => void) | null = null;
+  const poke = () => wake?.();
+
+  const markChanged = () => {
+    lastChange = Date.now();
+    if (!dirty) {
+      dirty = true;
+      poke(); // only the first change can bring the next cycle forward
+    }
+  };
+
+  let watcher: SourceWatcher | null = null;
+  const stopWatcher = () => {
+    const w = watcher;
+    watcher = null;
+    return w?.close();
+  };
+  const onAbort = () => {
+    void stopWatcher();
+    poke();
+  };
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    if (!signal.aborted) {
+      watcher = (opts.watchSource ?? watchSource)({
+        root: config.source.path,
+        exclude: config.scan.exclude,
+        ownPrefixes: ownFiles(config),
+        logger,
+        change: markChanged,
+        // Whatever changed while the watches were being set up went unseen: look once more.
+        ready: () => cycles > 0 && markChanged(),
+      });
+    }
+    logger.info({ source: config.source.path, settleMs, rescanSeconds: rescanMs / 1000 }, 'watching for changes');
+
+    while (!signal.aborted) {
+      const now = Date.now();
+      const dueChange = dirty ? lastChange + settleMs : Infinity;
+      const due = Math.min(dueChange, nextRescan, retryAt, pendingAt);
+      if (due > now) {
+        await sleep(due - now, (w) => (wake = w));
+        wake = null;
+        continue;
+      }
+      const reason: CycleReason = cycles === 0 ? 'start' : due === retryAt ? 'retry' : due === dueChange ? 'change' : due === pendingAt ? 'pending' : 'rescan';
+      dirty = false;
+      retryAt = pendingAt = Infinity;
+      cycles++;
+      try {
+        logger.debug({ reason }, `sync cycle (${reason})`);
+        const r = await runCycle(signal, reason);
+        failures = 0;
+        logger.info({ reason, result: r.result, taskId: r.taskId, files: r.files, deferred: r.plan.deferred }, summaryLine(r));
+        if (r.result === 'submitted' || r.reconciled.active > 0 || r.result === 'still-active') pendingAt = Date.now() + pendingMs;
+        // Files too young to ship were left for later; no event may come for them again.
+        if (r.plan.deferred > 0) markChanged();
+      } catch (err) {
+        const code = exitCodeFor(err);
+        if (code === EXIT.auth) {
+          logger.error({ hint: (err as GsyncError).hint }, `${(err as Error).message}; stopping: nothing can ship without a login`);
+          return { exitCode: EXIT.auth, cycles };
+        }
+        if (code === EXIT.locked) {
+          logger.info(`${(err as Error).message}; trying again in ${Math.round(retryMs / 1000)} s`);
+          retryAt = Date.now() + retryMs;
+        } else {
+          const wait = Math.min(retryMs * 2 ** failures++, Math.max(rescanMs, retryMs));
+          logger.error({ err: (err as Error).message, hint: (err as GsyncError).hint }, `sync cycle failed; trying again in ${Math.round(wait / 1000)} s`);
+          retryAt = Date.now() + wait;
+        }
+      }
+      nextRescan = Date.now() + rescanMs;
+    }
+    logger.info({ cycles }, 'watch stopped');
+    return { exitCode: EXIT.ok, cycles };
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    await stopWatcher();
+  }
+}
+
+/** Path prefixes of what a cycle writes: the state database with its -wal, -shm and .lock, the metrics file and its temporary, the log. */
+function ownFiles(config: Config): string[] {
+  const out = [config.state.path];
+  const m = config.metrics.textfile;
+  if (m) out.push(m, path.join(path.dirname(m), `.${path.basename(m)}.`));
+  if (config.log.file) out.push(config.log.file);
+  return out;
+}
+
+/** Sleeps `ms` (timers cap at about 24.8 days) or until woken. */
+function sleep(ms: number, register: (wake: () => void) => void): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, Math.min(ms, 2 ** 31 - 1));
+    register(() => {
+      clearTimeout(t);
+      resolve();
+    });
+  });
+}

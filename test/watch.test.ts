@@ -1,0 +1,342 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { authError, failure } from '../src/errors/errors.js';
+import { acquireJobLock, lockPathFor } from '../src/lock/job-lock.js';
+import { silentLogger } from '../src/log/logger.js';
+import { openState } from '../src/state/open.js';
+import { openSubmissions } from '../src/state/submissions.js';
+import { runJob, type RunJobResult } from '../src/sync/run-job.js';
+import { watchLoop, type CycleReason, type WatchLoopOptions } from '../src/watch/watch-loop.js';
+import { watchSource, type WatchSourceOptions } from '../src/watch/source-watcher.js';
+import { jobWorld, type JobWorld } from './helpers/job-world.js';
+import { writeTree } from './server-support.js';
+
+let w: JobWorld | undefined;
+afterEach(async () => {
+  await w?.cleanup();
+  w = undefined;
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until(what: string, cond: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
+    await sleep(20);
+  }
+}
+
+const openCount = (world: JobWorld) => {
+  const st = openState(world.config.state.path);
+  try {
+    return openSubmissions(st).length;
+  } finally {
+    st.close();
+  }
+};
+
+/** The real cycle (runJob without waiting), recording why each ran. */
+function recordingCycle(world: JobWorld, reasons: CycleReason[], extra: Partial<Parameters<typeof runJob>[0]> = {}): NonNullable<WatchLoopOptions['runCycle']> {
+  return (signal, reason) => {
+    reasons.push(reason);
+    return runJob({ config: world.config, logger: silentLogger, env: world.env, wait: false, signal, ...extra });
+  };
+}
+
+describe('gsync watch against the local server', () => {
+  it('syncs at start, then ships a new file once changes settle, and stops cleanly on abort', async () => {
+    w = await jobWorld({}, { scan: { minAgeSeconds: 0, exclude: ['**/*.tmp'] } });
+    const world = w;
+    writeTree(world.src, { 'a.txt': 'a', 'd/b.txt': 'b' });
+    const stop = new AbortController();
+    const reasons: CycleReason[] = [];
+    const loop = watchLoop({
+      config: world.config,
+      logger: silentLogger,
+      env: world.env,
+      signal: stop.signal,
+      runCycle: recordingCycle(world, reasons),
+      settleMs: 200,
+      rescanIntervalMs: 600_000,
+      pendingCheckMs: 200,
+    });
+    await until('the start cycle shipped the tree', () => fs.existsSync(path.join(world.dst, 'd/b.txt')));
+    // Let the watcher's ready pass and the pending checks settle the first task.
+    await until('the first task is settled', () => reasons.length >= 2 && openCount(world) === 0);
+    const before = reasons.length;
+
+    writeTree(world.src, { 'd/new/c.txt': 'c' });
+    await until('the new file reached the destination', () => fs.existsSync(path.join(world.dst, 'd/new/c.txt')));
+    expect(reasons.slice(before)).toContain('change');
+    expect(fs.readFileSync(path.join(world.dst, 'd/new/c.txt'), 'utf8')).toBe('c');
+
+    // An excluded file starts no cycle.
+    await until('quiet again', () => openCount(world) === 0);
+    const quiet = reasons.length;
+    writeTree(world.src, { 'scratch.tmp': 'x' });
+    await sleep(700);
+    expect(reasons.length).toBe(quiet);
+
+    stop.abort();
+    await expect(loop).resolves.toEqual({ exitCode: 0, cycles: reasons.length });
+    expect(world.diff()).toBe('scratch.tmp: src "x" dst undefined');
+    // Nothing is owed: the next run finds nothing to do.
+    expect((await world.run()).result).toBe('nothing-to-do');
+  });
+
+  it('an abort in the middle of a cycle lets it finish; the next run settles the task and ships what is owed', async () => {
+    w = await jobWorld({ taskDelayMs: 800 });
+    const world = w;
+    writeTree(world.src, { 'a.txt': 'a', 'big/b.bin': 'b'.repeat(100_000) });
+    const stop = new AbortController();
+    const results: RunJobResult[] = [];
+    const loop = watchLoop({
+      config: world.config,
+      logger: silentLogger,
+      env: world.env,
+      signal: stop.signal,
+      runCycle: async (signal) => {
+        // Waits for the task like `run --wait`, so the abort lands mid-wait.
+        const p = runJob({ config: world.config, logger: silentLogger, env: world.env, wait: true, pollIntervalMs: 20, signal });
+        setTimeout(() => stop.abort(), 150);
+        const r = await p;
+        results.push(r);
+        return r;
+      },
+      settleMs: 100,
+      rescanIntervalMs: 600_000,
+    });
+    const started = Date.now();
+    await expect(loop).resolves.toEqual({ exitCode: 0, cycles: 1 });
+    // It stopped waiting at the abort instead of sitting out the task.
+    expect(Date.now() - started).toBeLessThan(800);
+    expect(results.map((r) => r.result)).toEqual(['still-active']);
+    expect(world.srv.tasks.list().map((t) => t.status)).toEqual(['ACTIVE']);
+    expect(openCount(world)).toBe(1);
+
+    // More work arrives while nobody watches; the lock was released.
+    writeTree(world.src, { 'later.txt': 'l' });
+    await world.srv.tasks.waitFor(results[0]!.taskId!);
+    const next = await world.run();
+    expect(next.reconciled.succeeded).toBe(1);
+    expect(next.result).toBe('succeeded');
+    expect(next.files).toBe(1);
+    expect(world.diff()).toBe('');
+    expect(openCount(world)).toBe(0);
+  });
+
+  it('an abort right after a cycle starts still lets it submit and record its task', async () => {
+    w = await jobWorld({ taskDelayMs: 300 });
+    const world = w;
+    writeTree(world.src, { 'a.txt': 'a' });
+    const stop = new AbortController();
+    const reasons: CycleReason[] = [];
+    const cycle = recordingCycle(world, reasons);
+    const loop = watchLoop({
+      config: world.config,
+      logger: silentLogger,
+      env: world.env,
+      signal: stop.signal,
+      runCycle: (signal, reason) => {
+        const p = cycle(signal, reason);
+        stop.abort();
+        return p;
+      },
+      rescanIntervalMs: 600_000,
+    });
+    await expect(loop).resolves.toEqual({ exitCode: 0, cycles: 1 });
+    expect(world.srv.tasks.list()).toHaveLength(1);
+    expect(openCount(world)).toBe(1);
+    await world.srv.tasks.waitFor(world.srv.tasks.list()[0]!.id);
+    const next = await world.run();
+    expect(next.reconciled.succeeded).toBe(1);
+    expect(next.result).toBe('nothing-to-do');
+    expect(world.diff()).toBe('');
+  });
+
+  it('a cycle that finds the job locked is retried later, and the loop goes on', async () => {
+    w = await jobWorld();
+    const world = w;
+    writeTree(world.src, { 'a.txt': 'a' });
+    const lock = acquireJobLock(lockPathFor(world.config.state.path));
+    const stop = new AbortController();
+    const reasons: CycleReason[] = [];
+    const loop = watchLoop({
+      config: world.config,
+      logger: silentLogger,
+      env: world.env,
+      signal: stop.signal,
+      runCycle: recordingCycle(world, reasons),
+      retryMs: 150,
+      rescanIntervalMs: 600_000,
+    });
+    await sleep(250);
+    expect(fs.existsSync(path.join(world.dst, 'a.txt'))).toBe(false);
+    expect(reasons.filter((r) => r === 'retry').length).toBeGreaterThanOrEqual(1);
+    lock.release();
+    await until('the retry shipped the file', () => fs.existsSync(path.join(world.dst, 'a.txt')));
+    stop.abort();
+    expect((await loop).exitCode).toBe(0);
+  });
+});
+
+/** A watcher the test fires by hand; records whether it was closed. */
+function fakeWatcher() {
+  const w = { opts: null as WatchSourceOptions | null, closed: false };
+  const factory: typeof watchSource = (opts) => {
+    w.opts = opts;
+    return { close: async () => void (w.closed = true) };
+  };
+  return { w, factory, change: () => w.opts!.change() };
+}
+
+function fakeResult(over: Partial<RunJobResult> = {}): RunJobResult {
+  return {
+    exitCode: 0,
+    result: 'nothing-to-do',
+    taskId: null,
+    submissionRowId: null,
+    items: 0,
+    files: 0,
+    bytes: 0n,
+    plan: { items: 0, files: 0, bytes: 0n, deferred: 0, mtimeNotNewer: 0, excluded: 0, skipped: 0, inflight: 0, gone: 0, scanned: { files: 0, dirs: 0 } },
+    reconciled: { succeeded: 0, failed: 0, active: 0, inactive: 0, skippedPaths: 0, problems: [] },
+    ...over,
+  };
+}
+
+describe('watch loop scheduling', () => {
+  const config = async () => {
+    w = await jobWorld();
+    return w.config;
+  };
+
+  it('a burst of changes makes one cycle, after the changes have settled', async () => {
+    const cfg = await config();
+    const fw = fakeWatcher();
+    const stop = new AbortController();
+    const at: Array<[CycleReason, number]> = [];
+    const loop = watchLoop({
+      config: cfg,
+      logger: silentLogger,
+      env: {},
+      signal: stop.signal,
+      watchSource: fw.factory,
+      settleMs: 200,
+      rescanIntervalMs: 600_000,
+      runCycle: async (_s, reason) => {
+        at.push([reason, Date.now()]);
+        return fakeResult();
+      },
+    });
+    await until('the start cycle', () => at.length === 1);
+    let last = 0;
+    for (let i = 0; i < 5; i++) {
+      fw.change();
+      last = Date.now();
+      await sleep(80);
+    }
+    await sleep(400);
+    expect(at.map(([r]) => r)).toEqual(['start', 'change']);
+    expect(at[1]![1] - last).toBeGreaterThanOrEqual(190);
+    stop.abort();
+    expect(await loop).toEqual({ exitCode: 0, cycles: 2 });
+    expect(fw.w.closed).toBe(true);
+  });
+
+  it('rescans on the interval with no events at all (NFS, Lustre, GPFS)', async () => {
+    const cfg = await config();
+    const fw = fakeWatcher();
+    const stop = new AbortController();
+    const reasons: CycleReason[] = [];
+    const loop = watchLoop({
+      config: cfg,
+      logger: silentLogger,
+      env: {},
+      signal: stop.signal,
+      watchSource: fw.factory,
+      rescanIntervalMs: 150,
+      runCycle: async (_s, reason) => {
+        reasons.push(reason);
+        return fakeResult();
+      },
+    });
+    await until('three cycles', () => reasons.length >= 3);
+    stop.abort();
+    await loop;
+    expect(reasons.slice(0, 3)).toEqual(['start', 'rescan', 'rescan']);
+  });
+
+  it('a submitted task brings a follow-up cycle to settle it; deferred files one after the settle time', async () => {
+    const cfg = await config();
+    const fw = fakeWatcher();
+    const stop = new AbortController();
+    const reasons: CycleReason[] = [];
+    const queue = [fakeResult({ result: 'submitted', taskId: 't1', submissionRowId: 1 }), fakeResult({ plan: { ...fakeResult().plan, deferred: 2 } })];
+    const loop = watchLoop({
+      config: cfg,
+      logger: silentLogger,
+      env: {},
+      signal: stop.signal,
+      watchSource: fw.factory,
+      settleMs: 100,
+      pendingCheckMs: 100,
+      rescanIntervalMs: 600_000,
+      runCycle: async (_s, reason) => {
+        reasons.push(reason);
+        return queue.shift() ?? fakeResult();
+      },
+    });
+    await until('three cycles', () => reasons.length >= 3);
+    await sleep(300);
+    stop.abort();
+    await loop;
+    expect(reasons).toEqual(['start', 'pending', 'change']);
+  });
+
+  it('an auth error stops watch with exit 77 and closes the watcher', async () => {
+    const cfg = await config();
+    const fw = fakeWatcher();
+    const res = await watchLoop({
+      config: cfg,
+      logger: silentLogger,
+      env: {},
+      signal: new AbortController().signal,
+      watchSource: fw.factory,
+      runCycle: async () => {
+        throw authError('no tokens', 'run: gsync login');
+      },
+    });
+    expect(res).toEqual({ exitCode: 77, cycles: 1 });
+    expect(fw.w.closed).toBe(true);
+  });
+
+  it('other errors are logged and retried with backoff; the loop goes on', async () => {
+    const cfg = await config();
+    const fw = fakeWatcher();
+    const stop = new AbortController();
+    const at: number[] = [];
+    const loop = watchLoop({
+      config: cfg,
+      logger: silentLogger,
+      env: {},
+      signal: stop.signal,
+      watchSource: fw.factory,
+      retryMs: 50,
+      rescanIntervalMs: 600_000,
+      runCycle: async () => {
+        at.push(Date.now());
+        if (at.length <= 3) throw failure('Globus answered 503');
+        return fakeResult();
+      },
+    });
+    await until('four cycles', () => at.length >= 4);
+    stop.abort();
+    expect((await loop).exitCode).toBe(0);
+    // 50, 100, 200 ms apart: each failure waits twice as long.
+    expect(at[2]! - at[1]!).toBeGreaterThanOrEqual(95);
+    expect(at[3]! - at[2]!).toBeGreaterThanOrEqual(190);
+  });
+});
