@@ -1,0 +1,45 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const UNITS = path.resolve(import.meta.dirname, '..', 'systemd');
+const hasAnalyze = spawnSync('systemd-analyze', ['--version'], { encoding: 'utf8' }).status === 0;
+
+let dir: string | undefined;
+afterEach(() => {
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  dir = undefined;
+});
+
+/** Instances of the template units as systemd would load them, verified; the lines that name them. */
+function verify(patch: (service: string) => string = (s) => s): { status: number | null; complaints: string[] } {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gsync-systemd-'));
+  fs.writeFileSync(path.join(dir, 'gsync@demo.service'), patch(fs.readFileSync(path.join(UNITS, 'gsync@.service'), 'utf8')));
+  fs.copyFileSync(path.join(UNITS, 'gsync@.timer'), path.join(dir, 'gsync@demo.timer'));
+  const r = spawnSync('systemd-analyze', ['verify', './gsync@demo.service', './gsync@demo.timer'], { cwd: dir, encoding: 'utf8', timeout: 20_000 });
+  // Warnings about unrelated units on the host say nothing about ours.
+  const complaints = `${r.stdout}\n${r.stderr}`.split('\n').filter((l) => l.includes('gsync@demo'));
+  return { status: r.status, complaints };
+}
+
+describe.skipIf(!hasAnalyze)('systemd units', () => {
+  it('gsync@.service and gsync@.timer verify without a single complaint', () => {
+    // ExecStart is /usr/bin/env gsync: verify checks that /usr/bin/env exists, not that gsync is installed.
+    expect(verify()).toEqual({ status: 0, complaints: [] });
+  });
+
+  it('the check notices a bad setting (so a clean result means something)', () => {
+    const { complaints } = verify((s) => s.replace('ProtectSystem=strict', 'ProtectSystem=stricter\nNoSuchKey=1'));
+    expect(complaints.join('\n')).toMatch(/protect system value/i);
+    expect(complaints.join('\n')).toMatch(/Unknown key 'NoSuchKey'/);
+  });
+
+  it('the timer starts the service of the same instance', () => {
+    const timer = fs.readFileSync(path.join(UNITS, 'gsync@.timer'), 'utf8');
+    // No Unit= line: a timer activates the service with its own name, gsync@NAME.service.
+    expect(timer).not.toMatch(/^Unit=/m);
+    expect(fs.readFileSync(path.join(UNITS, 'gsync@.service'), 'utf8')).toMatch(/^SuccessExitStatus=75$/m);
+  });
+});
