@@ -246,6 +246,39 @@ describe('watch loop scheduling', () => {
     expect(fw.w.closed).toBe(true);
   });
 
+  it('a tree that never goes quiet still gets a cycle after maxWaitMs', async () => {
+    const cfg = await config();
+    const fw = fakeWatcher();
+    const stop = new AbortController();
+    const at: Array<[CycleReason, number]> = [];
+    const loop = watchLoop({
+      config: cfg,
+      logger: silentLogger,
+      env: {},
+      signal: stop.signal,
+      watchSource: fw.factory,
+      settleMs: 200,
+      maxWaitMs: 500,
+      rescanIntervalMs: 600_000,
+      runCycle: async (_s, reason) => {
+        at.push([reason, Date.now()]);
+        return fakeResult();
+      },
+    });
+    await until('the start cycle', () => at.length === 1);
+    const first = Date.now();
+    while (Date.now() - first < 900) {
+      fw.change();
+      await sleep(50);
+    }
+    stop.abort();
+    await loop;
+    const forced = at.slice(1);
+    expect(forced.map(([r]) => r)).toEqual(['change']);
+    expect(forced[0]![1] - first).toBeGreaterThanOrEqual(490);
+    expect(forced[0]![1] - first).toBeLessThan(700);
+  });
+
   it('rescans on the interval with no events at all (NFS, Lustre, GPFS)', async () => {
     const cfg = await config();
     const fw = fakeWatcher();

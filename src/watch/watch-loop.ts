@@ -19,6 +19,8 @@ export interface WatchLoopOptions {
   runCycle?: (signal: AbortSignal, reason: CycleReason) => Promise<RunJobResult>;
   /** Quiet time after the last change before a cycle; default scan.minAgeSeconds, at least 1 s. */
   settleMs?: number;
+  /** A tree that never goes quiet (a log appended every few seconds) still gets a cycle this long after its first unsynced change; default 10 × settleMs, at least 5 min. */
+  maxWaitMs?: number;
   /** Default watch.rescanIntervalSeconds. */
   rescanIntervalMs?: number;
   /** After a locked or failed cycle; failures back off from here up to the rescan interval. */
@@ -44,11 +46,13 @@ export async function watchLoop(opts: WatchLoopOptions): Promise<WatchLoopResult
   const { config, logger, signal } = opts;
   const settleMs = opts.settleMs ?? Math.max(config.scan.minAgeSeconds, 1) * 1000;
   const rescanMs = opts.rescanIntervalMs ?? config.watch.rescanIntervalSeconds * 1000;
+  const maxWaitMs = opts.maxWaitMs ?? Math.max(settleMs * 10, 300_000);
   const retryMs = opts.retryMs ?? 30_000;
   const pendingMs = opts.pendingCheckMs ?? 60_000;
   const runCycle = opts.runCycle ?? ((s: AbortSignal) => runJob({ config, logger, env: opts.env, wait: false, signal: s }));
 
   let dirty = false;
+  let firstChange = 0;
   let lastChange = 0;
   let nextRescan = 0; // the start cycle
   let retryAt = Infinity;
@@ -62,6 +66,7 @@ export async function watchLoop(opts: WatchLoopOptions): Promise<WatchLoopResult
     lastChange = Date.now();
     if (!dirty) {
       dirty = true;
+      firstChange = lastChange;
       poke(); // only the first change can bring the next cycle forward
     }
   };
@@ -93,7 +98,8 @@ export async function watchLoop(opts: WatchLoopOptions): Promise<WatchLoopResult
 
     while (!signal.aborted) {
       const now = Date.now();
-      const dueChange = dirty ? lastChange + settleMs : Infinity;
+      // The scan defers files younger than minAgeSeconds anyway, so a forced cycle ships only what has settled.
+      const dueChange = dirty ? Math.min(lastChange + settleMs, firstChange + maxWaitMs) : Infinity;
       const due = Math.min(dueChange, nextRescan, retryAt, pendingAt);
       if (due > now) {
         await sleep(due - now, (w) => (wake = w));
