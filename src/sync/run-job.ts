@@ -68,7 +68,7 @@ export async function runJob(opts: RunJobOptions): Promise<RunJobResult> {
     const started = now();
     const runId = startRun(state, started);
     const credentials = opts.credentials ?? createCredentials(config, opts.env, logger);
-    const client = new TransferClient({ tokens: credentials.tokens, logger, env: opts.env });
+    const client = new TransferClient({ tokens: credentials.tokens, logger, env: opts.env, timeoutMs: Number(opts.env.GSYNC_HTTP_TIMEOUT_MS) || undefined }); // GSYNC_HTTP_TIMEOUT_MS: per-request limit (default 60 s), for tests
     const ctx: SyncContext = { config, logger, state, client, credentials, now };
     let outcome: RunJobResult | undefined;
     let exitCode: number = EXIT.failure;
