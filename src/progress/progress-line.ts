@@ -81,7 +81,8 @@ export class ProgressLine {
   }
 
   private draw(): void {
-    const width = Math.max(20, (this.stream.columns ?? 80) - 1);
+    // A pty whose size nobody set reports 0 columns.
+    const width = Math.max(20, (this.stream.columns || 80) - 1);
     const shown = this.text.length > width ? this.text.slice(0, width - 1) + '…' : this.text;
     this.original.call(this.stream, `\r${shown}\x1b[K`);
     this.drawn = true;
