@@ -100,6 +100,12 @@ describe('ProgressLine', () => {
     line.update('x'.repeat(100));
     expect(screen(s.raw)[0]!.length).toBe(29);
     line.stop();
+    // A pty whose size was never set says 0 columns: assume 80.
+    const z = fakeTty(0);
+    const l0 = new ProgressLine(z, 0);
+    l0.update('y'.repeat(100));
+    expect(screen(z.raw)[0]!.length).toBe(79);
+    l0.stop();
   });
 
   it('only at a terminal and never with --quiet', () => {
