@@ -1,0 +1,263 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_CLIENT_ID } from '../src/server/index.js';
+import { assertBuilt, gsync, messageLines, type CliResult } from './helpers/cli.js';
+import { jobWorld, type JobWorld } from './helpers/job-world.js';
+import { DST_ID, TRANSFER_SCOPE, writeTree } from './server-support.js';
+
+/**
+ * Faults met by the built CLI (`gsync run` child processes) against the
+ * in-process server: each run ends with the documented exit code and message,
+ * and the next healthy run ships everything owed.
+ */
+let w: JobWorld;
+beforeAll(assertBuilt);
+afterEach(async () => {
+  await w?.cleanup();
+});
+
+const posts = () => w.srv.requests.count('/transfer', 'POST');
+/** pino JSON records on stderr. */
+const logRecords = (stderr: string): Array<Record<string, unknown>> =>
+  stderr
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+
+function run(args: string[] = ['--wait'], env: NodeJS.ProcessEnv = { ...process.env, ...w.env }): Promise<CliResult> {
+  return gsync(['run', ...args, '--config', w.configFile], { env });
+}
+
+/** A run with nothing wrong: exit 0, and afterwards the destination equals the source. */
+async function healthy(env?: NodeJS.ProcessEnv): Promise<CliResult> {
+  await Promise.all(w.srv.tasks.list().map((t) => w.srv.tasks.waitFor(t.id, ['SUCCEEDED', 'FAILED', 'INACTIVE'])));
+  const r = await run(['--wait'], env);
+  expect(r.code, r.stdout + r.stderr).toBe(0);
+  expect(w.diff()).toBe('');
+  return r;
+}
+
+describe('transient Globus trouble is retried within one run', () => {
+  it('a 429 storm: Retry-After is obeyed and the run succeeds with one task', async () => {
+    w = await jobWorld();
+    writeTree(w.src, { 'a.txt': 'a', 'd/b.txt': 'b' });
+    w.srv.faults.tooManyRequests(2, { retryAfterSeconds: 1 });
+    const r = await run();
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^task \S+ SUCCEEDED: 2 files/);
+    const retries = logRecords(r.stderr).filter((l) => l.msg === 'Globus request failed, retrying');
+    expect(retries.map((l) => [l.status, l.delayMs])).toEqual([
+      [429, 1000],
+      [429, 1000],
+    ]);
+    expect(w.srv.faults.pending()).toBe(0);
+    expect(w.srv.tasks.list()).toHaveLength(1);
+    expect(w.diff()).toBe('');
+  });
+
+  it('503s and connection resets everywhere, including a POST whose answer is lost, give one task', async () => {
+    w = await jobWorld();
+    writeTree(w.src, { 'a.txt': 'a', 'd/b.txt': 'b' });
+    w.srv.faults.add({ action: { type: 'status', status: 503, retryAfterSeconds: 0 }, count: 2 });
+    w.srv.faults.resetConnection(1);
+    w.srv.faults.resetConnection(1, { path: /\/transfer$/, method: 'POST', after: true });
+    w.srv.faults.add({ action: { type: 'status', status: 503, retryAfterSeconds: 0 }, path: /\/transfer$/, method: 'POST', after: true });
+    const r = await run();
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/SUCCEEDED: 2 files/);
+    expect(w.srv.faults.pending()).toBe(0);
+    expect(posts()).toBeGreaterThanOrEqual(3);
+    expect(w.srv.tasks.list()).toHaveLength(1);
+    expect(w.diff()).toBe('');
+  });
+
+  it('answers slower than the client timeout (GSYNC_HTTP_TIMEOUT_MS) are retried; the late POST makes no second task', async () => {
+    w = await jobWorld();
+    writeTree(w.src, { 'a.txt': 'a' });
+    w.srv.faults.slow(1500, 1, { path: 'submission_id' });
+    w.srv.faults.slow(1500, 2, { path: /\/transfer$/, method: 'POST' });
+    const r = await run(['--wait'], { ...process.env, ...w.env, GSYNC_HTTP_TIMEOUT_MS: '300' });
+    expect(r.code, r.stderr).toBe(0);
+    const timeouts = logRecords(r.stderr).filter((l) => l.msg === 'Globus request failed, retrying' && l.error === 'UND_ERR_HEADERS_TIMEOUT');
+    expect(timeouts.length).toBe(3);
+    // The slow POSTs reach the server after the client gave up on them; Globus dedups them by submission_id.
+    await new Promise((r) => setTimeout(r, 1700));
+    expect(posts()).toBe(3);
+    expect(w.srv.tasks.list()).toHaveLength(1);
+    expect(w.diff()).toBe('');
+  });
+});
+
+describe('trouble that outlasts a run: the documented exit, then the next healthy run ships what is owed', () => {
+  it('503 on every POST retry: exit 1 naming the 503; the next run re-POSTs the same submission', async () => {
+    w = await jobWorld();
+    writeTree(w.src, { 'a.txt': 'a', 'd/b.txt': 'b' });
+    // The server accepts the transfer each time, but every answer is a 503 (retries included).
+    w.srv.faults.add({ action: { type: 'status', status: 503, retryAfterSeconds: 0 }, path: /\/transfer$/, method: 'POST', after: true, count: 6 });
+    const r = await run();
+    expect(r.code).toBe(1);
+    const lines = messageLines(r.stderr);
+    expect(lines, r.stderr).toHaveLength(1);
+    expect(lines[0]).toMatch(/^gsync: .*503/);
+    expect(w.srv.tasks.list()).toHaveLength(1);
+    const first = w.srv.tasks.list()[0]!;
+    const next = await healthy();
+    expect(next.stdout).toMatch(/^nothing to ship/); // the task from before was settled; nothing new
+    expect(w.srv.tasks.list()).toHaveLength(1);
+    expect(w.srv.tasks.list()[0]!.submissionId).toBe(first.submissionId);
+  });
+
+  it('a 429 storm longer than the retries: exit 1; nothing is lost', async () => {
+    w = await jobWorld();
+    writeTree(w.src, { 'a.txt': 'a' });
+    w.srv.faults.tooManyRequests(6, { retryAfterSeconds: 0, path: /\/transfer$/, method: 'POST' });
+    const r = await run();
+    expect(r.code).toBe(1);
+    const lines = messageLines(r.stderr);
+    expect(lines, r.stderr).toHaveLength(1);
+    expect(lines[0]).toMatch(/^gsync: .*429/);
+    expect(w.srv.tasks.list()).toHaveLength(0);
+    await healthy();
+    expect(w.srv.tasks.list()).toHaveLength(1);
+  });
+
+  it('a FAILED task: exit 1, the summary names the task and the reason; the next run ships its files', async () => {
+    w = await jobWorld();
+    writeTree(w.src, { 'a.txt': 'a', 'd/b.txt': 'b' });
+    w.srv.faults.failNextTask({ code: 'PERMISSION_DENIED', description: 'denied by test' });
+    const r = await run();
+    expect(r.code).toBe(1);
+    const task = w.srv.tasks.list()[0]!;
+    expect(r.stdout).toContain(`task ${task.id} FAILED`);
+    expect(r.stdout).toContain('PERMISSION_DENIED: denied by test');
+    expect(messageLines(r.stderr)).toEqual([]);
+    const next = await healthy();
+    expect(next.stdout).toMatch(/SUCCEEDED: 2 files/);
+  });
+
+  it('an INACTIVE task: exit 1 naming it; once cancelled, its files ship again', async () => {
+    w = await jobWorld();
+    writeTree(w.src, { 'a.txt': 'a' });
+    w.srv.faults.inactivateNextTask({ description: 'credentials expired' });
+    const submitted = await run([]);
+    expect(submitted.code, submitted.stderr).toBe(0);
+    const task = w.srv.tasks.list()[0]!;
+    await w.srv.tasks.waitFor(task.id, ['INACTIVE']);
+    const r = await run([]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`task ${task.id} is INACTIVE (credentials expired)`);
+    // The operator cancels it (the web app's Cancel): Globus reports it FAILED.
+    task.abort.abort(new Error('canceled'));
+    task.finish('FAILED', { code: 'CANCELED', description: 'canceled by the operator' });
+    const after = await run();
+    expect(after.code).toBe(1); // it reports the FAILED task, and ships its file in the same run
+    expect(after.stdout).toContain(`task ${task.id} FAILED (CANCELED: canceled by the operator)`);
+    expect(w.diff()).toBe('');
+    expect((await healthy()).stdout).toMatch(/^nothing to ship/);
+  });
+
+  it('a task ACTIVE with faults because a source file vanished: reported, exit 0, paths held; it ships once the file is back', async () => {
+    // skip_source_errors off: a vanished file faults the task (it keeps retrying) instead of being skipped.
+    w = await jobWorld({ taskStartDelayMs: 300 }, { transfer: { skipSourceErrors: false } });
+    const at = (rel: string, content: string, secondsAgo: number) => {
+      writeTree(w.src, { [rel]: content });
+      fs.utimesSync(path.join(w.src, rel), Date.now() / 1000 - secondsAgo, Date.now() / 1000 - secondsAgo);
+    };
+    at('a.txt', 'a', 3600);
+    at('gone.txt', 'g', 3600);
+    await healthy();
+    // Edited files go as single-file items (a fresh directory would go as one recursive item).
+    at('a.txt', 'a2', 60);
+    at('gone.txt', 'g2', 60);
+    const submitted = await run([]);
+    expect(submitted.code, submitted.stderr).toBe(0);
+    fs.renameSync(path.join(w.src, 'gone.txt'), path.join(w.base, 'gone.txt.away'));
+    const task = w.srv.tasks.list().at(-1)!;
+    for (let i = 0; task.faults === 0; i++) {
+      expect(i, 'the task never faulted').toBeLessThan(500);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(task.status).toBe('ACTIVE');
+    const r = await run([]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^nothing to ship/);
+    const warned = logRecords(r.stderr).find((l) => typeof l.msg === 'string' && /task ACTIVE with \d+ faults/.test(l.msg));
+    expect(warned?.taskId).toBe(task.id);
+    // A new file ships in its own task; the faulting task's paths stay held, not sent again.
+    writeTree(w.src, { 'b.txt': 'b' });
+    const postsBefore = posts();
+    const next = await run(['--wait']);
+    expect(next.code, next.stderr).toBe(0);
+    expect(next.stdout).toMatch(/SUCCEEDED: 1 files/);
+    expect(posts()).toBe(postsBefore + 1);
+    expect(task.status).toBe('ACTIVE');
+    fs.renameSync(path.join(w.base, 'gone.txt.away'), path.join(w.src, 'gone.txt'));
+    await w.srv.tasks.waitFor(task.id);
+    expect(task.status).toBe('SUCCEEDED');
+    await healthy();
+    expect(w.srv.tasks.list().filter((t) => t.status !== 'SUCCEEDED')).toEqual([]);
+  });
+});
+
+describe('auth trouble: exit 77 with one line naming what to do, never a prompt', () => {
+  /** The environment of a user login: no service-account credentials. */
+  const userEnv = (): NodeJS.ProcessEnv => {
+    const env: NodeJS.ProcessEnv = { ...process.env, ...w.env };
+    delete env.GLOBUS_CLIENT_ID;
+    delete env.GLOBUS_CLIENT_SECRET;
+    return env;
+  };
+  /** What `gsync login` would have stored. */
+  const storeLogin = (scope?: string) => {
+    const t = w.srv.issueTokens({ clientId: DEMO_CLIENT_ID, ...(scope ? { scope } : {}) });
+    const file = w.config.auth.tokenFile;
+    fs.rmSync(file, { force: true });
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        version: 1,
+        client_id: DEMO_CLIENT_ID,
+        tokens: { 'transfer.api.globus.org': { access_token: t.access_token, expires_at: Math.floor(Date.now() / 1000) + t.expires_in, refresh_token: t.refresh_token, scope: t.scope } },
+      }),
+      { mode: 0o600 },
+    );
+  };
+
+  it('invalid_grant (refresh token revoked): exit 77, one line naming gsync login; a new login ships what is owed', async () => {
+    w = await jobWorld();
+    storeLogin();
+    writeTree(w.src, { 'a.txt': 'a' });
+    await healthy(userEnv());
+    writeTree(w.src, { 'b.txt': 'b' });
+    w.srv.faults.revokeTokens();
+    const r = await run(['--wait'], userEnv());
+    expect(r.code).toBe(77);
+    expect(r.stdout).toBe('');
+    const lines = messageLines(r.stderr);
+    expect(lines, r.stderr).toHaveLength(1);
+    expect(lines[0]).toContain(`gsync login --config ${w.configFile}`);
+    expect(r.stderr).not.toMatch(/enter|paste|code:/i);
+    storeLogin();
+    await healthy(userEnv());
+  });
+
+  it('ConsentRequired for a collection: exit 77 naming the collection and scope; after consent the same submission ships', async () => {
+    w = await jobWorld();
+    storeLogin(TRANSFER_SCOPE); // no data_access consent
+    w.srv.faults.requireConsent(DST_ID);
+    writeTree(w.src, { 'a.txt': 'a' });
+    const r = await run(['--wait'], userEnv());
+    expect(r.code).toBe(77);
+    expect(r.stdout).toBe('');
+    const lines = messageLines(r.stderr);
+    expect(lines, r.stderr).toHaveLength(1);
+    expect(lines[0]).toContain(DST_ID);
+    expect(lines[0]).toContain(`https://auth.globus.org/scopes/${DST_ID}/data_access`);
+    expect(lines[0]).toContain('gsync login');
+    expect(w.srv.tasks.list()).toHaveLength(0);
+    storeLogin(); // a login that asked for every collection's data_access
+    await healthy(userEnv());
+    expect(w.srv.tasks.list()).toHaveLength(1);
+  });
+});
