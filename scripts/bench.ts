@@ -4,6 +4,10 @@
  *   npm run bench                                  # 200,000 files in 4,000 directories
  *   npm run bench -- --files 1000000               # 1,000,000 files in 20,000 directories
  *   npm run bench -- --files 200000,1000000        # both, and the scaling target
+ * With --dir, each size's results are kept there (results-N.json) and a later run
+ * of the other size prints them too, so the scaling target can be judged from
+ * `npm run bench -- --dir D` and `npm run bench -- --dir D --files 1000000`.
+ *
  *   options: --runs N (3)  --dir DIR (keep and reuse trees there)  --seed S (1)  --keep
  *            --nice (measured processes at nice -20, root only: on a machine others
  *            are using, what they run then takes less of our time)
@@ -53,6 +57,8 @@ interface Result {
   rssMb: number;
   samples: Sample[];
   totals: string;
+  /** Set when read back from an earlier run (its time). */
+  earlier?: string;
 }
 
 function main(): number {
@@ -88,7 +94,17 @@ function main(): number {
   try {
     for (const files of sizes) {
       const dirs = values.dirs ? wholeNumber(values.dirs, 'dirs', 1) : Math.max(1, Math.round(files / 50));
-      results.push(...benchOne(path.join(base, `tree-${files}-${dirs}-${seed}`), { files, dirs, seed, runs }));
+      const measured = benchOne(path.join(base, `tree-${files}-${dirs}-${seed}`), { files, dirs, seed, runs });
+      results.push(...measured);
+      if (keep) fs.writeFileSync(path.join(base, `results-${files}.json`), JSON.stringify({ at: new Date().toISOString(), results: measured }, null, 1));
+    }
+    if (keep) {
+      // The other sizes from earlier runs in the same --dir, marked as such.
+      for (const f of fs.readdirSync(base).filter((n) => /^results-\d+\.json$/.test(n))) {
+        const { at, results: earlier } = JSON.parse(fs.readFileSync(path.join(base, f), 'utf8')) as { at: string; results: Result[] };
+        if (earlier.length > 0 && !sizes.includes(earlier[0]!.files)) results.push(...earlier.map((r) => ({ ...r, earlier: at })));
+      }
+      results.sort((a, b) => a.files - b.files);
     }
   } finally {
     if (!keep) fs.rmSync(base, { recursive: true, force: true });
@@ -253,10 +269,18 @@ function describeMachine(dir: string): string {
 
 function table(results: Result[]): string {
   const find = (files: number) => results.find((r) => r.scenario === 'find' && r.files === files);
-  const head = ['scenario', 'files', 'median wall s', 'median peak RSS MB', 'x find'];
+  const head = ['scenario', 'files', 'median wall s', 'best wall s', 'median peak RSS MB', 'x find'];
   const rows = results.map((r) => {
     const f = find(r.files);
-    return [LABEL[r.scenario], r.files.toLocaleString('en-US'), r.wallS.toFixed(2), r.rssMb.toFixed(0), f ? (r.wallS / f.wallS).toFixed(2) : '-'];
+    const best = Math.min(...r.samples.map((x) => x.wallS));
+    return [
+      `${LABEL[r.scenario]}${r.earlier ? ` (run ${r.earlier.slice(0, 16).replace('T', ' ')})` : ''}`,
+      r.files.toLocaleString('en-US'),
+      r.wallS.toFixed(2),
+      best.toFixed(2),
+      r.rssMb.toFixed(0),
+      f ? (r.wallS / f.wallS).toFixed(2) : '-',
+    ];
   });
   const width = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => (i < 2 ? c.padEnd(width[i]!) : c.padStart(width[i]!))).join(' | ')} |`;
