@@ -276,7 +276,8 @@ describe('watch loop scheduling', () => {
     const forced = at.slice(1);
     expect(forced.map(([r]) => r)).toEqual(['change']);
     expect(forced[0]![1] - first).toBeGreaterThanOrEqual(490);
-    expect(forced[0]![1] - first).toBeLessThan(700);
+    // While changes kept coming, so it was not the settle time that let it run.
+    expect(forced[0]![1] - first).toBeLessThan(900);
   });
 
   it('rescans on the interval with no events at all (NFS, Lustre, GPFS)', async () => {
