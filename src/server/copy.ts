@@ -85,7 +85,9 @@ export async function copyAtomically(
   } catch (err) {
     throw itemError(err, 'destination', path.posix.dirname(opts.dstPath));
   }
-  const tmp = path.join(dir, `.${path.basename(dst)}.gsync-part-${randomBytes(6).toString('hex')}`);
+  // The name's first 200 bytes at most: a 255-byte name plus the suffix would pass NAME_MAX (ENAMETOOLONG).
+  const stem = Buffer.from(path.basename(dst)).subarray(0, 200).toString();
+  const tmp = path.join(dir, `.${stem}.gsync-part-${randomBytes(6).toString('hex')}`);
   try {
     try {
       await fs.copyFile(src, tmp);
