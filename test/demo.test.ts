@@ -7,6 +7,7 @@ import type { CommandContext } from '../src/commands/context.js';
 import { demoCommand } from '../src/commands/demo.js';
 import { compareTrees } from '../src/demo/compare-trees.js';
 import { GsyncError } from '../src/errors/errors.js';
+import { assertBuilt, gsync } from './helpers/cli.js';
 
 function context(): { ctx: CommandContext; text: () => string } {
   const out = new PassThrough();
@@ -74,6 +75,16 @@ describe('gsync demo', () => {
     expect(err).toBeInstanceOf(GsyncError);
     expect((err as GsyncError).kind).toBe('usage');
     expect(fs.readFileSync(path.join(work, 'precious.txt'), 'utf8')).toBe('keep me');
+  });
+});
+
+describe('npm run demo (the built CLI)', () => {
+  it('exits 0 and says the destination equals the source', async () => {
+    assertBuilt();
+    const r = await gsync(['demo']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('not Globus');
+    expect(r.stdout).toContain('The destination equals the source');
   });
 });
 

@@ -9,6 +9,7 @@ import { openSubmissions } from '../src/state/submissions.js';
 import { runJob, type RunJobResult } from '../src/sync/run-job.js';
 import { watchLoop, type CycleReason, type WatchLoopOptions } from '../src/watch/watch-loop.js';
 import { watchSource, type WatchSourceOptions } from '../src/watch/source-watcher.js';
+import { assertBuilt, gsync } from './helpers/cli.js';
 import { jobWorld, type JobWorld } from './helpers/job-world.js';
 import { writeTree } from './server-support.js';
 
@@ -179,6 +180,29 @@ describe('gsync watch against the local server', () => {
     await until('the retry shipped the file', () => fs.existsSync(path.join(world.dst, 'a.txt')));
     stop.abort();
     expect((await loop).exitCode).toBe(0);
+  });
+});
+
+describe('gsync watch, the command', () => {
+  it('ships a change, and on SIGTERM stops cleanly with exit 0', async () => {
+    assertBuilt();
+    w = await jobWorld();
+    const world = w;
+    writeTree(world.src, { 'a.txt': 'a' });
+    let pid = 0;
+    const done = gsync(['--config', world.configFile, 'watch'], { env: { ...process.env, ...world.env }, onSpawn: (p) => (pid = p) });
+    await until('the start cycle shipped a.txt', () => fs.existsSync(path.join(world.dst, 'a.txt')));
+    writeTree(world.src, { 'sub/b.txt': 'b' });
+    await until('b.txt shipped after the change settled', () => fs.existsSync(path.join(world.dst, 'sub/b.txt')));
+    process.kill(pid, 'SIGTERM');
+    const r = await done;
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('SIGTERM: stopping after the cycle in progress');
+    expect(r.stderr).toContain('watch stopped');
+    // The lock is free and nothing is lost: a run settles what watch left and finds the trees equal.
+    const next = await world.run();
+    expect(['nothing-to-do', 'succeeded']).toContain(next.result);
+    expect(world.diff()).toBe('');
   });
 });
 
