@@ -89,6 +89,7 @@ function main(): number {
   const keep = values.keep || values.dir !== undefined;
   if (values.nice) prefix = ['nice', '-n', '-20'];
 
+  const machine = describeMachine(base); // before a temporary base is deleted
   const results: Result[] = [];
   const loadBefore = os.loadavg().map((l) => l.toFixed(2)).join(' ');
   try {
@@ -110,7 +111,7 @@ function main(): number {
     if (!keep) fs.rmSync(base, { recursive: true, force: true });
   }
   const how = `medians of ${runs} run(s)${values.nice ? ', measured at nice -20' : ''}; load average before: ${loadBefore}, after: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`;
-  process.stdout.write(`\n${describeMachine(base)}\n${how}\n\n${table(results)}\n\n${targets(results)}\n`);
+  process.stdout.write(`\n${machine}\n${how}\n\n${table(results)}\n\n${targets(results)}\n`);
   return 0;
 }
 
