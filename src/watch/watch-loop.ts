@@ -114,7 +114,8 @@ export async function watchLoop(opts: WatchLoopOptions): Promise<WatchLoopResult
         logger.debug({ reason }, `sync cycle (${reason})`);
         const r = await runCycle(signal, reason);
         failures = 0;
-        logger.info({ reason, result: r.result, taskId: r.taskId, files: r.files, deferred: r.plan.deferred }, summaryLine(r));
+        // A FAILED or INACTIVE task is news for whoever reads the journal; the loop goes on and its files ship again.
+        (r.exitCode === EXIT.ok ? logger.info : logger.warn).call(logger, { reason, result: r.result, taskId: r.taskId, files: r.files, deferred: r.plan.deferred }, summaryLine(r));
         if (r.result === 'submitted' || r.reconciled.active > 0 || r.result === 'still-active') pendingAt = Date.now() + pendingMs;
         // Files too young to ship were left for later; no event may come for them again.
         if (r.plan.deferred > 0) markChanged();
