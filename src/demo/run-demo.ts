@@ -1,4 +1,5 @@
-import { formatBytes, summaryLine } from '../commands/run.js';
+import { formatBytes } from '../plan/render.js';
+import { summaryLine } from '../sync/summary.js';
 import { EXIT } from '../errors/exit-codes.js';
 import type { Logger } from '../log/logger.js';
 import { runJob, type RunJobResult } from '../sync/run-job.js';

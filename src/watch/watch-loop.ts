@@ -3,7 +3,7 @@ import type { Config } from '../config/schema.js';
 import { GsyncError } from '../errors/errors.js';
 import { EXIT, exitCodeFor } from '../errors/exit-codes.js';
 import type { Logger } from '../log/logger.js';
-import { summaryLine } from '../commands/run.js';
+import { summaryLine } from '../sync/summary.js';
 import { runJob, type RunJobResult } from '../sync/run-job.js';
 import { watchSource, type SourceWatcher } from './source-watcher.js';
 

@@ -1,0 +1,25 @@
+import { formatBytes } from '../plan/render.js';
+import type { RunJobResult } from './run-job.js';
+
+/** One line a person reads after a run: printed by `gsync run`, logged by watch, shown by the demo. */
+export function summaryLine(r: RunJobResult): string {
+  const what = `${count(r.files, 'file')} (${formatBytes(r.bytes)}) in ${count(r.items, 'item')}`;
+  const problems = r.reconciled.problems.length ? `; ${r.reconciled.problems.join('; ')}` : '';
+  switch (r.result) {
+    case 'nothing-to-do':
+    case 'problems':
+      return r.taskId === null ? `nothing to ship${deferred(r)}${problems}` : `task ${r.taskId}: ${what}${problems}`;
+    case 'submitted':
+      return `submitted task ${r.taskId}: ${what}${deferred(r)}`;
+    case 'succeeded':
+      return `task ${r.taskId} SUCCEEDED: ${what}${deferred(r)}`;
+    case 'failed':
+      return `task ${r.taskId} FAILED: its ${count(r.files, 'file')} will ship again${problems}`;
+    case 'still-active':
+      return `task ${r.taskId} still ACTIVE; the next run will reconcile it`;
+  }
+}
+
+const deferred = (r: RunJobResult) => (r.plan.deferred ? `; ${count(r.plan.deferred, 'file')} modified too recently wait for the next run` : '');
+
+const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
