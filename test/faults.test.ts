@@ -189,7 +189,7 @@ describe('trouble that outlasts a run: the documented exit, then the next health
     const postsBefore = posts();
     const next = await run(['--wait']);
     expect(next.code, next.stderr).toBe(0);
-    expect(next.stdout).toMatch(/SUCCEEDED: 1 files/);
+    expect(next.stdout).toMatch(/SUCCEEDED: 1 file\b/);
     expect(posts()).toBe(postsBefore + 1);
     expect(task.status).toBe('ACTIVE');
     fs.renameSync(path.join(w.base, 'gone.txt.away'), path.join(w.src, 'gone.txt'));
