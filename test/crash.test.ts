@@ -87,10 +87,11 @@ class Campaign {
     const r = await gsync(args, { env, killAfterMs: 'killAfterMs' in how ? how.killAfterMs : undefined });
     this.tally.runs++;
     if (process.env.CRASH_DEBUG) console.log(`crash ${JSON.stringify(how)}: ${r.signal ?? r.code}`);
+    const what = `${JSON.stringify(how)} wait=${wait}: exit ${r.code} signal ${r.signal}\n${r.stdout}\n${r.stderr.slice(-3000)}`;
     if (r.signal === 'SIGKILL') this.tally.kills++;
-    else expect(r.code, r.stderr).toBe(0); // a run the external kill missed must still have worked
+    else expect(r.code, what).toBe(0); // a run the external kill missed must still have worked
     this.note();
-    expect(integrityCheck(this.w.config.state.path)).toMatch(/^ok/);
+    expect(integrityCheck(this.w.config.state.path), what).toMatch(/^ok/);
     return r;
   }
 
