@@ -7,6 +7,7 @@ import { ROOT_NODE_ID } from '../state/open.js';
 import type { NodeRow, TrieStore } from '../state/trie.js';
 import { judge, mtimeNotNewer, type Verdict } from './change-rule.js';
 import { decodeName, escapeName } from './names.js';
+import { triePrefetch } from './prefetch.js';
 import { nodeScanFs, type ScanFs } from './scan-fs.js';
 
 /** Entries the scan saw but will not let ship: each also keeps its directory from being sent as one recursive item. */
@@ -81,6 +82,11 @@ export interface ScanOptions {
   onProgress?(counts: Readonly<ScanCounts>): void;
   /** Entries between onProgress calls. */
   progressEvery?: number;
+  /**
+   * A read-only scan of a trie with at least this many nodes reads it ahead on a
+   * second thread (src/scan/prefetch.ts), given a second core; 0 always does. For tests.
+   */
+  prefetchMinNodes?: number;
   /** After each committed batch; a throw here stands for a crash between batches. */
   onBatchCommitted?(batches: number): void;
 }
@@ -180,7 +186,8 @@ export function scan(opts: ScanOptions): ScanCounts {
   };
 
   const walk = (abs: string, rel: string, nodeId: number | null, names: string[]): void => {
-    const rows = nodeId !== null && trie !== null ? trie.children(nodeId) : (NO_ROWS as Map<string, NodeRow>);
+    const rows =
+      nodeId !== null && trie !== null ? (prefetch?.take(rel, nodeId) ?? trie.children(nodeId)) : (NO_ROWS as Map<string, NodeRow>);
     const sorted = validNames(abs, rel, names).sort();
     const base = abs === '/' ? '' : abs;
     for (const name of sorted) {
@@ -264,6 +271,8 @@ export function scan(opts: ScanOptions): ScanCounts {
   const { st: rootStat, names: rootNames } = openSourceDir(fsx, opts.root);
   const cwd = opts.fs === undefined || opts.fs === nodeScanFs ? relativeLstat() : null;
   const lstatIn = cwd?.lstatIn ?? ((_dir: string, _name: string, abs: string) => fsx.lstat(abs));
+  // Read-only only: a write-mode scan's own uncommitted writes are invisible to a second connection.
+  const prefetch = !write && trie !== null && cwd !== null ? triePrefetch(trie, ROOT_NODE_ID, opts.prefetchMinNodes) : null;
   if (write) trie!.begin();
   try {
     const rootRow = trie?.node(ROOT_NODE_ID);
@@ -282,6 +291,7 @@ export function scan(opts: ScanOptions): ScanCounts {
     if (write) trie!.rollbackIfOpen();
     throw err;
   } finally {
+    prefetch?.close();
     cwd?.restore();
   }
   return counts;

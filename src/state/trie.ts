@@ -30,6 +30,12 @@ export interface NodeRow extends ShippedRecord {
 const BASE_COLUMNS = `n.id, n.name, n.shipped_kind, n.shipped_size, n.shipped_mtime_ns, n.shipped_ctime_ns, n.shipped_ino,
   n.last_transfer_ns, n.seen_kind, n.gone`;
 const COLUMNS = `${BASE_COLUMNS}, EXISTS (SELECT 1 FROM pending p WHERE p.node_id = n.id)`;
+/** children(): whether any node is pending, then one of the two selects (src/scan/prefetch.ts runs the same on a second connection). */
+export const CHILDREN_SQL = {
+  anyPending: `SELECT EXISTS (SELECT 1 FROM pending)`,
+  withInflight: `SELECT ${COLUMNS} FROM node n WHERE n.parent = ?`,
+  noInflight: `SELECT ${BASE_COLUMNS} FROM node n WHERE n.parent = ?`,
+};
 type RawRow = [bigint, string, NodeKind | null, bigint | null, bigint | null, bigint | null, bigint | null, bigint | null, NodeKind | null, bigint, bigint?];
 
 function toRow(r: RawRow): NodeRow {
@@ -65,10 +71,15 @@ export class TrieStore {
 
   constructor(state: State) {
     this.db = state.db;
-    this.selectChildren = this.db.prepare(`SELECT ${COLUMNS} FROM node n WHERE n.parent = ?`).safeIntegers(true).raw(true);
-    this.selectChildrenNoneInflight = this.db.prepare(`SELECT ${BASE_COLUMNS} FROM node n WHERE n.parent = ?`).safeIntegers(true).raw(true);
-    this.anyPending = this.db.prepare(`SELECT EXISTS (SELECT 1 FROM pending)`).pluck(true);
+    this.selectChildren = this.db.prepare(CHILDREN_SQL.withInflight).safeIntegers(true).raw(true);
+    this.selectChildrenNoneInflight = this.db.prepare(CHILDREN_SQL.noInflight).safeIntegers(true).raw(true);
+    this.anyPending = this.db.prepare(CHILDREN_SQL.anyPending).pluck(true);
     this.selectNode = this.db.prepare(`SELECT ${COLUMNS} FROM node n WHERE n.id = ?`).safeIntegers(true).raw(true);
+  }
+
+  /** The database file, for a second read-only connection; null for an in-memory database. */
+  get file(): string | null {
+    return this.db.memory ? null : this.db.name;
   }
 
   /** The children of one directory by name; a fresh Map the caller may consume. */
@@ -78,6 +89,11 @@ export class TrieStore {
     const select = this.anyPending.get() === 1 ? this.selectChildren : this.selectChildrenNoneInflight;
     for (const raw of select.all(parentId) as RawRow[]) map.set(raw[1], toRow(raw));
     return map;
+  }
+
+  /** The highest node id: about how many paths the trie holds. */
+  maxNodeId(): number {
+    return (this.db.prepare(`SELECT max(id) FROM node`).pluck(true).get() as number | null) ?? 0;
   }
 
   node(id: number): NodeRow | undefined {
