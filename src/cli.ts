@@ -13,7 +13,9 @@ export function buildCli(onExitCode: (code: number) => void): Command {
     .option('-q, --quiet', 'only warnings and errors (for cron)')
     .option('--log-json', 'JSON log lines even at a terminal')
     .addOption(new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error']))
-    .showHelpAfterError('(run gsync --help for usage)')
+    // One line per usage error, as for every other error: commander's suggestion
+    // ("Did you mean ...?") and the help pointer are folded into it.
+    .configureOutput({ outputError: (message, write) => write(`gsync: ${oneLine(message)} (run gsync --help for usage)\n`) })
     .exitOverride();
 
   const ctx = () => processContext(program.opts<GlobalOptions>());
@@ -98,4 +100,8 @@ function nonNegativeInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number, 0 or more');
   return n;
+}
+
+function oneLine(message: string): string {
+  return message.replace(/\s*\n\s*/g, ' ').trim();
 }
