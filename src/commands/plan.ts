@@ -1,7 +1,7 @@
 import { EXIT } from '../errors/exit-codes.js';
 import { planScan } from '../plan/plan.js';
 import { jsonLinesPrinter, textPrinter } from '../plan/render.js';
-import { openExistingState } from '../state/open.js';
+import { explainStateError, openExistingState } from '../state/open.js';
 import { TrieStore } from '../state/trie.js';
 import { loadJob, type CommandContext } from './context.js';
 
@@ -25,6 +25,8 @@ export async function planCommand(opts: PlanCommandOptions, ctx: CommandContext)
       onWarning: (w) => (w.reason === 'symlink' ? logger.info : logger.warn).call(logger, { path: w.path, reason: w.reason }, `skipped: ${w.message}`),
     });
     printer.totals(totals);
+  } catch (err) {
+    throw explainStateError(err, config.state.path);
   } finally {
     state?.close();
   }

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { configError, failure } from '../errors/errors.js';
+import { configError, failure, GsyncError } from '../errors/errors.js';
 import { migrate, SCHEMA_VERSION } from './migrations.js';
 
 export const ROOT_NODE_ID = 1;
@@ -90,4 +90,17 @@ function inspect(db: Database.Database, file: string): 'empty' | number {
     throw failure(`state database ${file} was written by a newer gsync (schema ${version}, this one knows ${SCHEMA_VERSION})`, 'upgrade gsync');
   }
   return version;
+}
+
+/**
+ * Damaged pages show up deep inside a query as SQLITE_CORRUPT, whose message
+ * names no file; this names it and says what to do. Other errors pass through.
+ */
+export function explainStateError(err: unknown, file: string): unknown {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || !(code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB')) return err;
+  return new GsyncError('failure', `state database ${file} is damaged: ${(err as Error).message}`, {
+    hint: 'move it aside; the next run starts a new one and checks every file again (gsync set-time --now first ships only later changes)',
+    cause: err,
+  });
 }

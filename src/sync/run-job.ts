@@ -8,7 +8,7 @@ import type { Logger } from '../log/logger.js';
 import type { TransferItem } from '../plan/coalescer.js';
 import { planScan, type PlanTotals } from '../plan/plan.js';
 import type { ScanCounts } from '../scan/scanner.js';
-import { openState } from '../state/open.js';
+import { explainStateError, openState, type State } from '../state/open.js';
 import { finishRun, startRun } from '../state/runs.js';
 import { crashPoint } from './crash-point.js';
 import { createSubmission, getSubmission } from '../state/submissions.js';
@@ -60,45 +60,65 @@ export interface RunJobResult {
  * thrown as GsyncErrors after the run row and metrics are written.
  */
 export async function runJob(opts: RunJobOptions): Promise<RunJobResult> {
-  const { config, logger } = opts;
-  const now = opts.now ?? nowNs;
+  const { config } = opts;
   const lock = acquireJobLock(lockPathFor(config.state.path));
   try {
-    const state = openState(config.state.path);
-    const started = now();
-    const runId = startRun(state, started);
-    const credentials = opts.credentials ?? createCredentials(config, opts.env, logger);
-    const client = new TransferClient({ tokens: credentials.tokens, logger, env: opts.env, timeoutMs: Number(opts.env.GSYNC_HTTP_TIMEOUT_MS) || undefined }); // GSYNC_HTTP_TIMEOUT_MS: per-request limit (default 60 s), for tests
-    const ctx: SyncContext = { config, logger, state, client, credentials, now };
-    let outcome: RunJobResult | undefined;
-    let exitCode: number = EXIT.failure;
-    try {
-      outcome = await cycle(ctx, opts);
-      finishRun(state, runId, {
-        finishedNs: now(),
-        result: outcome.result,
-        exitCode: outcome.exitCode,
-        submission: outcome.submissionRowId,
-        items: outcome.items,
-        files: outcome.files,
-        bytes: outcome.bytes,
-        deferred: outcome.plan.deferred,
-        skipped: outcome.plan.skipped,
-        message: outcome.reconciled.problems.join('; ') || null,
-      });
-      exitCode = outcome.exitCode;
-      return outcome;
-    } catch (err) {
-      exitCode = exitCodeFor(err);
-      finishRun(state, runId, { finishedNs: now(), result: 'error', exitCode, message: (err as Error).message });
-      throw err;
-    } finally {
-      writeRunMetrics(ctx, started, exitCode, outcome);
-      await client.close();
-      state.close();
-    }
+    return await runLocked(opts);
+  } catch (err) {
+    throw explainStateError(err, config.state.path);
   } finally {
     lock.release();
+  }
+}
+
+async function runLocked(opts: RunJobOptions): Promise<RunJobResult> {
+  const { config, logger } = opts;
+  const now = opts.now ?? nowNs;
+  const state = openState(config.state.path);
+  const started = now();
+  let runId: number | undefined;
+  let client: TransferClient | undefined;
+  let ctx: SyncContext | undefined;
+  let outcome: RunJobResult | undefined;
+  let exitCode: number = EXIT.failure;
+  try {
+    runId = startRun(state, started);
+    const credentials = opts.credentials ?? createCredentials(config, opts.env, logger);
+    // GSYNC_HTTP_TIMEOUT_MS: per-request limit (default 60 s), for tests.
+    client = new TransferClient({ tokens: credentials.tokens, logger, env: opts.env, timeoutMs: Number(opts.env.GSYNC_HTTP_TIMEOUT_MS) || undefined });
+    ctx = { config, logger, state, client, credentials, now };
+    outcome = await cycle(ctx, opts);
+    finishRun(state, runId, {
+      finishedNs: now(),
+      result: outcome.result,
+      exitCode: outcome.exitCode,
+      submission: outcome.submissionRowId,
+      items: outcome.items,
+      files: outcome.files,
+      bytes: outcome.bytes,
+      deferred: outcome.plan.deferred,
+      skipped: outcome.plan.skipped,
+      message: outcome.reconciled.problems.join('; ') || null,
+    });
+    exitCode = outcome.exitCode;
+    return outcome;
+  } catch (err) {
+    exitCode = exitCodeFor(err);
+    if (runId !== undefined) recordFailure(state, runId, now(), exitCode, err, logger);
+    throw err;
+  } finally {
+    if (ctx) writeRunMetrics(ctx, started, exitCode, outcome);
+    await client?.close();
+    state.close();
+  }
+}
+
+/** Best effort: on a damaged database this write fails too, and the original error matters more. */
+function recordFailure(state: State, runId: number, finishedNs: bigint, exitCode: number, err: unknown, logger: Logger): void {
+  try {
+    finishRun(state, runId, { finishedNs, result: 'error', exitCode, message: (err as Error).message });
+  } catch (writeErr) {
+    logger.debug({ err: (writeErr as Error).message }, 'could not record the failed run');
   }
 }
 
