@@ -1,7 +1,18 @@
+import { createRequire } from 'node:module';
 import { Writable } from 'node:stream';
-import pino, { type Logger } from 'pino';
+import type pinoModule from 'pino';
+import type { Level, Logger, StreamEntry } from 'pino';
 
 export type { Logger };
+
+type Pino = typeof pinoModule;
+let pinoLoaded: Pino | undefined;
+/** pino is loaded on first use: it is a fifth of start-up, and `gsync plan` that finds nothing odd never logs. */
+function pinoLib(): Pino {
+  return (pinoLoaded ??= createRequire(import.meta.url)('pino') as Pino);
+}
+
+const PINO_LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
 
 export interface LoggerOptions {
   /** Only warnings and errors: what cron should mail. */
@@ -21,12 +32,20 @@ export interface LoggerOptions {
  * and the redact list is a second fence.
  */
 export function createLogger(opts: LoggerOptions = {}): Logger {
+  // Made on first use unless making it could fail (a log file to open, a level pino
+  // would refuse): then now, so the command fails before it starts, as it always did.
+  const eager = opts.file !== undefined || !PINO_LEVELS.has(opts.quiet ? 'warn' : (opts.level ?? 'info'));
+  return eager ? makeLogger(opts) : lazyLogger(() => makeLogger(opts));
+}
+
+function makeLogger(opts: LoggerOptions): Logger {
+  const pino = pinoLib();
   const stream = opts.stream ?? process.stderr;
   const level = opts.quiet ? 'warn' : (opts.level ?? 'info');
   const readable = !opts.json && stream.isTTY === true;
-  const streams: pino.StreamEntry[] = [{ level: level as pino.Level, stream: readable ? readableStream(stream) : stream }];
+  const streams: StreamEntry[] = [{ level: level as Level, stream: readable ? readableStream(stream) : stream }];
   if (opts.file) {
-    streams.push({ level: (opts.level ?? 'info') as pino.Level, stream: pino.destination({ dest: opts.file, mkdir: true, sync: true }) });
+    streams.push({ level: (opts.level ?? 'info') as Level, stream: pino.destination({ dest: opts.file, mkdir: true, sync: true }) });
   }
   return pino(
     {
@@ -39,7 +58,29 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
 }
 
 /** A logger that drops everything; the default for library code and tests. */
-export const silentLogger: Logger = pino({ level: 'silent' });
+export const silentLogger: Logger = lazyLogger(() => pinoLib()({ level: 'silent' }));
+
+/**
+ * Stands in for the logger make() returns, and makes it on first use; child()
+ * before then gives another stand-in. Methods come bound to the real logger.
+ */
+function lazyLogger(make: () => Logger): Logger {
+  let real: Logger | undefined;
+  const target = () => (real ??= make());
+  return new Proxy({} as Logger, {
+    get(_t, prop) {
+      if (prop === 'child' && real === undefined) {
+        return (...args: Parameters<Logger['child']>) => lazyLogger(() => target().child(...args) as unknown as Logger);
+      }
+      const r = target();
+      const value: unknown = Reflect.get(r, prop, r);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(r) : value;
+    },
+    set: (_t, prop, value) => Reflect.set(target(), prop, value),
+    has: (_t, prop) => Reflect.has(target(), prop),
+    getPrototypeOf: () => Reflect.getPrototypeOf(target()),
+  });
+}
 
 const LEVEL_NAMES: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
 const OMIT = new Set(['level', 'time', 'pid', 'hostname', 'msg']);
@@ -73,6 +114,6 @@ export function formatReadable(line: string): string {
 }
 
 function minLevel(a: string, b: string): string {
-  const v = (l: string) => pino.levels.values[l] ?? 30;
+  const v = (l: string) => pinoLib().levels.values[l] ?? 30;
   return v(a) <= v(b) ? a : b;
 }
