@@ -48,9 +48,13 @@ export function tmpDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `gsync-${prefix}-`));
 }
 
-/** Two collections over two fresh temporary folders, and a token that may use both. */
-export async function world(options: GlobusServerOptions = {}): Promise<World> {
-  const base = tmpDir('server');
+/**
+ * The local server over two fresh folders in a new temporary base: SRC_ID (a
+ * mapped collection) on base/src and DST_ID (a guest collection) on base/dst,
+ * unless `options.collections` says otherwise.
+ */
+export async function twoCollections(prefix: string, options: GlobusServerOptions = {}): Promise<{ srv: GlobusServer; base: string; src: string; dst: string }> {
+  const base = tmpDir(prefix);
   const src = path.join(base, 'src');
   const dst = path.join(base, 'dst');
   fs.mkdirSync(src);
@@ -63,6 +67,12 @@ export async function world(options: GlobusServerOptions = {}): Promise<World> {
       { id: DST_ID, root: dst, kind: 'guest' },
     ],
   });
+  return { srv, base, src, dst };
+}
+
+/** Two collections over two fresh temporary folders, and a token that may use both. */
+export async function world(options: GlobusServerOptions = {}): Promise<World> {
+  const { srv, base, src, dst } = await twoCollections('server', options);
   const token = srv.issueTokens().access_token;
   const call: World['call'] = async (method, p, body, tok = token) => {
     const res = await fetch(new URL(p.replace(/^\//, ''), srv.url), {

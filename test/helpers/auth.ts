@@ -2,8 +2,8 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { DEMO_CLIENT_ID, startGlobusServer, type GlobusServer, type GlobusServerOptions } from '../../src/server/index.js';
-import { DST_ID, postForm, SRC_ID, tmpDir } from '../server-support.js';
+import { DEMO_CLIENT_ID, type GlobusServer, type GlobusServerOptions } from '../../src/server/index.js';
+import { DST_ID, postForm, SRC_ID, twoCollections } from '../server-support.js';
 
 /**
  * Auth tests against the project's local Globus-compatible server: a job whose
@@ -35,19 +35,7 @@ export interface AuthWorld {
 }
 
 export async function authWorld(server: GlobusServerOptions = {}): Promise<AuthWorld> {
-  const base = tmpDir('auth');
-  const src = path.join(base, 'src');
-  const dst = path.join(base, 'dst');
-  fs.mkdirSync(src);
-  fs.mkdirSync(dst);
-  const srv = await startGlobusServer({
-    faultRetryMs: 20,
-    ...server,
-    collections: [
-      { id: SRC_ID, root: src, kind: 'mapped' },
-      { id: DST_ID, root: dst, kind: 'guest' },
-    ],
-  });
+  const { srv, base, src, dst } = await twoCollections('auth', { ...server, collections: undefined });
   const tokenDir = path.join(base, 'cfg');
   const tokenFile = path.join(tokenDir, 'job.tokens.json');
   const configFile = path.join(base, 'gsync.json');

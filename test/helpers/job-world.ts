@@ -3,9 +3,9 @@ import path from 'node:path';
 import { parseConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import { silentLogger } from '../../src/log/logger.js';
-import { DEMO_CLIENT_ID, DEMO_SERVICE_CLIENT_ID, DEMO_SERVICE_CLIENT_SECRET, startGlobusServer, type GlobusServer, type GlobusServerOptions } from '../../src/server/index.js';
+import { DEMO_CLIENT_ID, DEMO_SERVICE_CLIENT_ID, DEMO_SERVICE_CLIENT_SECRET, type GlobusServer, type GlobusServerOptions } from '../../src/server/index.js';
 import { runJob, type RunJobOptions, type RunJobResult } from '../../src/sync/run-job.js';
-import { DST_ID, readTree, SRC_ID, tmpDir } from '../server-support.js';
+import { DST_ID, readTree, SRC_ID, twoCollections } from '../server-support.js';
 
 export interface JobWorld {
   srv: GlobusServer;
@@ -25,19 +25,7 @@ export interface JobWorld {
 
 /** A job over two fresh folders served as collections by the local server, with a service account. */
 export async function jobWorld(server: GlobusServerOptions = {}, configPatch: Record<string, unknown> = {}): Promise<JobWorld> {
-  const base = tmpDir('job');
-  const src = path.join(base, 'src');
-  const dst = path.join(base, 'dst');
-  fs.mkdirSync(src);
-  fs.mkdirSync(dst);
-  const srv = await startGlobusServer({
-    faultRetryMs: 20,
-    ...server,
-    collections: [
-      { id: SRC_ID, root: src, kind: 'mapped' },
-      { id: DST_ID, root: dst, kind: 'guest' },
-    ],
-  });
+  const { srv, base, src, dst } = await twoCollections('job', { ...server, collections: undefined });
   const raw = {
     name: 'e2e',
     source: { collection: SRC_ID, path: src, collectionPath: '/' },
