@@ -42,13 +42,24 @@ interface DirRecord {
   /** Row names joined with '/', which no name can hold. */
   names: string;
   nums: BigInt64Array;
+  /** The directory's entries as fs.readdirSync gave them, joined with '/'; null when the worker did not read them. */
+  entries: string | null;
+}
+
+export interface Prefetched {
+  /** The child rows, as TrieStore.children gives them. */
+  rows: Map<string, NodeRow>;
+  /** The directory's entries as ScanFs.readdir gives them, or undefined: then the scan reads them. */
+  names: string[] | undefined;
 }
 
 /** Source text so that it runs the same from dist/ and under the test runner. */
 const WORKER = `
 const { workerData } = process.getBuiltinModule('node:worker_threads');
 const { createRequire } = process.getBuiltinModule('node:module');
-const { file, from, rootId, port, ctl, ahead, sql } = workerData;
+const { file, from, rootId, root, port, ctl, ahead, sql } = workerData;
+const fs = process.getBuiltinModule('node:fs');
+const base = root === '/' ? '' : root;
 class Stop {}
 const send = (rec, rows) => {
   for (;;) {
@@ -94,7 +105,15 @@ try {
       nums[o + 8] = r.length > 10 ? r[10] : 0n;
       if (sk === 2 || vk === 2) dirs.push([r[1], r[0]]);
     }
-    send({ rel, id, count: n, names: names.join('/'), nums }, n + 1);
+    // The directory's entries too, except the source directory's, which the scan has
+    // read already; null (the scan reads it itself, and meets any error itself) if that fails.
+    let entries = null;
+    if (rel !== '') {
+      try {
+        entries = fs.readdirSync(base + '/' + rel).join('/');
+      } catch {}
+    }
+    send({ rel, id, count: n, names: names.join('/'), nums, entries }, n + 1);
     dirs.sort(byName);
     for (const [name, child] of dirs) visit(child, rel === '' ? name : rel + '/' + name);
   };
@@ -130,11 +149,11 @@ export function walkOrder(a: string, b: string): number {
  * A prefetcher for a read-only scan of this trie, or null where it would not pay:
  * one core, an in-memory database, or a small trie.
  */
-export function triePrefetch(trie: TrieStore, rootId: number, minNodes = PREFETCH_MIN_NODES): TriePrefetch | null {
+export function triePrefetch(trie: TrieStore, rootId: number, root: string, minNodes = PREFETCH_MIN_NODES): TriePrefetch | null {
   const file = trie.file;
   if (file === null || os.availableParallelism() < 2) return null;
   if (minNodes > 0 && trie.maxNodeId() < minNodes) return null;
-  return new TriePrefetch(file, rootId);
+  return new TriePrefetch(file, rootId, root);
 }
 
 export class TriePrefetch {
@@ -144,13 +163,13 @@ export class TriePrefetch {
   private next: DirRecord | null | undefined;
   private ended = false;
 
-  constructor(file: string, rootId: number) {
+  constructor(file: string, rootId: number, root: string) {
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
     this.ctl = new Int32Array(new SharedArrayBuffer(16));
     this.worker = new Worker(WORKER, {
       eval: true,
-      workerData: { file, from: import.meta.url, rootId, port: port2, ctl: this.ctl, ahead: AHEAD, sql: CHILDREN_SQL },
+      workerData: { file, from: import.meta.url, rootId, root, port: port2, ctl: this.ctl, ahead: AHEAD, sql: CHILDREN_SQL },
       transferList: [port2],
     });
     this.worker.unref();
@@ -160,17 +179,19 @@ export class TriePrefetch {
   }
 
   /**
-   * The child rows of directory rel (node id), as TrieStore.children returns them,
-   * or undefined when the worker did not read it: the caller then reads them itself.
+   * Directory rel (node id) as the worker read it, or undefined when it did not:
+   * the caller then reads it itself.
    */
-  take(rel: string, id: number): Map<string, NodeRow> | undefined {
+  take(rel: string, id: number): Prefetched | undefined {
     for (;;) {
       const rec = this.peek();
       if (rec === null || rec === undefined) return undefined;
       const order = walkOrder(rec.rel, rel);
       if (order > 0) return undefined;
       this.next = undefined;
-      if (order === 0) return rec.id === BigInt(id) ? rowsOf(rec) : undefined;
+      if (order !== 0) continue;
+      if (rec.id !== BigInt(id)) return undefined;
+      return { rows: rowsOf(rec), names: rec.entries === null ? undefined : rec.entries === '' ? [] : rec.entries.split('/') };
     }
   }
 

@@ -185,9 +185,8 @@ export function scan(opts: ScanOptions): ScanCounts {
     return valid;
   };
 
-  const walk = (abs: string, rel: string, nodeId: number | null, names: string[]): void => {
-    const rows =
-      nodeId !== null && trie !== null ? (prefetch?.take(rel, nodeId) ?? trie.children(nodeId)) : (NO_ROWS as Map<string, NodeRow>);
+  const walk = (abs: string, rel: string, nodeId: number | null, names: string[], prefetched?: Map<string, NodeRow>): void => {
+    const rows = prefetched ?? (nodeId !== null && trie !== null ? trie.children(nodeId) : (NO_ROWS as Map<string, NodeRow>));
     const sorted = validNames(abs, rel, names).sort();
     const base = abs === '/' ? '' : abs;
     for (const name of sorted) {
@@ -253,9 +252,11 @@ export function scan(opts: ScanOptions): ScanCounts {
   const visitDir = (parentId: number | null, name: string, abs: string, relPath: string, st: BigIntStats, row: NodeRow | undefined) => {
     const fp = fingerprintOf('d', st);
     const verdict = judge(row, fp);
+    // Read ahead (read-only scans only, so the row's id is the directory's id).
+    const ahead = row !== undefined ? prefetch?.take(relPath, Number(row.id)) : undefined;
     let names: string[];
     try {
-      names = fsx.readdir(abs);
+      names = ahead?.names ?? fsx.readdir(abs);
     } catch (err) {
       skipForError(relPath, err);
       return;
@@ -264,15 +265,16 @@ export function scan(opts: ScanOptions): ScanCounts {
     if (write) id = record(parentId!, name, row, fp, verdict);
     counts.dirs++;
     visitor.enterDir({ relPath, nodeId: id, shipped: verdict === 'clean' });
-    walk(abs, relPath, id, names);
+    walk(abs, relPath, id, names, ahead?.rows);
     visitor.leaveDir();
   };
 
   const { st: rootStat, names: rootNames } = openSourceDir(fsx, opts.root);
+  const rootPath = opts.root.length > 1 ? opts.root.replace(/\/+$/, '') : opts.root;
   const cwd = opts.fs === undefined || opts.fs === nodeScanFs ? relativeLstat() : null;
   const lstatIn = cwd?.lstatIn ?? ((_dir: string, _name: string, abs: string) => fsx.lstat(abs));
   // Read-only only: a write-mode scan's own uncommitted writes are invisible to a second connection.
-  const prefetch = !write && trie !== null && cwd !== null ? triePrefetch(trie, ROOT_NODE_ID, opts.prefetchMinNodes) : null;
+  const prefetch = !write && trie !== null && cwd !== null ? triePrefetch(trie, ROOT_NODE_ID, rootPath, opts.prefetchMinNodes) : null;
   if (write) trie!.begin();
   try {
     const rootRow = trie?.node(ROOT_NODE_ID);
@@ -284,7 +286,7 @@ export function scan(opts: ScanOptions): ScanCounts {
       wrote();
     }
     visitor.enterDir({ relPath: '', nodeId: rootId, shipped: verdict === 'clean' });
-    walk(opts.root.length > 1 ? opts.root.replace(/\/+$/, '') : opts.root, '', rootId, rootNames);
+    walk(rootPath, '', rootId, rootNames, rootId === null ? undefined : prefetch?.take('', rootId)?.rows);
     visitor.leaveDir();
     if (write) trie!.commit();
   } catch (err) {
