@@ -1,4 +1,5 @@
 import os from 'node:os';
+import path from 'node:path';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import type { NodeKind } from '../state/fingerprint.js';
 import { CHILDREN_SQL, type NodeRow, type TrieStore } from '../state/trie.js';
@@ -151,9 +152,10 @@ export function walkOrder(a: string, b: string): number {
  */
 export function triePrefetch(trie: TrieStore, rootId: number, root: string, minNodes = PREFETCH_MIN_NODES): TriePrefetch | null {
   const file = trie.file;
-  if (file === null || os.availableParallelism() < 2) return null;
+  // Both as absolute paths now: the worker starts later, when the scan may have changed directory.
+  if (file === null || !path.isAbsolute(root) || os.availableParallelism() < 2) return null;
   if (minNodes > 0 && trie.maxNodeId() < minNodes) return null;
-  return new TriePrefetch(file, rootId, root);
+  return new TriePrefetch(path.resolve(file), rootId, root);
 }
 
 export class TriePrefetch {
