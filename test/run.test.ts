@@ -106,6 +106,19 @@ describe('gsync run against the local Globus server', () => {
     expect(seen.reconciled.problems.join()).toContain(inactive.taskId!);
   });
 
+  it('--wait stops at an INACTIVE task: exit 1 naming it, its paths held until it ends', async () => {
+    w = await jobWorld();
+    seed({ 'a.txt': 'a' });
+    w.srv.faults.inactivateNextTask({ description: 'credentials expired' });
+    const r = await w.run();
+    expect(r.exitCode).toBe(1);
+    expect(r.result).toBe('problems');
+    expect(r.reconciled.problems.join()).toContain(`task ${r.taskId} is INACTIVE`);
+    const state = openState(w.config.state.path);
+    expect(openSubmissions(state).map((s) => s.status)).toEqual(['INACTIVE']);
+    state.close();
+  });
+
   it('ships again a file changed while its transfer ran', async () => {
     w = await jobWorld({ taskStartDelayMs: 200 });
     seed({ 'a.txt': 'one' });

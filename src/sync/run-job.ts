@@ -182,7 +182,8 @@ async function cycle(ctx: SyncContext, opts: RunJobOptions): Promise<RunJobResul
     signal: opts.signal,
   });
   if (task === null) {
-    logger.warn({ taskId }, `task ${taskId} still ACTIVE after ${opts.timeoutSeconds ?? 0} s; it stays recorded and the next run reconciles it`);
+    const why = opts.signal?.aborted ? 'stopped waiting' : `still ACTIVE after ${opts.timeoutSeconds} s`;
+    logger.warn({ taskId }, `task ${taskId} ${why}; it stays recorded and the next run reconciles it`);
     return { ...shipped, exitCode: EXIT.failure, result: 'still-active' };
   }
   const sub = getSubmission(ctx.state, rowId);
@@ -192,6 +193,7 @@ async function cycle(ctx: SyncContext, opts: RunJobOptions): Promise<RunJobResul
   const outcome: Outcome = await settle(ctx, sub, task, own);
   reconciled.problems.push(...own.problems);
   const ok = outcome === 'succeeded' && problemsExit === EXIT.ok;
-  return { ...shipped, exitCode: ok ? EXIT.ok : EXIT.failure, result: outcome === 'succeeded' ? (ok ? 'succeeded' : 'problems') : 'failed' };
+  const result: RunResultWord = outcome === 'failed' ? 'failed' : ok ? 'succeeded' : 'problems';
+  return { ...shipped, exitCode: ok ? EXIT.ok : EXIT.failure, result };
 }
 

@@ -11,7 +11,11 @@ export interface WaitOptions {
   signal?: AbortSignal;
 }
 
-/** Polls until the task is SUCCEEDED or FAILED; null when the timeout came first. */
+/**
+ * Polls until the task is SUCCEEDED or FAILED, or INACTIVE: that one waits for a
+ * person (expired collection credentials) and could hold a --wait for days.
+ * null when the timeout or the signal came first.
+ */
 export async function waitForTask(client: TransferClient, taskId: string, opts: WaitOptions = {}): Promise<Task | null> {
   const deadline = opts.timeoutMs === undefined ? Infinity : Date.now() + opts.timeoutMs;
   let interval = opts.intervalMs ?? 500;
@@ -19,7 +23,7 @@ export async function waitForTask(client: TransferClient, taskId: string, opts: 
   for (;;) {
     const task = await client.getTask(taskId);
     opts.onPoll?.(task);
-    if (task.status === 'SUCCEEDED' || task.status === 'FAILED') return task;
+    if (task.status !== 'ACTIVE') return task;
     const left = deadline - Date.now();
     if (left <= 0 || opts.signal?.aborted) return null;
     await sleep(Math.min(interval, left), opts.signal);
