@@ -119,6 +119,19 @@ describe('gsync run against the local Globus server', () => {
     state.close();
   });
 
+  it('caps a transfer at transfer.maxItems; the rest stays owed and goes with the next run', async () => {
+    w = await jobWorld({}, { transfer: { maxItems: 2 } });
+    seed({ 'a.txt': 'a', 'b.txt': 'b', 'c.txt': 'c' });
+    await w.run();
+    for (const f of ['a.txt', 'b.txt', 'c.txt']) edit(f, `${f} again`);
+    const capped = await w.run();
+    expect([capped.items, capped.files, capped.plan.items]).toEqual([2, 2, 3]);
+    expect(w.diff()).not.toBe('');
+    const rest = await w.run();
+    expect([rest.items, rest.files]).toEqual([1, 1]);
+    expect(w.diff()).toBe('');
+  });
+
   it('ships again a file changed while its transfer ran', async () => {
     w = await jobWorld({ taskStartDelayMs: 200 });
     seed({ 'a.txt': 'one' });

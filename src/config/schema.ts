@@ -47,6 +47,11 @@ const transfer = z.strictObject({
   failOnQuotaErrors: z.boolean().default(true),
   /** Seconds after submission at which Globus gives up on the task. */
   deadlineSeconds: z.number().int().positive().optional(),
+  /**
+   * Items per transfer document. Bounds the POST body and the run's memory; what
+   * does not fit stays owed and goes with the next run.
+   */
+  maxItems: z.number().int().positive().max(1_000_000).default(50_000),
 });
 
 const scan = z.strictObject({

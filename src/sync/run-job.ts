@@ -126,7 +126,11 @@ async function cycle(ctx: SyncContext, opts: RunJobOptions): Promise<RunJobResul
   const { config, logger } = ctx;
   const reconciled = await reconcileOpen(ctx, emptyReport());
 
+  // The scan still walks everything (it records what it saw); only the document is capped.
+  const cap = config.transfer.maxItems;
   const items: TransferItem[] = [];
+  let files = 0;
+  let bytes = 0n;
   const plan = planScan({
     root: config.source.path,
     trie: new TrieStore(ctx.state),
@@ -135,7 +139,12 @@ async function cycle(ctx: SyncContext, opts: RunJobOptions): Promise<RunJobResul
     minAgeSeconds: config.scan.minAgeSeconds,
     nowNs: ctx.now(),
     mapping: { sourceRoot: config.source.collectionPath, destinationRoot: config.destination.path },
-    onItem: (item) => items.push(item),
+    onItem: (item) => {
+      if (items.length >= cap) return;
+      items.push(item);
+      files += item.files;
+      bytes += item.bytes;
+    },
     onWarning: (w) => (w.reason === 'symlink' ? logger.info : logger.warn).call(logger, { path: w.path, reason: w.reason }, `skipped: ${w.message}`),
     onProgress: opts.onScanProgress,
     // Often enough that a person sees a small tree move; a callback per 1,000 entries costs nothing measurable.
@@ -146,8 +155,11 @@ async function cycle(ctx: SyncContext, opts: RunJobOptions): Promise<RunJobResul
     { scanned: plan.scanned, items: plan.items, files: plan.files, bytes: String(plan.bytes), deferred: plan.deferred, inflight: plan.inflight },
     plan.items === 0 ? 'scan found nothing to ship' : `scan found ${plan.files} files to ship in ${plan.items} items`,
   );
+  if (plan.items > items.length) {
+    logger.warn({ maxItems: cap, items: plan.items }, `${plan.items} items to ship; this transfer takes the first ${cap} (transfer.maxItems), the rest go with the next run`);
+  }
   const problemsExit = reconciled.failed + reconciled.inactive > 0 ? EXIT.failure : EXIT.ok;
-  const base = { plan, reconciled, items: plan.items, files: plan.files, bytes: plan.bytes };
+  const base = { plan, reconciled, items: items.length, files, bytes };
   if (items.length === 0) {
     return { ...base, exitCode: problemsExit, result: problemsExit ? 'problems' : 'nothing-to-do', taskId: null, submissionRowId: null };
   }
@@ -163,8 +175,8 @@ async function cycle(ctx: SyncContext, opts: RunJobOptions): Promise<RunJobResul
     submissionId,
     document: JSON.stringify(doc),
     items,
-    files: plan.files,
-    bytes: plan.bytes,
+    files,
+    bytes,
     createdNs: ctx.now(),
   });
   items.length = 0; // the document holds them now; let the array go before the POST
