@@ -35,11 +35,15 @@ const PRODUCED = 0;
 const CONSUMED = 1;
 const STOP = 2;
 const AHEAD = 8192;
+/** The longest the scan waits for the worker's next record before reading for itself. */
+export const GIVE_UP_MS = 5000;
 
 interface DirRecord {
   rel: string;
   id: bigint;
   count: number;
+  /** What the record counts against the read-ahead bound: rows, entries and one. */
+  weight: number;
   /** Row names joined with '/', which no name can hold. */
   names: string;
   nums: BigInt64Array;
@@ -109,12 +113,17 @@ try {
     // The directory's entries too, except the source directory's, which the scan has
     // read already; null (the scan reads it itself, and meets any error itself) if that fails.
     let entries = null;
+    // Rows and entries both count against the read-ahead bound: a directory the trie
+    // knows with few rows may hold many new entries.
+    let weight = n + 1;
     if (rel !== '') {
       try {
-        entries = fs.readdirSync(base + '/' + rel).join('/');
+        const list = fs.readdirSync(base + '/' + rel);
+        entries = list.join('/');
+        weight += list.length;
       } catch {}
     }
-    send({ rel, id, count: n, names: names.join('/'), nums, entries }, n + 1);
+    send({ rel, id, count: n, weight, names: names.join('/'), nums, entries }, weight);
     dirs.sort(byName);
     for (const [name, child] of dirs) visit(child, rel === '' ? name : rel + '/' + name);
   };
@@ -213,17 +222,22 @@ export class TriePrefetch {
       const got = receiveMessageOnPort(this.port);
       if (got !== undefined) {
         const rec = got.message as DirRecord | null;
-        Atomics.add(this.ctl, CONSUMED, rec === null ? 1 : rec.count + 1);
+        Atomics.add(this.ctl, CONSUMED, rec === null ? 1 : rec.weight);
         Atomics.notify(this.ctl, CONSUMED);
         if (rec === null) this.ended = true;
         this.next = rec;
         return rec;
       }
       if (produced === 0) return undefined;
-      // Behind the scan: wait for the worker (and if a second passes, check it is still there).
-      if (Atomics.wait(this.ctl, PRODUCED, produced, 1000) === 'timed-out' && this.worker.threadId === -1) {
+      // Behind the scan: wait for the worker. Its death cannot be seen from here (threadId
+      // and 'exit' change only when the event loop runs, and the scan is synchronous), so a
+      // worker that delivers nothing for GIVE_UP_MS (dead, or stuck in a readdir) is given
+      // up on and the scan reads for itself, as it does for anything not delivered.
+      if (Atomics.wait(this.ctl, PRODUCED, produced, GIVE_UP_MS) === 'timed-out') {
         this.ended = true;
         this.next = null;
+        Atomics.store(this.ctl, STOP, 1);
+        Atomics.notify(this.ctl, CONSUMED);
         return null;
       }
     }

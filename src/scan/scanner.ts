@@ -271,7 +271,9 @@ export function scan(opts: ScanOptions): ScanCounts {
 
   const { st: rootStat, names: rootNames } = openSourceDir(fsx, opts.root);
   const rootPath = opts.root.length > 1 ? opts.root.replace(/\/+$/, '') : opts.root;
-  const cwd = opts.fs === undefined || opts.fs === nodeScanFs ? relativeLstat() : null;
+  // Only for an absolute source path: the walk's paths are built from it, and a relative
+  // one would resolve against the directory the walk has moved into.
+  const cwd = (opts.fs === undefined || opts.fs === nodeScanFs) && opts.root.startsWith('/') ? relativeLstat() : null;
   const lstatIn = cwd?.lstatIn ?? ((_dir: string, _name: string, abs: string) => fsx.lstat(abs));
   // Read-only only: a write-mode scan's own uncommitted writes are invisible to a second connection.
   const prefetch = !write && trie !== null && cwd !== null ? triePrefetch(trie, ROOT_NODE_ID, rootPath, opts.prefetchMinNodes) : null;
