@@ -164,7 +164,11 @@ export function triePrefetch(trie: TrieStore, rootId: number, root: string, minN
   // Both as absolute paths now: the worker starts later, when the scan may have changed directory.
   if (file === null || !path.isAbsolute(root) || os.availableParallelism() < 2) return null;
   if (minNodes > 0 && trie.maxNodeId() < minNodes) return null;
-  return new TriePrefetch(path.resolve(file), rootId, root);
+  try {
+    return new TriePrefetch(path.resolve(file), rootId, root);
+  } catch {
+    return null; // the read-ahead only saves time; the scan reads everything itself without it
+  }
 }
 
 export class TriePrefetch {

@@ -295,8 +295,11 @@ export function scan(opts: ScanOptions): ScanCounts {
     if (write) trie!.rollbackIfOpen();
     throw err;
   } finally {
-    prefetch?.close();
-    cwd?.restore();
+    try {
+      prefetch?.close();
+    } finally {
+      cwd?.restore();
+    }
   }
   return counts;
 }
@@ -338,7 +341,9 @@ function relativeLstat(): { lstatIn(dir: string, name: string, abs: string): Big
       try {
         process.chdir(home);
       } catch {
-        // Gone or unreadable since the scan began: nothing relative would resolve there anyway.
+        // Gone or unreadable since the scan began. Never stay inside the source tree:
+        // a later relative path must not resolve among the user's files.
+        process.chdir('/');
       }
     },
   };
