@@ -39,7 +39,9 @@ function tempLock(): string {
 describe('job lock', () => {
   it('refuses a second holder in the same process, naming the holder pid, exit 75', () => {
     const lockPath = tempLock();
-    const lock = acquireJobLock(lockPath, 4242);
+    // A live pid (the holder's pid is only named when that process exists).
+    const holderPid = process.ppid;
+    const lock = acquireJobLock(lockPath, holderPid);
     let caught: unknown;
     try {
       acquireJobLock(lockPath);
@@ -47,10 +49,19 @@ describe('job lock', () => {
       caught = err;
     }
     expect(caught).toBeInstanceOf(GsyncError);
-    expect((caught as Error).message).toContain('pid 4242');
+    expect((caught as Error).message).toContain(`pid ${holderPid}`);
     expect(exitCodeFor(caught)).toBe(75);
     lock.release();
     acquireJobLock(lockPath).release();
+  });
+
+  it('does not name a dead process left in the pid file', () => {
+    const lockPath = tempLock();
+    const lock = acquireJobLock(lockPath);
+    // As if a run that died had left its pid and the new holder had not yet written its own.
+    fs.writeFileSync(`${lockPath}.pid`, '2147483646\n');
+    expect(() => acquireJobLock(lockPath)).toThrow(/holds the lock for this job: /);
+    lock.release();
   });
 
   it('is held against another process, and taken over at once when that process is killed', async () => {

@@ -61,11 +61,35 @@ function writeHolder(lockPath: string, pid: number): void {
   fs.renameSync(tmp, `${lockPath}.pid`);
 }
 
-function readHolder(lockPath: string): number | undefined {
+/**
+ * The holder writes its pid just after it takes the lock, so a loser that
+ * arrives in between finds no file or a dead run's pid: it waits a moment for
+ * a live one rather than name the wrong process.
+ */
+function readHolder(lockPath: string, waitMs = 250): number | undefined {
+  const until = Date.now() + waitMs;
+  for (;;) {
+    const pid = readPidFile(lockPath);
+    if (pid !== undefined && isAlive(pid)) return pid;
+    if (Date.now() >= until) return undefined;
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 25);
+  }
+}
+
+function readPidFile(lockPath: string): number | undefined {
   try {
     const pid = Number.parseInt(fs.readFileSync(`${lockPath}.pid`, 'utf8'), 10);
     return Number.isInteger(pid) && pid > 0 ? pid : undefined;
   } catch {
     return undefined;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'; // alive, but another user's
   }
 }
