@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openState } from '../src/state/open.js';
 import { openSubmissions } from '../src/state/submissions.js';
+import { stateSummary } from '../src/state/summary.js';
 import { jobWorld, type JobWorld } from './helpers/job-world.js';
 import { writeTree } from './server-support.js';
 
@@ -117,6 +118,17 @@ describe('gsync run against the local Globus server', () => {
     const state = openState(w.config.state.path);
     expect(openSubmissions(state).map((s) => s.status)).toEqual(['INACTIVE']);
     state.close();
+  });
+
+  it('with no login at all, exits 77 before it scans', async () => {
+    w = await jobWorld();
+    seed({ 'a.txt': 'a' });
+    const err = await w.run({ env: w.srv.env }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ kind: 'auth', message: expect.stringContaining('no Globus login for this job') });
+    const state = openState(w.config.state.path);
+    expect(stateSummary(state).dirty).toBe(0); // nothing scanned: a.txt has no node yet
+    state.close();
+    expect(w.srv.requests.count('/v0.10/', 'GET')).toBe(0);
   });
 
   it('caps a transfer at transfer.maxItems; the rest stays owed and goes with the next run', async () => {

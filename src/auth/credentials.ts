@@ -34,6 +34,12 @@ export interface Credentials {
    */
   verify(): Promise<CredentialsDescription>;
   /**
+   * Local check only, no network: throws the 'auth' error a user login is sure
+   * to meet (no token file, or nothing left to refresh with), so a run under
+   * cron exits 77 before it scans. Service accounts always pass.
+   */
+  requireUsable(): void;
+  /**
    * Call with an error from a Transfer call. Resolves when the caller should
    * retry the call once (a service account obtained the required scopes);
    * throws an 'auth' GsyncError naming the collection and scope otherwise,
@@ -77,6 +83,7 @@ export function createCredentials(config: Config, env: NodeJS.ProcessEnv, logger
         await source.transferToken();
         return describe();
       },
+      requireUsable() {},
       async handleConsentRequired(err) {
         if (!isConsentRequired(err)) throw err;
         const scope = mergeScopes(source.currentScope, err.requiredScopes);
@@ -115,6 +122,9 @@ export function createCredentials(config: Config, env: NodeJS.ProcessEnv, logger
     async verify() {
       await source.refreshAfterUnauthorized();
       return describe();
+    },
+    requireUsable() {
+      source.requireStoredLogin();
     },
     async handleConsentRequired(err) {
       if (!isConsentRequired(err)) throw err;

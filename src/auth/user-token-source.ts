@@ -51,6 +51,18 @@ export class UserTokenSource implements TokenSource {
     return this.refresh(stale, { force: true });
   }
 
+  /**
+   * Throws the login-needed error a run would meet later, from the token file
+   * alone: no file, no Transfer token, or an expired token with nothing to
+   * refresh it. A refresh token that Globus has revoked shows only on use.
+   */
+  requireStoredLogin(): void {
+    const t = this.current(this.opts.store.read());
+    if (!this.isFresh(t) && !t.refresh_token) {
+      throw this.loginNeeded('the stored Globus login has no refresh token and its access token has expired');
+    }
+  }
+
   /** When the stored access token expires (unix seconds), or undefined without a login. */
   expiresAt(): number | undefined {
     return this.opts.store.read()?.tokens[TRANSFER_RESOURCE_SERVER]?.expires_at;

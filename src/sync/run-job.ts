@@ -84,6 +84,8 @@ async function runLocked(opts: RunJobOptions): Promise<RunJobResult> {
   try {
     runId = startRun(state, started);
     const credentials = opts.credentials ?? createCredentials(config, opts.env, logger);
+    // A login that is certainly missing fails now, before a scan whose result could not be sent.
+    credentials.requireUsable();
     // GSYNC_HTTP_TIMEOUT_MS: per-request limit (default 60 s), for tests.
     client = new TransferClient({ tokens: credentials.tokens, logger, env: opts.env, timeoutMs: Number(opts.env.GSYNC_HTTP_TIMEOUT_MS) || undefined });
     ctx = { config, logger, state, client, credentials, now };
