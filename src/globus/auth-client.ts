@@ -1,6 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Logger } from '../log/logger.js';
-import { GlobusHttp, resolveBaseUrl, type RequestSpec, type RetryOptions } from './http.js';
+import { serviceHttp, type GlobusHttp, type RequestSpec, type ServiceClientOptions } from './http.js';
 import { revokeResultSchema, tokenResponseSchema, type TokenResponse } from './schemas.js';
 
 export const AUTH_URL_ENV = 'GLOBUS_SDK_SERVICE_URL_AUTH';
@@ -8,16 +7,10 @@ export const DEFAULT_AUTH_URL = 'https://auth.globus.org/';
 /** Where Globus shows a native app's code for the user to paste back. */
 export const DEFAULT_NATIVE_REDIRECT_URI = 'https://auth.globus.org/v2/web/auth-code';
 
-export interface AuthClientOptions {
-  /** Root URL; default $GLOBUS_SDK_SERVICE_URL_AUTH, else the real service. */
-  baseUrl?: string;
+export interface AuthClientOptions extends ServiceClientOptions {
   clientId: string;
   /** Confidential clients only; then requests use HTTP Basic auth instead of client_id in the body. */
   clientSecret?: string;
-  logger?: Logger;
-  timeoutMs?: number;
-  retry?: RetryOptions;
-  env?: NodeJS.ProcessEnv;
 }
 
 export interface AuthorizeUrlOptions {
@@ -58,13 +51,7 @@ export class AuthClient {
   constructor(opts: AuthClientOptions) {
     this.clientId = opts.clientId;
     this.clientSecret = opts.clientSecret;
-    this.http = new GlobusHttp({
-      service: 'auth',
-      baseUrl: resolveBaseUrl(opts.baseUrl, AUTH_URL_ENV, opts.env ?? process.env, DEFAULT_AUTH_URL),
-      logger: opts.logger,
-      timeoutMs: opts.timeoutMs,
-      retry: opts.retry,
-    });
+    this.http = serviceHttp('auth', AUTH_URL_ENV, DEFAULT_AUTH_URL, opts);
   }
 
   get baseUrl(): string {

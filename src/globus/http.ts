@@ -31,6 +31,27 @@ export interface HttpClientOptions {
   retry?: RetryOptions;
 }
 
+/** What both service clients accept: the root URL may come from the SDK's environment variable. */
+export interface ServiceClientOptions {
+  /** Root URL; default the service's GLOBUS_SDK_SERVICE_URL_* variable, else the real service. */
+  baseUrl?: string;
+  logger?: Logger;
+  timeoutMs?: number;
+  retry?: RetryOptions;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** The transport for one service, its root resolved as the official SDK does. */
+export function serviceHttp(service: GlobusService, envVar: string, defaultUrl: string, opts: ServiceClientOptions): GlobusHttp {
+  return new GlobusHttp({
+    service,
+    baseUrl: resolveBaseUrl(opts.baseUrl, envVar, opts.env ?? process.env, defaultUrl),
+    logger: opts.logger,
+    timeoutMs: opts.timeoutMs,
+    retry: opts.retry,
+  });
+}
+
 type QueryValue = string | number | boolean | undefined;
 
 export interface RequestSpec {

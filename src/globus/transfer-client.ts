@@ -1,6 +1,5 @@
 import type { z } from 'zod';
-import type { Logger } from '../log/logger.js';
-import { GlobusHttp, resolveBaseUrl, type RequestSpec, type RetryOptions } from './http.js';
+import { serviceHttp, type GlobusHttp, type RequestSpec, type ServiceClientOptions } from './http.js';
 import {
   endpointSchema,
   fileListSchema,
@@ -29,14 +28,8 @@ export const TRANSFER_URL_ENV = 'GLOBUS_SDK_SERVICE_URL_TRANSFER';
 export const DEFAULT_TRANSFER_URL = 'https://transfer.api.globus.org/';
 const API = 'v0.10/';
 
-export interface TransferClientOptions {
-  /** Root URL; default $GLOBUS_SDK_SERVICE_URL_TRANSFER, else the real service. */
-  baseUrl?: string;
+export interface TransferClientOptions extends ServiceClientOptions {
   tokens: TokenSource;
-  logger?: Logger;
-  timeoutMs?: number;
-  retry?: RetryOptions;
-  env?: NodeJS.ProcessEnv;
 }
 
 export interface LsOptions {
@@ -55,13 +48,7 @@ export class TransferClient {
 
   constructor(opts: TransferClientOptions) {
     this.tokens = opts.tokens;
-    this.http = new GlobusHttp({
-      service: 'transfer',
-      baseUrl: resolveBaseUrl(opts.baseUrl, TRANSFER_URL_ENV, opts.env ?? process.env, DEFAULT_TRANSFER_URL),
-      logger: opts.logger,
-      timeoutMs: opts.timeoutMs,
-      retry: opts.retry,
-    });
+    this.http = serviceHttp('transfer', TRANSFER_URL_ENV, DEFAULT_TRANSFER_URL, opts);
   }
 
   get baseUrl(): string {
