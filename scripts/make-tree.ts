@@ -9,8 +9,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
-/** mulberry32: tiny, seedable, good enough to spread files and sizes. */
-function rng(seed: number): () => number {
+/** mulberry32: tiny, seedable, good enough to spread files and sizes (and to replay a kill schedule). */
+export function rng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -1,18 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { rng } from '../../scripts/make-tree.js';
 
-/** mulberry32: a small seeded PRNG, so a failing kill schedule can be replayed exactly. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded PRNG, so a failing kill schedule can be replayed exactly. */
+export const seededRandom = rng;
 
 /** `PRAGMA integrity_check` on a state database, as the next run would open it (a hot WAL is recovered). */
 export function integrityCheck(file: string): string {
