@@ -93,11 +93,13 @@ describe('schemas require what gsync reads', () => {
       source_endpoint: 'a',
       destination_endpoint: 'b',
       DATA: [{ DATA_TYPE: 'transfer_item', source_path: '/s', destination_path: '/d', recursive: false }],
-      sync_level: 'mtime',
+      sync_level: 2,
     };
     expect(s.transferDocumentSchema.safeParse(doc).success).toBe(true);
     expect(s.transferDocumentSchema.safeParse({ ...doc, DATA_TYPE: 'delete' }).success).toBe(false);
     expect(s.transferDocumentSchema.safeParse({ ...doc, label: 'x'.repeat(129) }).success).toBe(false);
-    expect(s.transferDocumentSchema.safeParse({ ...doc, sync_level: 3 }).success).toBe(false);
+    // An integer, as the SDK sends it: the string names are the SDK's, not the API's.
+    expect(s.transferDocumentSchema.safeParse({ ...doc, sync_level: 'mtime' }).success).toBe(false);
+    expect(s.transferDocumentSchema.safeParse({ ...doc, sync_level: 4 }).success).toBe(false);
   });
 });

@@ -41,7 +41,7 @@ const doc: TransferDocument = {
   destination_endpoint: EP,
   DATA: [{ DATA_TYPE: 'transfer_item', source_path: '/src/a.txt', destination_path: '/dst/a.txt', recursive: false }],
   label: 'gsync job 2026-01-01 00:00',
-  sync_level: 'mtime',
+  sync_level: 2,
   verify_checksum: true,
   preserve_timestamp: true,
   encrypt_data: false,

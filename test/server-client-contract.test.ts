@@ -30,7 +30,7 @@ describe('the Globus client against the local server', () => {
       source_endpoint: SRC_ID,
       destination_endpoint: DST_ID,
       DATA: [item('/d', '/d', true), item('/gone', '/gone')] as any,
-      sync_level: 'mtime',
+      sync_level: 2,
       skip_source_errors: true,
       preserve_timestamp: true,
       label: 'contract',

@@ -31,7 +31,7 @@ describe('transfer document', () => {
       submission_id: 'sid-1',
       source_endpoint: SRC,
       destination_endpoint: DST,
-      sync_level: 'mtime',
+      sync_level: 2,
       notify_on_succeeded: false,
       notify_on_failed: true,
       notify_on_inactive: true,

@@ -21,6 +21,12 @@ export const submissionIdSchema = z.looseObject({
 
 export const SYNC_LEVEL_VALUES = ['exists', 'size', 'mtime', 'checksum'] as const;
 export type SyncLevel = (typeof SYNC_LEVEL_VALUES)[number];
+/**
+ * The document carries sync_level as the integer the Transfer API defines
+ * (0 exists, 1 size, 2 mtime, 3 checksum): the official SDK's TransferData
+ * turns its string names into these before submitting, and so does gsync.
+ */
+export const SYNC_LEVEL_NUMBER: Record<SyncLevel, 0 | 1 | 2 | 3> = { exists: 0, size: 1, mtime: 2, checksum: 3 };
 
 export const transferItemSchema = z.strictObject({
   DATA_TYPE: z.literal('transfer_item'),
@@ -38,7 +44,7 @@ export const transferDocumentSchema = z.strictObject({
   destination_endpoint: z.string().min(1),
   DATA: z.array(transferItemSchema),
   label: z.string().max(128).optional(),
-  sync_level: z.enum(SYNC_LEVEL_VALUES).optional(),
+  sync_level: z.union([z.literal(0), z.literal(1), z.literal(2), z.literal(3)]).optional(),
   verify_checksum: z.boolean().optional(),
   preserve_timestamp: z.boolean().optional(),
   encrypt_data: z.boolean().optional(),

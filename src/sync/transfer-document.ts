@@ -1,5 +1,5 @@
 import type { Config } from '../config/schema.js';
-import type { TransferDocument } from '../globus/schemas.js';
+import { SYNC_LEVEL_NUMBER, type TransferDocument } from '../globus/schemas.js';
 import type { TransferItem } from '../plan/coalescer.js';
 
 /** Globus refuses labels over 128 characters and any control character. */
@@ -30,7 +30,7 @@ export function buildTransferDocument(
     source_endpoint: config.source.collection,
     destination_endpoint: config.destination.collection,
     label: renderLabel(t.label, config.name, at),
-    sync_level: syncLevel,
+    sync_level: SYNC_LEVEL_NUMBER[syncLevel],
     verify_checksum: t.verifyChecksum,
     preserve_timestamp: t.preserveTimestamp,
     encrypt_data: t.encryptData,
