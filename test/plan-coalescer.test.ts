@@ -14,7 +14,7 @@ function run(script: string[]): string[] {
     const [op, a = '', b = ''] = line.split(' ');
     if (op === 'D') c.enterDir({ relPath: a === '.' ? '' : a, nodeId: id++, shipped: b === 'shipped' });
     else if (op === '<') c.leaveDir();
-    else if (op === 'F') c.file({ relPath: a, nodeId: id++, size: 10n, verdict: b as Verdict, mtimeNotNewer: false });
+    else if (op === 'F') c.file({ relPath: a, nodeId: id++, size: 10n, verdict: b as Verdict });
     else if (op === 'H') c.held(a, 'excluded');
   }
   return items.map((i) => `${i.recursive ? 'R' : 'F'} ${i.relPath} ${i.files}/${i.bytes}`);

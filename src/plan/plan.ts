@@ -1,4 +1,4 @@
-import { scan, type ScanCounts, type ScanOptions, type ScanVisitor } from '../scan/scanner.js';
+import { scan, type ScanCounts, type ScanOptions } from '../scan/scanner.js';
 import { Coalescer, type TransferItem } from './coalescer.js';
 import type { PathMapping } from './paths.js';
 
@@ -29,29 +29,19 @@ export function planScan(opts: PlanOptions): PlanTotals {
   let items = 0;
   let files = 0;
   let bytes = 0n;
-  let mtimeNotNewer = 0;
   const coalescer = new Coalescer(opts.mapping, (item) => {
     items++;
     files += item.files;
     bytes += item.bytes;
     opts.onItem(item);
   });
-  const visitor: ScanVisitor = {
-    enterDir: (d) => coalescer.enterDir(d),
-    file: (f) => {
-      if (f.mtimeNotNewer) mtimeNotNewer++;
-      coalescer.file(f);
-    },
-    held: (p, r) => coalescer.held(p, r),
-    leaveDir: () => coalescer.leaveDir(),
-  };
-  const counts: ScanCounts = scan({ ...opts, visitor });
+  const counts: ScanCounts = scan({ ...opts, visitor: coalescer });
   return {
     items,
     files,
     bytes,
     deferred: counts.deferred,
-    mtimeNotNewer,
+    mtimeNotNewer: counts.mtimeNotNewer,
     excluded: counts.excluded,
     skipped: counts.skipped,
     inflight: counts.inflight,

@@ -26,8 +26,6 @@ export interface FileEvent {
   nodeId: number | null;
   size: bigint;
   verdict: Verdict;
-  /** Changed, but its mtime is not newer than the shipped one: see mtimeNotNewer. */
-  mtimeNotNewer: boolean;
 }
 
 /**
@@ -47,6 +45,8 @@ export interface ScanCounts {
   files: number;
   /** Files that are new or changed (not deferred). */
   changed: number;
+  /** Changed files whose mtime is not newer than the shipped one (see change-rule's mtimeNotNewer). */
+  mtimeNotNewer: number;
   deferred: number;
   excluded: number;
   /** Symlinks, special files, non-UTF-8 names, unreadable and vanished entries. */
@@ -112,7 +112,7 @@ export function scan(opts: ScanOptions): ScanCounts {
   const cutoffNs = nowNs - BigInt(opts.minAgeSeconds ?? 0) * 1_000_000_000n;
   const batchSize = opts.batchSize ?? 5000;
   const progressEvery = opts.progressEvery ?? 10_000;
-  const counts: ScanCounts = { dirs: 0, files: 0, changed: 0, deferred: 0, excluded: 0, skipped: 0, inflight: 0, gone: 0 };
+  const counts: ScanCounts = { dirs: 0, files: 0, changed: 0, mtimeNotNewer: 0, deferred: 0, excluded: 0, skipped: 0, inflight: 0, gone: 0 };
   let writes = 0;
   let batches = 0;
   let entries = 0;
@@ -246,7 +246,8 @@ export function scan(opts: ScanOptions): ScanCounts {
     }
     counts.files++;
     if (verdict !== 'clean') counts.changed++;
-    visitor.file({ relPath, nodeId: id, size: st.size, verdict, mtimeNotNewer: verdict === 'changed' && mtimeNotNewer(row, fp) });
+    if (verdict === 'changed' && mtimeNotNewer(row, fp)) counts.mtimeNotNewer++;
+    visitor.file({ relPath, nodeId: id, size: st.size, verdict });
   };
 
   const visitDir = (parentId: number | null, name: string, abs: string, relPath: string, st: BigIntStats, row: NodeRow | undefined) => {
