@@ -2,6 +2,7 @@ import { createCredentials, type Credentials } from '../auth/credentials.js';
 import { EXIT } from '../errors/exit-codes.js';
 import { TransferClient } from '../globus/transfer-client.js';
 import type { Logger } from '../log/logger.js';
+import { formatBytes } from '../plan/render.js';
 import { openExistingState, type State } from '../state/open.js';
 import { lastRuns } from '../state/runs.js';
 import { getSubmission, openSubmissions, type SubmissionRecord } from '../state/submissions.js';
@@ -193,7 +194,7 @@ function renderText(v: StatusView): string {
     const recorded = p.liveStatus !== null && p.liveStatus !== p.recordedStatus ? `, recorded ${p.recordedStatus} until the next run` : '';
     const live = p.liveStatus ? `${p.liveStatus}${nice}${recorded}` : `${p.recordedStatus} (recorded)`;
     const progress = p.filesTransferred === null ? '' : `, ${p.filesTransferred}/${p.files} files done, ${p.faults} faults`;
-    lines.push(`pending  task ${p.taskId ?? '(not yet submitted)'}: ${live}, ${p.items} items, ${p.files} files, ${bytesText(p.bytes)}${progress}`);
+    lines.push(`pending  task ${p.taskId ?? '(not yet submitted)'}: ${live}, ${p.items} items, ${p.files} files, ${formatBytes(Number(p.bytes), 'binary')}${progress}`);
   }
   if (v.runs.length > 0) {
     lines.push('runs     started               duration  result          task                                  items   files  bytes');
@@ -207,7 +208,7 @@ function renderText(v: StatusView): string {
             (r.taskId ?? '-').padEnd(37),
             String(r.items ?? '-').padStart(5),
             String(r.files ?? '-').padStart(7),
-            ' ' + (r.bytes === null ? '-' : bytesText(r.bytes)),
+            ' ' + (r.bytes === null ? '-' : formatBytes(Number(r.bytes), 'binary')),
           ].join(' '),
       );
     }
@@ -222,18 +223,6 @@ const iso = (ns: bigint): string => new Date(Number(ns / 1_000_000n)).toISOStrin
 function jsonInt(v: bigint | number): number | string {
   const b = BigInt(v);
   return b <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(b) : b.toString();
-}
-
-function bytesText(v: number | string): string {
-  const n = Number(v);
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let i = 0;
-  let x = n;
-  while (x >= 1024 && i < units.length - 1) {
-    x /= 1024;
-    i++;
-  }
-  return i === 0 ? `${n} B` : `${x.toFixed(1)} ${units[i]}`;
 }
 
 const firstLine = (err: unknown): string => (err instanceof Error ? err.message : String(err)).split('\n')[0]!;

@@ -72,13 +72,19 @@ function shown(p: string): string {
   return /[\x00-\x1f\x7f]|^ | $/.test(p) ? JSON.stringify(p) : p;
 }
 
-export function formatBytes(n: bigint): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
+const UNITS = {
+  decimal: { step: 1000, names: ['B', 'kB', 'MB', 'GB', 'TB', 'PB'] },
+  binary: { step: 1024, names: ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'] },
+};
+
+/** "3.4 MB"; with 'binary', "3.2 MiB", as status and the progress line print sizes. */
+export function formatBytes(n: bigint | number, units: keyof typeof UNITS = 'decimal'): string {
+  const { step, names } = UNITS[units];
   let v = Number(n);
   let u = 0;
-  while (v >= 1000 && u < units.length - 1) {
-    v /= 1000;
+  while (v >= step && u < names.length - 1) {
+    v /= step;
     u++;
   }
-  return u === 0 ? `${v} B` : `${v.toFixed(1)} ${units[u]}`;
+  return u === 0 ? `${v} B` : `${v.toFixed(1)} ${names[u]}`;
 }

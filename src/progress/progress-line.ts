@@ -1,4 +1,5 @@
 import type { Task } from '../globus/schemas.js';
+import { formatBytes } from '../plan/render.js';
 import type { ScanCounts } from '../scan/scanner.js';
 
 export type ProgressStream = NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
@@ -20,18 +21,7 @@ export function formatTaskProgress(task: TaskProgress): string {
   const done = task.files_transferred + task.files_skipped;
   const files = task.files > 0 ? `${int.format(done)}/${int.format(task.files)} files` : 'counting files';
   const nice = task.nice_status && task.nice_status !== 'Queued' && task.nice_status !== 'OK' ? ` (${task.nice_status})` : '';
-  return `task ${task.task_id.slice(0, 8)} ${task.status}${nice}: ${files}, ${formatBytesShort(task.bytes_transferred)}`;
-}
-
-function formatBytesShort(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return i === 0 ? `${v} B` : `${v.toFixed(1)} ${units[i]}`;
+  return `task ${task.task_id.slice(0, 8)} ${task.status}${nice}: ${files}, ${formatBytes(task.bytes_transferred, 'binary')}`;
 }
 
 /**
