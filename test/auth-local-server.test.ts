@@ -8,7 +8,7 @@ import { TokenStore } from '../src/auth/token-store.js';
 import { parseConfig } from '../src/config/load.js';
 import { GsyncError } from '../src/errors/errors.js';
 import { silentLogger } from '../src/log/logger.js';
-import { DEMO_CLIENT_ID, DEMO_SERVICE_CLIENT_ID, DEMO_SERVICE_CLIENT_SECRET, type GlobusServerOptions } from '../src/server/index.js';
+import { DEMO_CLIENT_ID, DEMO_SERVICE_ACCOUNT_ENV, DEMO_SERVICE_CLIENT_ID, DEMO_SERVICE_CLIENT_SECRET, type GlobusServerOptions } from '../src/server/index.js';
 import { pkce, SRC_ID } from './server-support.js';
 import {
   approve,
@@ -178,7 +178,7 @@ describe('refresh-token rotation persisted (rotateRefreshTokens)', () => {
 });
 
 describe('client credentials (service account)', () => {
-  const SERVICE = { GLOBUS_CLIENT_ID: DEMO_SERVICE_CLIENT_ID, GLOBUS_CLIENT_SECRET: DEMO_SERVICE_CLIENT_SECRET };
+  const SERVICE = DEMO_SERVICE_ACCOUNT_ENV;
 
   it('GLOBUS_CLIENT_ID/SECRET: a run ships with a client-credentials token, no token file, no secret or token on disk', async () => {
     const world = await open();

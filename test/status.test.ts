@@ -4,7 +4,7 @@ import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CommandContext } from '../src/commands/context.js';
 import { statusCommand, type StatusView } from '../src/commands/status.js';
-import { DEMO_SERVICE_CLIENT_ID, DEMO_SERVICE_CLIENT_SECRET } from '../src/server/index.js';
+import { DEMO_SERVICE_ACCOUNT_ENV } from '../src/server/index.js';
 import { openState } from '../src/state/open.js';
 import { finishRun, startRun } from '../src/state/runs.js';
 import { commitSubmission, markSubmitted } from '../src/state/submissions.js';
@@ -18,7 +18,7 @@ beforeAll(async () => {
 });
 afterAll(() => w.cleanup());
 
-const SERVICE = { GLOBUS_CLIENT_ID: DEMO_SERVICE_CLIENT_ID, GLOBUS_CLIENT_SECRET: DEMO_SERVICE_CLIENT_SECRET };
+const SERVICE = DEMO_SERVICE_ACCOUNT_ENV;
 const NS = (iso: string) => BigInt(Date.parse(iso)) * 1_000_000n;
 
 function job(): { config: string; statePath: string; root: string; tokenFile: string } {

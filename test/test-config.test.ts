@@ -5,7 +5,7 @@ import { PassThrough } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CommandContext } from '../src/commands/context.js';
 import { testConfigCommand } from '../src/commands/test-config.js';
-import { DEMO_CLIENT_ID, DEMO_SERVICE_CLIENT_ID, DEMO_SERVICE_CLIENT_SECRET } from '../src/server/index.js';
+import { DEMO_CLIENT_ID, DEMO_SERVICE_ACCOUNT_ENV, DEMO_SERVICE_CLIENT_ID } from '../src/server/index.js';
 import { openState } from '../src/state/open.js';
 import { tempDir } from './helpers/tree.js';
 import { DST_ID, SRC_ID, TRANSFER_SCOPE, world, type World } from './server-support.js';
@@ -20,7 +20,7 @@ afterEach(() => {
   w.srv.faults.clear();
 });
 
-const SERVICE = { GLOBUS_CLIENT_ID: DEMO_SERVICE_CLIENT_ID, GLOBUS_CLIENT_SECRET: DEMO_SERVICE_CLIENT_SECRET };
+const SERVICE = DEMO_SERVICE_ACCOUNT_ENV;
 const UNKNOWN_ID = '9d6d994a-6d04-4fa4-b93b-1c8a1f5a0f1e';
 
 interface Job {

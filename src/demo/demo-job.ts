@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import { DEMO_CLIENT_ID, DEMO_SERVICE_CLIENT_ID, DEMO_SERVICE_CLIENT_SECRET, startGlobusServer, type GlobusServer } from '../server/index.js';
+import { DEMO_CLIENT_ID, DEMO_SERVICE_ACCOUNT_ENV, startGlobusServer, type GlobusServer } from '../server/index.js';
 
 export const DEMO_SOURCE_COLLECTION = '5e1f0c3a-7d2b-4c6e-9a8f-0d15c0a1d5c1';
 export const DEMO_DESTINATION_COLLECTION = '5e1f0c3a-7d2b-4c6e-9a8f-0d15c0a1d5c2';
@@ -35,7 +35,7 @@ export async function startDemoJob(work: string): Promise<DemoJob> {
     ],
   });
   try {
-    const env: NodeJS.ProcessEnv = { ...srv.env, GLOBUS_CLIENT_ID: DEMO_SERVICE_CLIENT_ID, GLOBUS_CLIENT_SECRET: DEMO_SERVICE_CLIENT_SECRET };
+    const env: NodeJS.ProcessEnv = { ...srv.env, ...DEMO_SERVICE_ACCOUNT_ENV };
     const raw = {
       name: 'demo',
       source: { collection: DEMO_SOURCE_COLLECTION, path: source, collectionPath: '/' },

@@ -3,6 +3,7 @@ export {
   DEMO_CLIENT_ID,
   DEMO_SERVICE_CLIENT_ID,
   DEMO_SERVICE_CLIENT_SECRET,
+  DEMO_SERVICE_ACCOUNT_ENV,
   type ClientSpec,
   type CollectionKind,
   type CollectionSpec,

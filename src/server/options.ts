@@ -58,6 +58,8 @@ export const DEMO_CLIENT_ID = '5e1f0c3a-7d2b-4c6e-9a8f-0d15c0a1e001';
 /** Confidential client built into the server, for the client-credentials grant (GLOBUS_CLIENT_ID/SECRET). */
 export const DEMO_SERVICE_CLIENT_ID = '5e1f0c3a-7d2b-4c6e-9a8f-0d15c0a1e002';
 export const DEMO_SERVICE_CLIENT_SECRET = 'local-demo-secret';
+/** The variables that make gsync use that confidential client: add them to the server's `env`. */
+export const DEMO_SERVICE_ACCOUNT_ENV = { GLOBUS_CLIENT_ID: DEMO_SERVICE_CLIENT_ID, GLOBUS_CLIENT_SECRET: DEMO_SERVICE_CLIENT_SECRET };
 
 export interface ResolvedOptions {
   port: number;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { parseConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import { silentLogger } from '../../src/log/logger.js';
-import { DEMO_CLIENT_ID, DEMO_SERVICE_CLIENT_ID, DEMO_SERVICE_CLIENT_SECRET, type GlobusServer, type GlobusServerOptions } from '../../src/server/index.js';
+import { DEMO_CLIENT_ID, DEMO_SERVICE_ACCOUNT_ENV, type GlobusServer, type GlobusServerOptions } from '../../src/server/index.js';
 import { runJob, type RunJobOptions, type RunJobResult } from '../../src/sync/run-job.js';
 import { DST_ID, readTree, SRC_ID, twoCollections } from '../server-support.js';
 
@@ -37,7 +37,7 @@ export async function jobWorld(server: GlobusServerOptions = {}, configPatch: Re
   };
   const configFile = path.join(base, 'job.json');
   fs.writeFileSync(configFile, JSON.stringify(raw, null, 2));
-  const env = { ...srv.env, GLOBUS_CLIENT_ID: DEMO_SERVICE_CLIENT_ID, GLOBUS_CLIENT_SECRET: DEMO_SERVICE_CLIENT_SECRET };
+  const env = { ...srv.env, ...DEMO_SERVICE_ACCOUNT_ENV };
   const parsed = parseConfig(raw, configFile, env);
   if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
   const config = parsed.config;
