@@ -45,9 +45,14 @@ export function renderMetrics(m: RunMetrics): string {
  */
 export function writeMetricsFile(file: string, m: RunMetrics): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  const tmp = `${metricsTempPrefix(file)}${process.pid}.tmp`;
   fs.writeFileSync(tmp, renderMetrics(m), { mode: 0o644 });
   fs.renameSync(tmp, file);
+}
+
+/** Every temporary file writeMetricsFile makes for `file` starts with this (gsync watch ignores them). */
+export function metricsTempPrefix(file: string): string {
+  return path.join(path.dirname(file), `.${path.basename(file)}.`);
 }
 
 function escapeLabel(value: string): string {

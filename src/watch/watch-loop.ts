@@ -1,8 +1,8 @@
-import path from 'node:path';
 import type { Config } from '../config/schema.js';
 import { GsyncError } from '../errors/errors.js';
 import { EXIT, exitCodeFor } from '../errors/exit-codes.js';
 import type { Logger } from '../log/logger.js';
+import { metricsTempPrefix } from '../metrics/textfile.js';
 import { summaryLine } from '../sync/summary.js';
 import { runJob, type RunJobResult } from '../sync/run-job.js';
 import { watchSource, type SourceWatcher } from './source-watcher.js';
@@ -148,7 +148,7 @@ export async function watchLoop(opts: WatchLoopOptions): Promise<WatchLoopResult
 function ownFiles(config: Config): string[] {
   const out = [config.state.path];
   const m = config.metrics.textfile;
-  if (m) out.push(m, path.join(path.dirname(m), `.${path.basename(m)}.`));
+  if (m) out.push(m, metricsTempPrefix(m));
   if (config.log.file) out.push(config.log.file);
   return out;
 }
