@@ -34,14 +34,14 @@ export interface LoggerOptions {
 export function createLogger(opts: LoggerOptions = {}): Logger {
   // Made on first use unless making it could fail (a log file to open, a level pino
   // would refuse): then now, so the command fails before it starts, as it always did.
-  const eager = opts.file !== undefined || !PINO_LEVELS.has(opts.quiet ? 'warn' : (opts.level ?? 'info'));
+  const eager = opts.file !== undefined || !PINO_LEVELS.has(consoleLevel(opts));
   return eager ? makeLogger(opts) : lazyLogger(() => makeLogger(opts));
 }
 
 function makeLogger(opts: LoggerOptions): Logger {
   const pino = pinoLib();
   const stream = opts.stream ?? process.stderr;
-  const level = opts.quiet ? 'warn' : (opts.level ?? 'info');
+  const level = consoleLevel(opts);
   const readable = !opts.json && stream.isTTY === true;
   const streams: StreamEntry[] = [{ level: level as Level, stream: readable ? readableStream(stream) : stream }];
   if (opts.file) {
@@ -55,6 +55,11 @@ function makeLogger(opts: LoggerOptions): Logger {
     },
     pino.multistream(streams),
   );
+}
+
+/** --quiet keeps warnings and errors on the console; a log file still gets the configured level. */
+function consoleLevel(opts: LoggerOptions): string {
+  return opts.quiet ? 'warn' : (opts.level ?? 'info');
 }
 
 /** A logger that drops everything; the default for library code and tests. */
