@@ -1,5 +1,5 @@
 import { EXIT } from '../errors/exit-codes.js';
-import { planScan } from '../plan/plan.js';
+import { logSkipped, planScan } from '../plan/plan.js';
 import { jsonLinesPrinter, textPrinter } from '../plan/render.js';
 import { explainStateError, openExistingState } from '../state/open.js';
 import { TrieStore } from '../state/trie.js';
@@ -22,7 +22,7 @@ export async function planCommand(opts: PlanCommandOptions, ctx: CommandContext)
       minAgeSeconds: config.scan.minAgeSeconds,
       mapping: { sourceRoot: config.source.collectionPath, destinationRoot: config.destination.path },
       onItem: printer.item,
-      onWarning: (w) => (w.reason === 'symlink' ? logger.info : logger.warn).call(logger, { path: w.path, reason: w.reason }, `skipped: ${w.message}`),
+      onWarning: logSkipped(logger),
     });
     printer.totals(totals);
   } catch (err) {

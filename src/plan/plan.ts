@@ -1,4 +1,5 @@
-import { scan, type ScanCounts, type ScanOptions } from '../scan/scanner.js';
+import type { Logger } from '../log/logger.js';
+import { scan, type ScanCounts, type ScanOptions, type ScanWarning } from '../scan/scanner.js';
 import { Coalescer, type TransferItem } from './coalescer.js';
 import type { PathMapping } from './paths.js';
 
@@ -48,4 +49,9 @@ export function planScan(opts: PlanOptions): PlanTotals {
     gone: counts.gone,
     scanned: { files: counts.files, dirs: counts.dirs },
   };
+}
+
+/** How plan and run report a skipped entry: a symlink is expected (never followed), anything else deserves a warning. */
+export function logSkipped(logger: Logger): (w: ScanWarning) => void {
+  return (w) => (w.reason === 'symlink' ? logger.info : logger.warn).call(logger, { path: w.path, reason: w.reason }, `skipped: ${w.message}`);
 }

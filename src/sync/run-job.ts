@@ -6,7 +6,7 @@ import { TransferClient } from '../globus/transfer-client.js';
 import { acquireJobLock, lockPathFor } from '../lock/job-lock.js';
 import type { Logger } from '../log/logger.js';
 import type { TransferItem } from '../plan/coalescer.js';
-import { planScan, type PlanTotals } from '../plan/plan.js';
+import { logSkipped, planScan, type PlanTotals } from '../plan/plan.js';
 import type { ScanCounts } from '../scan/scanner.js';
 import { explainStateError, openState, type State } from '../state/open.js';
 import { finishRun, startRun } from '../state/runs.js';
@@ -147,7 +147,7 @@ async function cycle(ctx: SyncContext, opts: RunJobOptions): Promise<RunJobResul
       files += item.files;
       bytes += item.bytes;
     },
-    onWarning: (w) => (w.reason === 'symlink' ? logger.info : logger.warn).call(logger, { path: w.path, reason: w.reason }, `skipped: ${w.message}`),
+    onWarning: logSkipped(logger),
     onProgress: opts.onScanProgress,
     // Often enough that a person sees a small tree move; a callback per 1,000 entries costs nothing measurable.
     progressEvery: 1000,
