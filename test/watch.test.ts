@@ -216,6 +216,11 @@ function fakeWatcher() {
   return { w, factory, change: () => w.opts!.change() };
 }
 
+/** The loop on a fake watcher with a fake cycle: only its scheduling is under test. */
+function scheduled(config: WatchLoopOptions['config'], fw: ReturnType<typeof fakeWatcher>, signal: AbortSignal, opts: Partial<WatchLoopOptions>) {
+  return watchLoop({ config, logger: silentLogger, env: {}, signal, watchSource: fw.factory, ...opts });
+}
+
 function fakeResult(over: Partial<RunJobResult> = {}): RunJobResult {
   return {
     exitCode: 0,
@@ -242,12 +247,7 @@ describe('watch loop scheduling', () => {
     const fw = fakeWatcher();
     const stop = new AbortController();
     const at: Array<[CycleReason, number]> = [];
-    const loop = watchLoop({
-      config: cfg,
-      logger: silentLogger,
-      env: {},
-      signal: stop.signal,
-      watchSource: fw.factory,
+    const loop = scheduled(cfg, fw, stop.signal, {
       settleMs: 200,
       rescanIntervalMs: 600_000,
       runCycle: async (_s, reason) => {
@@ -275,12 +275,7 @@ describe('watch loop scheduling', () => {
     const fw = fakeWatcher();
     const stop = new AbortController();
     const at: Array<[CycleReason, number]> = [];
-    const loop = watchLoop({
-      config: cfg,
-      logger: silentLogger,
-      env: {},
-      signal: stop.signal,
-      watchSource: fw.factory,
+    const loop = scheduled(cfg, fw, stop.signal, {
       settleMs: 200,
       maxWaitMs: 500,
       rescanIntervalMs: 600_000,
@@ -309,12 +304,7 @@ describe('watch loop scheduling', () => {
     const fw = fakeWatcher();
     const stop = new AbortController();
     const reasons: CycleReason[] = [];
-    const loop = watchLoop({
-      config: cfg,
-      logger: silentLogger,
-      env: {},
-      signal: stop.signal,
-      watchSource: fw.factory,
+    const loop = scheduled(cfg, fw, stop.signal, {
       rescanIntervalMs: 150,
       runCycle: async (_s, reason) => {
         reasons.push(reason);
@@ -333,12 +323,7 @@ describe('watch loop scheduling', () => {
     const stop = new AbortController();
     const reasons: CycleReason[] = [];
     const queue = [fakeResult({ result: 'submitted', taskId: 't1', submissionRowId: 1 }), fakeResult({ plan: { ...fakeResult().plan, deferred: 2 } })];
-    const loop = watchLoop({
-      config: cfg,
-      logger: silentLogger,
-      env: {},
-      signal: stop.signal,
-      watchSource: fw.factory,
+    const loop = scheduled(cfg, fw, stop.signal, {
       settleMs: 100,
       pendingCheckMs: 100,
       rescanIntervalMs: 600_000,
@@ -357,12 +342,7 @@ describe('watch loop scheduling', () => {
   it('an auth error stops watch with exit 77 and closes the watcher', async () => {
     const cfg = await config();
     const fw = fakeWatcher();
-    const res = await watchLoop({
-      config: cfg,
-      logger: silentLogger,
-      env: {},
-      signal: new AbortController().signal,
-      watchSource: fw.factory,
+    const res = await scheduled(cfg, fw, new AbortController().signal, {
       runCycle: async () => {
         throw authError('no tokens', 'run: gsync login');
       },
@@ -376,12 +356,7 @@ describe('watch loop scheduling', () => {
     const fw = fakeWatcher();
     const stop = new AbortController();
     const at: number[] = [];
-    const loop = watchLoop({
-      config: cfg,
-      logger: silentLogger,
-      env: {},
-      signal: stop.signal,
-      watchSource: fw.factory,
+    const loop = scheduled(cfg, fw, stop.signal, {
       retryMs: 50,
       rescanIntervalMs: 600_000,
       runCycle: async () => {
