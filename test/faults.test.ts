@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_CLIENT_ID } from '../src/server/index.js';
+import { writeLogin } from './helpers/auth.js';
 import { assertBuilt, gsync, messageLines, type CliResult } from './helpers/cli.js';
 import { jobWorld, type JobWorld } from './helpers/job-world.js';
 import { DST_ID, TRANSFER_SCOPE, writeTree } from './server-support.js';
@@ -210,18 +210,9 @@ describe('auth trouble: exit 77 with one line naming what to do, never a prompt'
   };
   /** What `gsync login` would have stored. */
   const storeLogin = (scope?: string) => {
-    const t = w.srv.issueTokens({ clientId: DEMO_CLIENT_ID, ...(scope ? { scope } : {}) });
     const file = w.config.auth.tokenFile;
     fs.rmSync(file, { force: true });
-    fs.writeFileSync(
-      file,
-      JSON.stringify({
-        version: 1,
-        client_id: DEMO_CLIENT_ID,
-        tokens: { 'transfer.api.globus.org': { access_token: t.access_token, expires_at: Math.floor(Date.now() / 1000) + t.expires_in, refresh_token: t.refresh_token, scope: t.scope } },
-      }),
-      { mode: 0o600 },
-    );
+    writeLogin(w.srv, file, { scope });
   };
 
   it('invalid_grant (refresh token revoked): exit 77, one line naming gsync login; a new login ships what is owed', async () => {

@@ -7,6 +7,7 @@ import type { CommandContext } from '../src/commands/context.js';
 import { testConfigCommand } from '../src/commands/test-config.js';
 import { DEMO_CLIENT_ID, DEMO_SERVICE_ACCOUNT_ENV, DEMO_SERVICE_CLIENT_ID } from '../src/server/index.js';
 import { openState } from '../src/state/open.js';
+import { writeLogin } from './helpers/auth.js';
 import { tempDir } from './helpers/tree.js';
 import { DST_ID, SRC_ID, TRANSFER_SCOPE, world, type World } from './server-support.js';
 
@@ -56,13 +57,7 @@ function job(patch: (c: Record<string, any>) => void = () => {}, opts: { makeDes
 
 /** A token file as `gsync login` leaves it. */
 function userLogin(j: Job, scope?: string): void {
-  const t = w.srv.issueTokens({ clientId: DEMO_CLIENT_ID, ...(scope ? { scope } : {}) });
-  const file = {
-    version: 1,
-    client_id: DEMO_CLIENT_ID,
-    tokens: { 'transfer.api.globus.org': { access_token: t.access_token, expires_at: Math.floor(Date.now() / 1000) + t.expires_in, refresh_token: t.refresh_token, scope: t.scope } },
-  };
-  fs.writeFileSync(j.tokenFile, JSON.stringify(file), { mode: 0o600 });
+  writeLogin(w.srv, j.tokenFile, { scope });
 }
 
 async function check(j: Job, opts: { fix?: boolean; env?: NodeJS.ProcessEnv; interactive?: boolean; srv?: World } = {}) {
@@ -296,16 +291,7 @@ describe('gsync test-config with a revoked user login', () => {
 
   it('invalid_grant on refresh: exit 77 without a prompt, the hint naming gsync login', async () => {
     const j = job();
-    const t = own.srv.issueTokens({ clientId: DEMO_CLIENT_ID });
-    fs.writeFileSync(
-      j.tokenFile,
-      JSON.stringify({
-        version: 1,
-        client_id: DEMO_CLIENT_ID,
-        tokens: { 'transfer.api.globus.org': { access_token: t.access_token, expires_at: Math.floor(Date.now() / 1000) + 3600, refresh_token: t.refresh_token, scope: t.scope } },
-      }),
-      { mode: 0o600 },
-    );
+    writeLogin(own.srv, j.tokenFile, { expiresIn: 3600 });
     own.srv.faults.revokeTokens();
     const r = await check(j, { env: {}, srv: own, interactive: false });
     expect(r.line('FAIL credentials')).toMatch(/^FAIL credentials: Globus rejected the stored refresh token \(invalid_grant: it expired or was revoked\) -> run: gsync login --config /);
@@ -317,16 +303,7 @@ describe('gsync test-config with a revoked user login', () => {
     const cli = path.resolve(__dirname, '..', 'dist/src/index.js');
     if (!fs.existsSync(cli)) throw new Error('build first: npm run build');
     const j = job();
-    const t = own.srv.issueTokens({ clientId: DEMO_CLIENT_ID });
-    fs.writeFileSync(
-      j.tokenFile,
-      JSON.stringify({
-        version: 1,
-        client_id: DEMO_CLIENT_ID,
-        tokens: { 'transfer.api.globus.org': { access_token: t.access_token, expires_at: Math.floor(Date.now() / 1000) + 3600, refresh_token: t.refresh_token, scope: t.scope } },
-      }),
-      { mode: 0o600 },
-    );
+    writeLogin(own.srv, j.tokenFile, { expiresIn: 3600 });
     own.srv.faults.revokeTokens();
     const child = spawn(process.execPath, [cli, 'test-config', '--config', j.config], {
       env: { PATH: process.env.PATH, HOME: j.home, ...own.srv.env },

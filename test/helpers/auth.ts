@@ -67,10 +67,12 @@ export async function authWorld(server: GlobusServerOptions = {}): Promise<AuthW
   };
 }
 
-/** A token file as `gsync login` leaves it, from the server's issueTokens; `expiresIn` overrides the lifetime gsync believes. */
-export function seedLogin(w: AuthWorld, opts: { expiresIn?: number } = {}): { access: string; refresh: string } {
-  const t = w.srv.issueTokens({ clientId: DEMO_CLIENT_ID });
-  fs.mkdirSync(w.tokenDir, { recursive: true, mode: 0o700 });
+/**
+ * A token file as `gsync login` leaves it, from the server's issueTokens (its
+ * directory must exist); `expiresIn` overrides the lifetime gsync believes.
+ */
+export function writeLogin(srv: GlobusServer, tokenFile: string, opts: { scope?: string; expiresIn?: number } = {}): { access: string; refresh: string } {
+  const t = srv.issueTokens({ clientId: DEMO_CLIENT_ID, ...(opts.scope ? { scope: opts.scope } : {}) });
   const file = {
     version: 1,
     client_id: DEMO_CLIENT_ID,
@@ -83,8 +85,14 @@ export function seedLogin(w: AuthWorld, opts: { expiresIn?: number } = {}): { ac
       },
     },
   };
-  fs.writeFileSync(w.tokenFile, JSON.stringify(file), { mode: 0o600 });
+  fs.writeFileSync(tokenFile, JSON.stringify(file), { mode: 0o600 });
   return { access: t.access_token, refresh: t.refresh_token! };
+}
+
+/** writeLogin into the world's own token directory (0700, as gsync makes it). */
+export function seedLogin(w: AuthWorld, opts: { expiresIn?: number } = {}): { access: string; refresh: string } {
+  fs.mkdirSync(w.tokenDir, { recursive: true, mode: 0o700 });
+  return writeLogin(w.srv, w.tokenFile, opts);
 }
 
 export function savedTransferToken(w: AuthWorld): { access_token: string; refresh_token?: string; expires_at: number; scope: string } {
