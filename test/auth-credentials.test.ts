@@ -11,6 +11,7 @@ import { GsyncError } from '../src/errors/errors.js';
 import { ConsentRequiredError } from '../src/globus/errors.js';
 import { TRANSFER_SCOPE } from '../src/globus/token-source.js';
 import { capturedLogger, fakeCollections, FakeAuth } from './auth-fake.js';
+import { FIXTURES } from './server-support.js';
 
 const MAPPED = '1405823f-0597-4a16-b296-46d4f0ae4b15';
 const GUEST = '0e4a77f8-b778-4d5c-abaa-e1254e71427f';
@@ -250,7 +251,7 @@ describe('service account (client credentials)', () => {
 
 describe('scopes', () => {
   it('asks data_access only for non-high-assurance GCSv5 mapped collections, read from the fixtures', async () => {
-    const fx = (f: string) => JSON.parse(fs.readFileSync(path.join('/work/shared/fixtures/globus', f), 'utf8'));
+    const fx = (f: string) => JSON.parse(fs.readFileSync(path.join(FIXTURES, f), 'utf8'));
     const mapped = fx('endpoint_get_mapped.json');
     const ha = { ...mapped, id: 'aaaaaaaa-0597-4a16-b296-46d4f0ae4b15', high_assurance: true };
     const lookup = fakeCollections([mapped, fx('endpoint_get_guest.json'), fx('endpoint_get_gcp_mapped.json'), fx('endpoint_get_gcsv5_endpoint.json'), ha]);

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export const FIXTURES = new URL('../../shared/fixtures/globus/', import.meta.url);
+export const FIXTURES = new URL('./fixtures/globus/', import.meta.url);
 
 export function fixture(name: string): unknown {
   return JSON.parse(fs.readFileSync(new URL(name, FIXTURES), 'utf8'));

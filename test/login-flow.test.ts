@@ -11,7 +11,8 @@ import { pkceChallenge } from '../src/globus/auth-client.js';
 import { TRANSFER_SCOPE } from '../src/globus/token-source.js';
 import { capturedLogger, fakeCollections, FakeAuth } from './auth-fake.js';
 
-const fx = (f: string) => JSON.parse(fs.readFileSync(path.join('/work/shared/fixtures/globus', f), 'utf8'));
+import { FIXTURES } from './server-support.js';
+const fx = (f: string) => JSON.parse(fs.readFileSync(path.join(FIXTURES, f), 'utf8'));
 const MAPPED = fx('endpoint_get_mapped.json');
 const GUEST = fx('endpoint_get_guest.json');
 const DATA_ACCESS_SCOPE = `${TRANSFER_SCOPE}[*https://auth.globus.org/scopes/${MAPPED.id}/data_access]`;

@@ -2,9 +2,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startGlobusServer, type GlobusServer, type GlobusServerOptions } from '../src/server/index.js';
 
-export const FIXTURES = '/work/shared/fixtures/globus';
+export const FIXTURES = fileURLToPath(new URL('./fixtures/globus/', import.meta.url));
 export const SRC_ID = '1405823f-0597-4a16-b296-46d4f0ae4b15';
 export const DST_ID = '0e4a77f8-b778-4d5c-abaa-e1254e71427f';
 export const TRANSFER_SCOPE = 'urn:globus:auth:scope:transfer.api.globus.org:all';

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /**
  * Response documents, written from the recorded bodies in
- * ../shared/fixtures/globus/. Loose objects: Globus adds keys over time and gsync
+ * test/fixtures/globus/. Loose objects: Globus adds keys over time and gsync
  * must not break when it does; only the fields gsync reads are required.
  */
 
