@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { processContext, type GlobalOptions } from './commands/context.js';
+import { packageVersion } from './version/package-version.js';
 
 /**
  * Wiring only: each action normalises its options, imports its command module
@@ -8,7 +9,7 @@ import { processContext, type GlobalOptions } from './commands/context.js';
 export function buildCli(onExitCode: (code: number) => void): Command {
   const program = new Command('gsync')
     .description('Keep a remote Globus collection up to date with a local directory tree')
-    .version('0.1.0')
+    .version(packageVersion(), '-V, --version', 'print the gsync version (more for bug reports: gsync version)')
     .option('-c, --config <file>', 'job config file (default: $GSYNC_CONFIG, else ./gsync.json)')
     .option('-q, --quiet', 'only warnings and errors (for cron)')
     .option('--log-json', 'JSON log lines even at a terminal')
@@ -78,6 +79,12 @@ export function buildCli(onExitCode: (code: number) => void): Command {
     .option('--dir <dir>', 'work folder (default: a new temporary folder)')
     .option('--keep', 'keep the work folder afterwards')
     .action(async (opts) => done(await (await import('./commands/demo.js')).demoCommand(opts, ctx())));
+
+  program
+    .command('version')
+    .description('gsync, Node and state schema versions, for bug reports')
+    .option('--json', 'one JSON object')
+    .action(async (opts) => done(await (await import('./commands/version.js')).versionCommand(opts, ctx())));
 
   program
     .command('server')
