@@ -8,7 +8,6 @@ import {
   updateSubmissionStatus,
   type SubmissionRecord,
 } from '../state/submissions.js';
-import { crashPoint } from './crash-point.js';
 import { postSubmission } from './submit.js';
 import type { SyncContext } from './sync-context.js';
 import { relPathOnSource } from './transfer-document.js';
@@ -34,7 +33,7 @@ export async function reconcileOpen(ctx: SyncContext, report = emptyReport()): P
     const taskId = sub.taskId ?? (await resubmit(ctx, sub));
     let task: Task;
     try {
-      task = await ctx.client.getTask(taskId);
+      task = await ctx.remote.getTask(taskId);
     } catch (err) {
       if (!(err instanceof GlobusApiError && err.isNotFound)) throw err;
       forget(ctx, { ...sub, taskId }, err);
@@ -61,9 +60,9 @@ export async function settle(ctx: SyncContext, sub: SubmissionRecord, task: Task
   const log = ctx.logger.child({ taskId: task.task_id });
   switch (task.status) {
     case 'SUCCEEDED': {
-      const skipped = mayHaveSkipped(task) ? await collect(ctx.client.skippedErrors(task.task_id)) : [];
+      const skipped = mayHaveSkipped(task) ? await collect(ctx.remote.skippedErrors(task.task_id)) : [];
       const nodes = skippedNodes(ctx, skipped);
-      crashPoint('before-commit');
+      ctx.crashPoint('before-commit');
       commitSubmission(ctx.state, sub.id, ctx.now(), nodes);
       report.succeeded++;
       report.skippedPaths += skipped.length;
@@ -75,7 +74,7 @@ export async function settle(ctx: SyncContext, sub: SubmissionRecord, task: Task
     }
     case 'FAILED': {
       const why = task.fatal_error ? `${task.fatal_error.code}: ${task.fatal_error.description}` : (task.nice_status ?? 'no reason given');
-      const skipped = await collect(ctx.client.skippedErrors(task.task_id), 20).catch(() => []);
+      const skipped = await collect(ctx.remote.skippedErrors(task.task_id), 20).catch(() => []);
       releaseSubmission(ctx.state, sub.id, 'FAILED', why, ctx.now());
       report.failed++;
       report.problems.push(`task ${task.task_id} FAILED (${why}); its paths will ship again`);

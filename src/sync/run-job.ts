@@ -1,8 +1,6 @@
-import { createCredentials, type Credentials } from '../auth/credentials.js';
 import type { Config } from '../config/schema.js';
 import { EXIT, exitCodeFor } from '../errors/exit-codes.js';
 import type { Task } from '../globus/schemas.js';
-import { TransferClient } from '../globus/transfer-client.js';
 import { acquireJobLock, lockPathFor } from '../lock/job-lock.js';
 import type { Logger } from '../log/logger.js';
 import type { TransferItem } from '../plan/coalescer.js';
@@ -10,11 +8,12 @@ import { logSkipped, planScan, type PlanTotals } from '../plan/plan.js';
 import type { ScanCounts } from '../scan/scanner.js';
 import { explainStateError, openState, type State } from '../state/open.js';
 import { finishRun, startRun } from '../state/runs.js';
-import { crashPoint } from './crash-point.js';
+import { noCrash, type CrashHook } from './crash-point.js';
 import { createSubmission, getSubmission } from '../state/submissions.js';
 import { TrieStore } from '../state/trie.js';
 import { writeRunMetrics } from './run-metrics.js';
 import { emptyReport, reconcileOpen, settle, type Outcome, type ReconcileReport } from './reconcile.js';
+import type { OpenRemote, RemoteSession } from './remote.js';
 import { postSubmission } from './submit.js';
 import { nowNs, type SyncContext } from './sync-context.js';
 import { buildTransferDocument, syncLevelFor } from './transfer-document.js';
@@ -23,15 +22,16 @@ import { waitForTask } from './wait.js';
 export interface RunJobOptions {
   config: Config;
   logger: Logger;
-  env: NodeJS.ProcessEnv;
+  /** The remote and login, opened once the lock is held (src/commands/globus-session.ts wires the real one). */
+  openRemote: OpenRemote;
+  /** The crash harness's hook; default none. */
+  crashPoint?: CrashHook;
   /** Poll the submitted task until it ends and reconcile it at once. */
   wait?: boolean;
   /** With wait: stop waiting after this many seconds (the task stays recorded). */
   timeoutSeconds?: number;
   /** First poll interval while waiting. */
   pollIntervalMs?: number;
-  /** Default: from the config and environment, as createCredentials decides. */
-  credentials?: Credentials;
   now?: () => bigint;
   onScanProgress?(counts: Readonly<ScanCounts>): void;
   onTaskPoll?(task: Task): void;
@@ -77,18 +77,16 @@ async function runLocked(opts: RunJobOptions): Promise<RunJobResult> {
   const state = openState(config.state.path);
   const started = now();
   let runId: number | undefined;
-  let client: TransferClient | undefined;
+  let session: RemoteSession | undefined;
   let ctx: SyncContext | undefined;
   let outcome: RunJobResult | undefined;
   let exitCode: number = EXIT.failure;
   try {
     runId = startRun(state, started);
-    const credentials = opts.credentials ?? createCredentials(config, opts.env, logger);
+    session = opts.openRemote();
     // A login that is certainly missing fails now, before a scan whose result could not be sent.
-    credentials.requireUsable();
-    // GSYNC_HTTP_TIMEOUT_MS: per-request limit (default 60 s), for tests.
-    client = new TransferClient({ tokens: credentials.tokens, logger, env: opts.env, timeoutMs: Number(opts.env.GSYNC_HTTP_TIMEOUT_MS) || undefined });
-    ctx = { config, logger, state, client, credentials, now };
+    session.auth.requireUsable();
+    ctx = { config, logger, state, remote: session.remote, auth: session.auth, now, crashPoint: opts.crashPoint ?? noCrash };
     outcome = await cycle(ctx, opts);
     finishRun(state, runId, {
       finishedNs: now(),
@@ -110,7 +108,7 @@ async function runLocked(opts: RunJobOptions): Promise<RunJobResult> {
     throw err;
   } finally {
     if (ctx) writeRunMetrics(ctx, started, exitCode, outcome);
-    await client?.close();
+    await session?.close();
     state.close();
   }
 }
@@ -151,7 +149,7 @@ async function cycle(ctx: SyncContext, opts: RunJobOptions): Promise<RunJobResul
     onProgress: opts.onScanProgress,
     // Often enough that a person sees a small tree move; a callback per 1,000 entries costs nothing measurable.
     progressEvery: 1000,
-    onBatchCommitted: () => crashPoint('scan-batch'),
+    onBatchCommitted: () => ctx.crashPoint('scan-batch'),
   });
   logger.info(
     { scanned: plan.scanned, items: plan.items, files: plan.files, bytes: String(plan.bytes), deferred: plan.deferred, inflight: plan.inflight },
@@ -166,8 +164,8 @@ async function cycle(ctx: SyncContext, opts: RunJobOptions): Promise<RunJobResul
     return { ...base, exitCode: problemsExit, result: problemsExit ? 'problems' : 'nothing-to-do', taskId: null, submissionRowId: null };
   }
 
-  const submissionId = await ctx.client.getSubmissionId();
-  crashPoint('after-submission-id');
+  const submissionId = await ctx.remote.getSubmissionId();
+  ctx.crashPoint('after-submission-id');
   const syncLevel = syncLevelFor(config.transfer.syncLevel, plan.mtimeNotNewer);
   if (syncLevel !== config.transfer.syncLevel) {
     logger.warn({ files: plan.mtimeNotNewer }, `${plan.mtimeNotNewer} changed files have an mtime no newer than the shipped version; this transfer uses sync_level checksum`);
@@ -182,14 +180,14 @@ async function cycle(ctx: SyncContext, opts: RunJobOptions): Promise<RunJobResul
     createdNs: ctx.now(),
   });
   items.length = 0; // the document holds them now; let the array go before the POST
-  crashPoint('after-record');
+  ctx.crashPoint('after-record');
   const submitted = await postSubmission(ctx, rowId, doc);
   const taskId = submitted.task_id;
   logger.info({ taskId, submissionId, code: submitted.code }, `submitted task ${taskId}`);
   const shipped = { ...base, taskId, submissionRowId: rowId };
   if (!opts.wait) return { ...shipped, exitCode: problemsExit, result: problemsExit ? 'problems' : 'submitted' };
 
-  const task = await waitForTask(ctx.client, taskId, {
+  const task = await waitForTask(ctx.remote, taskId, {
     timeoutMs: opts.timeoutSeconds === undefined ? undefined : opts.timeoutSeconds * 1000,
     intervalMs: opts.pollIntervalMs,
     onPoll: opts.onTaskPoll,

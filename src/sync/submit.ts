@@ -1,7 +1,6 @@
 import { ConsentRequiredError, GlobusApiError } from '../globus/errors.js';
 import type { TransferDocument, TransferResult } from '../globus/schemas.js';
 import { markSubmitted, releaseSubmission } from '../state/submissions.js';
-import { crashPoint } from './crash-point.js';
 import type { SyncContext } from './sync-context.js';
 
 /**
@@ -23,19 +22,19 @@ export async function postSubmission(ctx: SyncContext, rowId: number, doc: Trans
     }
     throw err;
   }
-  crashPoint('after-post');
+  ctx.crashPoint('after-post');
   markSubmitted(ctx.state, rowId, result.task_id, ctx.now());
   return result;
 }
 
 async function postWithConsent(ctx: SyncContext, doc: TransferDocument): Promise<TransferResult> {
   try {
-    return await ctx.client.submitTransfer(doc);
+    return await ctx.remote.submitTransfer(doc);
   } catch (err) {
     if (!(err instanceof ConsentRequiredError)) throw err;
     // Resolves only when a service account obtained the scopes; a user login throws an auth error.
-    await ctx.credentials.handleConsentRequired(err);
-    return await ctx.client.submitTransfer(doc);
+    await ctx.auth.handleConsentRequired(err);
+    return await ctx.remote.submitTransfer(doc);
   }
 }
 

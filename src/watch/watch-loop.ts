@@ -4,7 +4,7 @@ import { EXIT, exitCodeFor } from '../errors/exit-codes.js';
 import type { Logger } from '../log/logger.js';
 import { metricsTempPrefix } from '../metrics/textfile.js';
 import { summaryLine } from '../sync/summary.js';
-import { runJob, type RunJobResult } from '../sync/run-job.js';
+import type { RunJobResult } from '../sync/run-job.js';
 import { watchSource, type SourceWatcher } from './source-watcher.js';
 
 export type CycleReason = 'start' | 'change' | 'rescan' | 'retry' | 'pending';
@@ -12,11 +12,10 @@ export type CycleReason = 'start' | 'change' | 'rescan' | 'retry' | 'pending';
 export interface WatchLoopOptions {
   config: Config;
   logger: Logger;
-  env: NodeJS.ProcessEnv;
   /** Aborting stops the watcher, lets a cycle in progress finish, and resolves with exit 0. */
   signal: AbortSignal;
-  /** One sync cycle; default runJob without waiting for the task. */
-  runCycle?: (signal: AbortSignal, reason: CycleReason) => Promise<RunJobResult>;
+  /** One sync cycle: runJob without waiting for the task, wired by the command (src/commands/watch.ts). */
+  runCycle: (signal: AbortSignal, reason: CycleReason) => Promise<RunJobResult>;
   /** Quiet time after the last change before a cycle; default scan.minAgeSeconds, at least 1 s. */
   settleMs?: number;
   /** A tree that never goes quiet (a log appended every few seconds) still gets a cycle this long after its first unsynced change; default 10 × settleMs, at least 5 min. */
@@ -49,7 +48,7 @@ export async function watchLoop(opts: WatchLoopOptions): Promise<WatchLoopResult
   const maxWaitMs = opts.maxWaitMs ?? Math.max(settleMs * 10, 300_000);
   const retryMs = opts.retryMs ?? 30_000;
   const pendingMs = opts.pendingCheckMs ?? 60_000;
-  const runCycle = opts.runCycle ?? ((s: AbortSignal) => runJob({ config, logger, env: opts.env, wait: false, signal: s }));
+  const runCycle = opts.runCycle;
 
   let dirty = false;
   let firstChange = 0;
