@@ -219,7 +219,7 @@ function scheduled(config: WatchLoopOptions['config'], fw: ReturnType<typeof fak
 
 function fakeResult(over: Partial<RunJobResult> = {}): RunJobResult {
   return {
-    exitCode: 0,
+    outcome: 'nothing-to-do',
     result: 'nothing-to-do',
     taskId: null,
     submissionRowId: null,
@@ -318,7 +318,7 @@ describe('watch loop scheduling', () => {
     const fw = fakeWatcher();
     const stop = new AbortController();
     const reasons: CycleReason[] = [];
-    const queue = [fakeResult({ result: 'submitted', taskId: 't1', submissionRowId: 1 }), fakeResult({ plan: { ...fakeResult().plan, deferred: 2 } })];
+    const queue = [fakeResult({ outcome: 'submitted', result: 'submitted', taskId: 't1', submissionRowId: 1 }), fakeResult({ plan: { ...fakeResult().plan, deferred: 2 } })];
     const loop = scheduled(cfg, fw, stop.signal, {
       settleMs: 100,
       pendingCheckMs: 100,

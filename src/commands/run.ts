@@ -1,3 +1,4 @@
+import { exitCodeForRun } from '../errors/exit-codes.js';
 import { progressFor, runProgress } from '../progress/progress-line.js';
 import { runJob, type RunJobResult } from '../sync/run-job.js';
 import { summaryLine } from '../sync/summary.js';
@@ -24,5 +25,5 @@ export async function runCommand(opts: RunCommandOptions, ctx: CommandContext): 
   }
   // Cron mails whatever a job prints, so --quiet prints nothing here; the exit code carries the news.
   if (!ctx.global.quiet) ctx.out.write(summaryLine(result) + '\n');
-  return result.exitCode;
+  return exitCodeForRun(result);
 }

@@ -12,7 +12,8 @@ import { postSubmission } from './submit.js';
 import type { SyncContext } from './sync-context.js';
 import { relPathOnSource } from './transfer-document.js';
 
-export type Outcome = 'succeeded' | 'failed' | 'active' | 'inactive' | 'lost';
+/** What Globus said about one submitted task. */
+export type TaskOutcome = 'succeeded' | 'failed' | 'active' | 'inactive' | 'lost';
 
 export interface ReconcileReport {
   succeeded: number;
@@ -56,7 +57,7 @@ async function resubmit(ctx: SyncContext, sub: SubmissionRecord): Promise<string
 }
 
 /** Applies what Globus says about one task to the state. */
-export async function settle(ctx: SyncContext, sub: SubmissionRecord, task: Task, report: ReconcileReport): Promise<Outcome> {
+export async function settle(ctx: SyncContext, sub: SubmissionRecord, task: Task, report: ReconcileReport): Promise<TaskOutcome> {
   const log = ctx.logger.child({ taskId: task.task_id });
   switch (task.status) {
     case 'SUCCEEDED': {

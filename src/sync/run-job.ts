@@ -1,5 +1,5 @@
 import type { Config } from '../config/schema.js';
-import { EXIT, exitCodeFor } from '../errors/exit-codes.js';
+import { EXIT, exitCodeFor, exitCodeForRun } from '../errors/exit-codes.js';
 import type { Task } from '../globus/schemas.js';
 import { acquireJobLock, lockPathFor } from '../lock/job-lock.js';
 import type { Logger } from '../log/logger.js';
@@ -12,7 +12,8 @@ import { noCrash, type CrashHook } from './crash-point.js';
 import { createSubmission, getSubmission } from '../state/submissions.js';
 import { TrieStore } from '../state/trie.js';
 import { writeRunMetrics } from './run-metrics.js';
-import { emptyReport, reconcileOpen, settle, type Outcome, type ReconcileReport } from './reconcile.js';
+import { emptyReport, reconcileOpen, settle, type ReconcileReport, type TaskOutcome } from './reconcile.js';
+import { recordedResult, type RecordedResult, type RunOutcome } from './outcome.js';
 import type { OpenRemote, RemoteSession } from './remote.js';
 import { postSubmission } from './submit.js';
 import { nowNs, type SyncContext } from './sync-context.js';
@@ -38,11 +39,11 @@ export interface RunJobOptions {
   signal?: AbortSignal;
 }
 
-export type RunResultWord = 'nothing-to-do' | 'submitted' | 'succeeded' | 'failed' | 'still-active' | 'problems';
-
 export interface RunJobResult {
-  exitCode: number;
-  result: RunResultWord;
+  /** What happened to this run's transfer; exitCodeForRun maps it (with `reconciled`) to the exit code. */
+  outcome: RunOutcome;
+  /** The word recorded in the run table and shown by status. */
+  result: RecordedResult;
   taskId: string | null;
   /** The state's row for the transfer this run submitted. */
   submissionRowId: number | null;
@@ -88,10 +89,11 @@ async function runLocked(opts: RunJobOptions): Promise<RunJobResult> {
     session.auth.requireUsable();
     ctx = { config, logger, state, remote: session.remote, auth: session.auth, now, crashPoint: opts.crashPoint ?? noCrash };
     outcome = await cycle(ctx, opts);
+    exitCode = exitCodeForRun(outcome);
     finishRun(state, runId, {
       finishedNs: now(),
       result: outcome.result,
-      exitCode: outcome.exitCode,
+      exitCode,
       submission: outcome.submissionRowId,
       items: outcome.items,
       files: outcome.files,
@@ -100,7 +102,6 @@ async function runLocked(opts: RunJobOptions): Promise<RunJobResult> {
       skipped: outcome.plan.skipped,
       message: outcome.reconciled.problems.join('; ') || null,
     });
-    exitCode = outcome.exitCode;
     return outcome;
   } catch (err) {
     exitCode = exitCodeFor(err);
@@ -158,11 +159,14 @@ async function cycle(ctx: SyncContext, opts: RunJobOptions): Promise<RunJobResul
   if (plan.items > items.length) {
     logger.warn({ maxItems: cap, items: plan.items }, `${plan.items} items to ship; this transfer takes the first ${cap} (transfer.maxItems), the rest go with the next run`);
   }
-  const problemsExit = reconciled.failed + reconciled.inactive > 0 ? EXIT.failure : EXIT.ok;
   const base = { plan, reconciled, items: items.length, files, bytes };
-  if (items.length === 0) {
-    return { ...base, exitCode: problemsExit, result: problemsExit ? 'problems' : 'nothing-to-do', taskId: null, submissionRowId: null };
-  }
+  const done = (outcome: RunOutcome, rest: Pick<RunJobResult, 'taskId' | 'submissionRowId'>): RunJobResult => ({
+    ...base,
+    ...rest,
+    outcome,
+    result: recordedResult({ outcome, reconciled }),
+  });
+  if (items.length === 0) return done(plan.deferred > 0 ? 'deferred' : 'nothing-to-do', { taskId: null, submissionRowId: null });
 
   const submissionId = await ctx.remote.getSubmissionId();
   ctx.crashPoint('after-submission-id');
@@ -184,8 +188,8 @@ async function cycle(ctx: SyncContext, opts: RunJobOptions): Promise<RunJobResul
   const submitted = await postSubmission(ctx, rowId, doc);
   const taskId = submitted.task_id;
   logger.info({ taskId, submissionId, code: submitted.code }, `submitted task ${taskId}`);
-  const shipped = { ...base, taskId, submissionRowId: rowId };
-  if (!opts.wait) return { ...shipped, exitCode: problemsExit, result: problemsExit ? 'problems' : 'submitted' };
+  const sent = { taskId, submissionRowId: rowId };
+  if (!opts.wait) return done('submitted', sent);
 
   const task = await waitForTask(ctx.remote, taskId, {
     timeoutMs: opts.timeoutSeconds === undefined ? undefined : opts.timeoutSeconds * 1000,
@@ -196,16 +200,23 @@ async function cycle(ctx: SyncContext, opts: RunJobOptions): Promise<RunJobResul
   if (task === null) {
     const why = opts.signal?.aborted ? 'stopped waiting' : `still ACTIVE after ${opts.timeoutSeconds} s`;
     logger.warn({ taskId }, `task ${taskId} ${why}; it stays recorded and the next run reconciles it`);
-    return { ...shipped, exitCode: EXIT.failure, result: 'still-active' };
+    return done('still-active', sent);
   }
   const sub = getSubmission(ctx.state, rowId);
   if (sub === undefined) throw new Error('internal: the submission row vanished');
   // Its own report: `reconciled` describes what earlier runs left, this is the task just sent.
   const own = emptyReport();
-  const outcome: Outcome = await settle(ctx, sub, task, own);
+  const settled: TaskOutcome = await settle(ctx, sub, task, own);
   reconciled.problems.push(...own.problems);
-  const ok = outcome === 'succeeded' && problemsExit === EXIT.ok;
-  const result: RunResultWord = outcome === 'failed' ? 'failed' : ok ? 'succeeded' : 'problems';
-  return { ...shipped, exitCode: ok ? EXIT.ok : EXIT.failure, result };
+  return done(OWN_TASK[settled], sent);
 }
 
+
+/** The task this run waited for, as the run's outcome. `settle` never answers 'lost' (that is a 404 in reconcileOpen). */
+const OWN_TASK: Record<TaskOutcome, RunOutcome> = {
+  succeeded: 'shipped',
+  failed: 'task-failed',
+  inactive: 'task-inactive',
+  active: 'still-active',
+  lost: 'task-failed',
+};

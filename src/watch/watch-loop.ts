@@ -1,8 +1,9 @@
 import type { Config } from '../config/schema.js';
 import { GsyncError } from '../errors/errors.js';
-import { EXIT, exitCodeFor } from '../errors/exit-codes.js';
+import { EXIT } from '../errors/exit-codes.js';
 import type { Logger } from '../log/logger.js';
 import { metricsTempPrefix } from '../metrics/textfile.js';
+import { needsAttention } from '../sync/outcome.js';
 import { summaryLine } from '../sync/summary.js';
 import type { RunJobResult } from '../sync/run-job.js';
 import { watchSource, type SourceWatcher } from './source-watcher.js';
@@ -114,17 +115,17 @@ export async function watchLoop(opts: WatchLoopOptions): Promise<WatchLoopResult
         const r = await runCycle(signal, reason);
         failures = 0;
         // A FAILED or INACTIVE task is news for whoever reads the journal; the loop goes on and its files ship again.
-        (r.exitCode === EXIT.ok ? logger.info : logger.warn).call(logger, { reason, result: r.result, taskId: r.taskId, files: r.files, deferred: r.plan.deferred }, summaryLine(r));
-        if (r.result === 'submitted' || r.reconciled.active > 0 || r.result === 'still-active') pendingAt = Date.now() + pendingMs;
+        (needsAttention(r) ? logger.warn : logger.info).call(logger, { reason, result: r.result, taskId: r.taskId, files: r.files, deferred: r.plan.deferred }, summaryLine(r));
+        if (r.outcome === 'submitted' || r.outcome === 'still-active' || r.reconciled.active > 0) pendingAt = Date.now() + pendingMs;
         // Files too young to ship were left for later; no event may come for them again.
         if (r.plan.deferred > 0) markChanged();
       } catch (err) {
-        const code = exitCodeFor(err);
-        if (code === EXIT.auth) {
+        const kind = err instanceof GsyncError ? err.kind : 'failure';
+        if (kind === 'auth') {
           logger.error({ hint: (err as GsyncError).hint }, `${(err as Error).message}; stopping: nothing can ship without a login`);
           return { exitCode: EXIT.auth, cycles };
         }
-        if (code === EXIT.locked) {
+        if (kind === 'locked') {
           logger.info(`${(err as Error).message}; trying again in ${Math.round(retryMs / 1000)} s`);
           retryAt = Date.now() + retryMs;
         } else {
