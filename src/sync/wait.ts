@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Task } from '../globus/schemas.js';
 import type { SyncRemote } from './remote.js';
 
@@ -26,19 +27,8 @@ export async function waitForTask(remote: Pick<SyncRemote, 'getTask'>, taskId: s
     if (task.status !== 'ACTIVE') return task;
     const left = deadline - Date.now();
     if (left <= 0 || opts.signal?.aborted) return null;
-    await sleep(Math.min(interval, left), opts.signal);
+    // An abort ends the pause early; the loop then returns null.
+    await sleep(Math.min(interval, left), undefined, { signal: opts.signal }).catch(() => {});
     interval = Math.min(interval * 2, max);
   }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }
