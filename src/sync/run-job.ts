@@ -79,7 +79,7 @@ async function runLocked(opts: RunJobOptions): Promise<RunJobResult> {
   const started = now();
   let runId: number | undefined;
   let session: RemoteSession | undefined;
-  let ctx: SyncContext | undefined;
+  let sync: SyncContext | undefined;
   let outcome: RunJobResult | undefined;
   let exitCode: number = EXIT.failure;
   try {
@@ -87,8 +87,8 @@ async function runLocked(opts: RunJobOptions): Promise<RunJobResult> {
     session = opts.openRemote();
     // A login that is certainly missing fails now, before a scan whose result could not be sent.
     session.auth.requireUsable();
-    ctx = { config, logger, state, remote: session.remote, auth: session.auth, now, crashPoint: opts.crashPoint ?? noCrash };
-    outcome = await cycle(ctx, opts);
+    sync = { config, logger, state, remote: session.remote, auth: session.auth, now, crashPoint: opts.crashPoint ?? noCrash };
+    outcome = await cycle(sync, opts);
     exitCode = exitCodeForRun(outcome);
     finishRun(state, runId, {
       finishedNs: now(),
@@ -108,7 +108,7 @@ async function runLocked(opts: RunJobOptions): Promise<RunJobResult> {
     if (runId !== undefined) recordFailure(state, runId, now(), exitCode, err, logger);
     throw err;
   } finally {
-    if (ctx) writeRunMetrics(ctx, started, exitCode, outcome);
+    if (sync) writeRunMetrics(sync, started, exitCode, outcome);
     await session?.close();
     state.close();
   }
@@ -123,9 +123,9 @@ function recordFailure(state: State, runId: number, finishedNs: bigint, exitCode
   }
 }
 
-async function cycle(ctx: SyncContext, opts: RunJobOptions): Promise<RunJobResult> {
-  const { config, logger } = ctx;
-  const reconciled = await reconcileOpen(ctx, emptyReport());
+async function cycle(sync: SyncContext, opts: RunJobOptions): Promise<RunJobResult> {
+  const { config, logger } = sync;
+  const reconciled = await reconcileOpen(sync, emptyReport());
 
   // The scan still walks everything (it records what it saw); only the document is capped.
   const cap = config.transfer.maxItems;
@@ -134,11 +134,11 @@ async function cycle(ctx: SyncContext, opts: RunJobOptions): Promise<RunJobResul
   let bytes = 0n;
   const plan = planScan({
     root: config.source.path,
-    trie: new TrieStore(ctx.state),
+    trie: new TrieStore(sync.state),
     write: true,
     exclude: config.scan.exclude,
     minAgeSeconds: config.scan.minAgeSeconds,
-    nowNs: ctx.now(),
+    nowNs: sync.now(),
     mapping: { sourceRoot: config.source.collectionPath, destinationRoot: config.destination.path },
     onItem: (item) => {
       if (items.length >= cap) return;
@@ -150,7 +150,7 @@ async function cycle(ctx: SyncContext, opts: RunJobOptions): Promise<RunJobResul
     onProgress: opts.onScanProgress,
     // Often enough that a person sees a small tree move; a callback per 1,000 entries costs nothing measurable.
     progressEvery: 1000,
-    onBatchCommitted: () => ctx.crashPoint('scan-batch'),
+    onBatchCommitted: () => sync.crashPoint('scan-batch'),
   });
   logger.info(
     { scanned: plan.scanned, items: plan.items, files: plan.files, bytes: String(plan.bytes), deferred: plan.deferred, inflight: plan.inflight },
@@ -168,30 +168,30 @@ async function cycle(ctx: SyncContext, opts: RunJobOptions): Promise<RunJobResul
   });
   if (items.length === 0) return done(plan.deferred > 0 ? 'deferred' : 'nothing-to-do', { taskId: null, submissionRowId: null });
 
-  const submissionId = await ctx.remote.getSubmissionId();
-  ctx.crashPoint('after-submission-id');
+  const submissionId = await sync.remote.getSubmissionId();
+  sync.crashPoint('after-submission-id');
   const syncLevel = syncLevelFor(config.transfer.syncLevel, plan.mtimeNotNewer);
   if (syncLevel !== config.transfer.syncLevel) {
     logger.warn({ files: plan.mtimeNotNewer }, `${plan.mtimeNotNewer} changed files have an mtime no newer than the shipped version; this transfer uses sync_level checksum`);
   }
-  const doc = buildTransferDocument(config, submissionId, items, new Date(Number(ctx.now() / 1_000_000n)), syncLevel);
-  const rowId = createSubmission(ctx.state, {
+  const doc = buildTransferDocument(config, submissionId, items, new Date(Number(sync.now() / 1_000_000n)), syncLevel);
+  const rowId = createSubmission(sync.state, {
     submissionId,
     document: JSON.stringify(doc),
     items,
     files,
     bytes,
-    createdNs: ctx.now(),
+    createdNs: sync.now(),
   });
   items.length = 0; // the document holds them now; let the array go before the POST
-  ctx.crashPoint('after-record');
-  const submitted = await postSubmission(ctx, rowId, doc);
+  sync.crashPoint('after-record');
+  const submitted = await postSubmission(sync, rowId, doc);
   const taskId = submitted.task_id;
   logger.info({ taskId, submissionId, code: submitted.code }, `submitted task ${taskId}`);
   const sent = { taskId, submissionRowId: rowId };
   if (!opts.wait) return done('submitted', sent);
 
-  const task = await waitForTask(ctx.remote, taskId, {
+  const task = await waitForTask(sync.remote, taskId, {
     timeoutMs: opts.timeoutSeconds === undefined ? undefined : opts.timeoutSeconds * 1000,
     intervalMs: opts.pollIntervalMs,
     onPoll: opts.onTaskPoll,
@@ -202,11 +202,11 @@ async function cycle(ctx: SyncContext, opts: RunJobOptions): Promise<RunJobResul
     logger.warn({ taskId }, `task ${taskId} ${why}; it stays recorded and the next run reconciles it`);
     return done('still-active', sent);
   }
-  const sub = getSubmission(ctx.state, rowId);
+  const sub = getSubmission(sync.state, rowId);
   if (sub === undefined) throw new Error('internal: the submission row vanished');
   // Its own report: `reconciled` describes what earlier runs left, this is the task just sent.
   const own = emptyReport();
-  const settled: TaskOutcome = await settle(ctx, sub, task, own);
+  const settled: TaskOutcome = await settle(sync, sub, task, own);
   reconciled.problems.push(...own.problems);
   return done(OWN_TASK[settled], sent);
 }
