@@ -1,7 +1,7 @@
 import { exitCodeForRun } from '../errors/exit-codes.js';
-import { progressFor, runProgress } from '../progress/progress-line.js';
+import { progressFor, runProgress } from '../report/progress-line.js';
 import { runJob, type RunJobResult } from '../sync/run-job.js';
-import { summaryLine } from '../sync/summary.js';
+import { summaryLine } from '../report/run-summary.js';
 import { loadJob, type CommandContext } from './context.js';
 import { globusWiring } from './globus-session.js';
 import { planCommand } from './plan.js';

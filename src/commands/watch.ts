@@ -1,4 +1,4 @@
-import { progressFor, runProgress } from '../progress/progress-line.js';
+import { progressFor, runProgress } from '../report/progress-line.js';
 import { runJob } from '../sync/run-job.js';
 import { watchLoop } from '../watch/watch-loop.js';
 import { loadJob, type CommandContext } from './context.js';

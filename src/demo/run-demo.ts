@@ -1,5 +1,5 @@
-import { formatBytes } from '../plan/render.js';
-import { summaryLine } from '../sync/summary.js';
+import { formatBytes } from '../report/format-bytes.js';
+import { summaryLine } from '../report/run-summary.js';
 import { EXIT } from '../errors/exit-codes.js';
 import type { Logger } from '../log/logger.js';
 import type { Config } from '../config/schema.js';

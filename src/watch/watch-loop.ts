@@ -4,7 +4,7 @@ import { EXIT } from '../errors/exit-codes.js';
 import type { Logger } from '../log/logger.js';
 import { metricsTempPrefix } from '../metrics/textfile.js';
 import { needsAttention } from '../sync/outcome.js';
-import { summaryLine } from '../sync/summary.js';
+import { summaryLine } from '../report/run-summary.js';
 import type { RunJobResult } from '../sync/run-job.js';
 import { watchSource, type SourceWatcher } from './source-watcher.js';
 
