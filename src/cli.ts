@@ -29,12 +29,16 @@ export function buildCli(onExitCode: (code: number) => void): Command {
     .option('--wait', 'poll until the task ends and record the result')
     .option('--timeout <seconds>', 'with --wait: give up waiting after this many seconds', positiveInt)
     .option('--dry-run', 'scan and plan, but submit nothing and change no state')
+    .option('--changes <file>', 'look only at the paths listed in this file (- for stdin), e.g. from mmapplypolicy, lfs changelog or find')
+    .addOption(changesFormatOption())
     .action(async (opts) => done(await (await import('./commands/run.js')).runCommand(opts, ctx())));
 
   program
     .command('plan')
     .description('print what the next run would ship; changes nothing')
     .option('--json', 'one JSON object per line: items, then totals')
+    .option('--changes <file>', 'plan only the paths listed in this file (- for stdin)')
+    .addOption(changesFormatOption())
     .action(async (opts) => done(await (await import('./commands/plan.js')).planCommand(opts, ctx())));
 
   program
@@ -96,6 +100,10 @@ export function buildCli(onExitCode: (code: number) => void): Command {
     .action(async (opts) => done(await (await import('./commands/server.js')).serverCommand(opts, ctx())));
 
   return program;
+}
+
+function changesFormatOption(): Option {
+  return new Option('--changes-format <format>', 'how --changes lists paths').choices(['lines', 'nul', 'gpfs']).default('lines');
 }
 
 function positiveInt(value: string): number {

@@ -1,3 +1,7 @@
+import { loadChangeList } from '../changes/load.js';
+import type { ChangeFormat } from '../changes/formats.js';
+import type { Config } from '../config/schema.js';
+import type { Logger } from '../log/logger.js';
 import { EXIT } from '../errors/exit-codes.js';
 import { logSkipped, planScan } from '../plan/plan.js';
 import { jsonLinesPrinter, textPrinter } from '../report/plan-printers.js';
@@ -5,18 +9,31 @@ import { explainStateError, openExistingState } from '../state/open.js';
 import { TrieStore } from '../state/trie.js';
 import { loadJob, type CommandContext } from './context.js';
 
-export interface PlanCommandOptions {
+export interface ChangeListFlags {
+  changes?: string;
+  changesFormat?: ChangeFormat;
+}
+
+export interface PlanCommandOptions extends ChangeListFlags {
   json?: boolean;
+}
+
+/** The paths `--changes` lists, or undefined for a full walk. */
+export async function changeListFor(flags: ChangeListFlags, config: Config, logger: Logger, ctx: CommandContext): Promise<string[] | undefined> {
+  if (flags.changes === undefined) return undefined;
+  return loadChangeList({ file: flags.changes, format: flags.changesFormat ?? 'lines', sourcePath: config.source.path, stdin: ctx.stdin, logger });
 }
 
 /** Read-only: a missing state DB means everything is new, and it is not created. */
 export async function planCommand(opts: PlanCommandOptions, ctx: CommandContext): Promise<number> {
   const { config, logger } = loadJob(ctx);
+  const only = await changeListFor(opts, config, logger, ctx);
   const state = openExistingState(config.state.path);
   try {
     const printer = opts.json ? jsonLinesPrinter(ctx.out) : textPrinter(ctx.out);
     const totals = planScan({
       root: config.source.path,
+      only,
       trie: state === null ? null : new TrieStore(state),
       exclude: config.scan.exclude,
       minAgeSeconds: config.scan.minAgeSeconds,

@@ -4,9 +4,9 @@ import { runJob, type RunJobResult } from '../sync/run-job.js';
 import { summaryLine } from '../report/run-summary.js';
 import { loadJob, type CommandContext } from './context.js';
 import { globusWiring } from './globus-session.js';
-import { planCommand } from './plan.js';
+import { changeListFor, planCommand, type ChangeListFlags } from './plan.js';
 
-export interface RunCommandOptions {
+export interface RunCommandOptions extends ChangeListFlags {
   wait?: boolean;
   timeout?: number;
   dryRun?: boolean;
@@ -14,12 +14,13 @@ export interface RunCommandOptions {
 
 export async function runCommand(opts: RunCommandOptions, ctx: CommandContext): Promise<number> {
   // A dry run is exactly a plan: read-only, no lock, no Globus.
-  if (opts.dryRun) return planCommand({}, ctx);
+  if (opts.dryRun) return planCommand({ changes: opts.changes, changesFormat: opts.changesFormat }, ctx);
   const { config, logger } = loadJob(ctx);
+  const only = await changeListFor(opts, config, logger, ctx);
   const line = progressFor(process.stderr, ctx.global.quiet);
   let result: RunJobResult;
   try {
-    result = await runJob({ config, logger, ...globusWiring(config, ctx.env, logger), wait: opts.wait, timeoutSeconds: opts.timeout, ...runProgress(line) });
+    result = await runJob({ config, logger, ...globusWiring(config, ctx.env, logger), only, wait: opts.wait, timeoutSeconds: opts.timeout, ...runProgress(line) });
   } finally {
     line?.stop();
   }

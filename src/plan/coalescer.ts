@@ -42,7 +42,8 @@ export class Coalescer implements ScanVisitor {
 
   enterDir(dir: DirEvent): void {
     this.stack.push({ relPath: dir.relPath, nodeId: dir.nodeId, fresh: true, files: 0, bytes: 0n, held: [] });
-    if (dir.shipped) this.spoil();
+    // A directory only passed through (a change list) was not read whole: Globus would ship its unlisted entries too.
+    if (dir.shipped || dir.partial === true) this.spoil();
   }
 
   file(f: FileEvent): void {

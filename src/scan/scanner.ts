@@ -19,6 +19,8 @@ export interface DirEvent {
   nodeId: number | null;
   /** This directory itself was shipped before (as a directory). */
   shipped: boolean;
+  /** Only some of its entries are visited (a change-list scan passing through): never one recursive item. */
+  partial?: boolean;
 }
 
 export interface FileEvent {
@@ -89,6 +91,33 @@ export interface ScanOptions {
   prefetchMinNodes?: number;
   /** After each committed batch; a throw here stands for a crash between batches. */
   onBatchCommitted?(batches: number): void;
+  /**
+   * Look only at these source-relative paths (a change list, see src/changes/):
+   * a listed file is compared as in a walk, a listed directory is walked, a listed
+   * path that does not exist is recorded gone; the directories on the way are
+   * entered but not read, and nothing else is looked at or marked. Absent: walk everything.
+   */
+  only?: readonly string[];
+}
+
+/** The listed paths as a tree of names: null marks a listed path (looked at whole), a map a directory passed through. */
+type Listed = Map<string, Listed | null>;
+
+function listedTree(paths: readonly string[]): Listed | null {
+  if (paths.includes('')) return null;
+  const root: Listed = new Map();
+  for (const p of paths) {
+    const names = p.split('/');
+    let at = root;
+    for (let i = 0; i < names.length - 1; i++) {
+      let next = at.get(names[i]!);
+      if (next === null) break; // an ancestor is listed: its walk covers this one
+      if (next === undefined) at.set(names[i]!, (next = new Map()));
+      at = next;
+    }
+    if (at.get(names.at(-1)!) === undefined) at.set(names.at(-1)!, null);
+  }
+  return root;
 }
 
 const NO_ROWS: ReadonlyMap<string, NodeRow> = new Map();
@@ -185,9 +214,31 @@ export function scan(opts: ScanOptions): ScanCounts {
     return valid;
   };
 
-  const walk = (abs: string, rel: string, nodeId: number | null, names: string[], prefetched?: Map<string, NodeRow>): void => {
-    const rows = prefetched ?? (nodeId !== null && trie !== null ? trie.children(nodeId) : (NO_ROWS as Map<string, NodeRow>));
-    const sorted = validNames(abs, rel, names).sort();
+  /** The rows of just the listed names: a directory passed through may hold millions of others. */
+  const listedRows = (nodeId: number | null, names: string[]): Map<string, NodeRow> => {
+    const rows = new Map<string, NodeRow>();
+    if (nodeId === null || trie === null) return rows;
+    for (const name of names) {
+      const row = trie.child(nodeId, name);
+      if (row !== undefined) rows.set(name, row);
+    }
+    return rows;
+  };
+
+  /** A listed path that does not exist: it and its subtree are gone (the walk's leftover-row rule, for one name). */
+  const listedGone = (row: NodeRow | undefined) => {
+    if (row === undefined || row.gone !== 0n) return;
+    counts.gone++;
+    if (write) {
+      trie!.markGone(Number(row.id));
+      wrote();
+    }
+  };
+
+  const walk = (abs: string, rel: string, nodeId: number | null, names: string[], prefetched?: Map<string, NodeRow>, listed?: Listed): void => {
+    if (listed !== undefined) names = [...listed.keys()];
+    const rows = listed !== undefined ? listedRows(nodeId, names) : prefetched ?? (nodeId !== null && trie !== null ? trie.children(nodeId) : (NO_ROWS as Map<string, NodeRow>));
+    const sorted = listed !== undefined ? names.sort() : validNames(abs, rel, names).sort();
     const base = abs === '/' ? '' : abs;
     for (const name of sorted) {
       const row = rows.get(name);
@@ -209,7 +260,19 @@ export function scan(opts: ScanOptions): ScanCounts {
       try {
         st = lstatIn(base, name, childAbs);
       } catch (err) {
-        skipForError(relPath, err);
+        if (listed !== undefined && (err as NodeJS.ErrnoException).code === 'ENOENT') listedGone(row);
+        else skipForError(relPath, err);
+        continue;
+      }
+      const below = listed?.get(name);
+      if (below) {
+        // Only passing through towards listed paths. A symlink is never followed; a
+        // file where a directory was is the nearest thing to the change, so it is
+        // looked at as a file (its old subtree is recorded gone).
+        if (st.isDirectory()) visitDir(nodeId, name, childAbs, relPath, st, row, below);
+        else if (st.isSymbolicLink()) skip(relPath, 'symlink', 'is a symbolic link; listed paths below it are not followed');
+        else if (st.isFile()) visitFile(nodeId, name, relPath, st, row);
+        else skip(relPath, 'special', 'is not a regular file or directory');
         continue;
       }
       if (st.isFile()) visitFile(nodeId, name, relPath, st, row);
@@ -250,14 +313,14 @@ export function scan(opts: ScanOptions): ScanCounts {
     visitor.file({ relPath, nodeId: id, size: st.size, verdict });
   };
 
-  const visitDir = (parentId: number | null, name: string, abs: string, relPath: string, st: BigIntStats, row: NodeRow | undefined) => {
+  const visitDir = (parentId: number | null, name: string, abs: string, relPath: string, st: BigIntStats, row: NodeRow | undefined, listed?: Listed) => {
     const fp = fingerprintOf('d', st);
     const verdict = judge(row, fp);
     // Read ahead (read-only scans only, so the row's id is the directory's id).
     const ahead = row !== undefined ? prefetch?.take(relPath, Number(row.id)) : undefined;
     let names: string[];
     try {
-      names = ahead?.names ?? fsx.readdir(abs);
+      names = listed !== undefined ? [] : (ahead?.names ?? fsx.readdir(abs));
     } catch (err) {
       skipForError(relPath, err);
       return;
@@ -265,19 +328,20 @@ export function scan(opts: ScanOptions): ScanCounts {
     let id = row === undefined ? null : Number(row.id);
     if (write) id = record(parentId!, name, row, fp, verdict);
     counts.dirs++;
-    visitor.enterDir({ relPath, nodeId: id, shipped: verdict === 'clean' });
-    walk(abs, relPath, id, names, ahead?.rows);
+    visitor.enterDir({ relPath, nodeId: id, shipped: verdict === 'clean', partial: listed !== undefined });
+    walk(abs, relPath, id, names, ahead?.rows, listed);
     visitor.leaveDir();
   };
 
-  const { st: rootStat, names: rootNames } = openSourceDir(fsx, opts.root);
+  const listed = opts.only === undefined ? undefined : (listedTree(opts.only) ?? undefined);
+  const { st: rootStat, names: rootNames } = openSourceDir(fsx, opts.root, listed === undefined);
   const rootPath = opts.root.length > 1 ? opts.root.replace(/\/+$/, '') : opts.root;
   // Only for an absolute source path: the walk's paths are built from it, and a relative
   // one would resolve against the directory the walk has moved into.
   const cwd = (opts.fs === undefined || opts.fs === nodeScanFs) && opts.root.startsWith('/') ? relativeLstat() : null;
   const lstatIn = cwd?.lstatIn ?? ((_dir: string, _name: string, abs: string) => fsx.lstat(abs));
   // Read-only only: a write-mode scan's own uncommitted writes are invisible to a second connection.
-  const prefetch = !write && trie !== null && cwd !== null ? triePrefetch(trie, ROOT_NODE_ID, rootPath, opts.prefetchMinNodes) : null;
+  const prefetch = !write && trie !== null && cwd !== null && listed === undefined ? triePrefetch(trie, ROOT_NODE_ID, rootPath, opts.prefetchMinNodes) : null;
   if (write) trie!.begin();
   try {
     const rootRow = trie?.node(ROOT_NODE_ID);
@@ -288,8 +352,8 @@ export function scan(opts: ScanOptions): ScanCounts {
       trie!.setSeen(ROOT_NODE_ID, verdict === 'clean' ? null : fp);
       wrote();
     }
-    visitor.enterDir({ relPath: '', nodeId: rootId, shipped: verdict === 'clean' });
-    walk(rootPath, '', rootId, rootNames, rootId === null ? undefined : prefetch?.take('', rootId)?.rows);
+    visitor.enterDir({ relPath: '', nodeId: rootId, shipped: verdict === 'clean', partial: listed !== undefined });
+    walk(rootPath, '', rootId, rootNames, rootId === null ? undefined : prefetch?.take('', rootId)?.rows, listed);
     visitor.leaveDir();
     if (write) trie!.commit();
   } catch (err) {
@@ -351,7 +415,7 @@ function relativeLstat(): { lstatIn(dir: string, name: string, abs: string): Big
 }
 
 /** The configured source directory itself may be a symlink (followed); anything wrong with it is a config problem. */
-function openSourceDir(fsx: ScanFs, root: string): { st: BigIntStats; names: string[] } {
+function openSourceDir(fsx: ScanFs, root: string, read: boolean): { st: BigIntStats; names: string[] } {
   const problem = (err: unknown) => {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === undefined) return err;
@@ -364,6 +428,7 @@ function openSourceDir(fsx: ScanFs, root: string): { st: BigIntStats; names: str
     throw problem(err);
   }
   if (!st.isDirectory()) throw configError(`source.path ${root}: is not a directory`);
+  if (!read) return { st, names: [] };
   try {
     return { st, names: fsx.readdir(root) };
   } catch (err) {

@@ -68,6 +68,7 @@ export class TrieStore {
   private readonly selectChildrenNoneInflight: Database.Statement;
   private readonly anyPending: Database.Statement;
   private readonly selectNode: Database.Statement;
+  private readonly selectChild: Database.Statement;
   private writes?: ReturnType<typeof prepareWrites>;
 
   constructor(state: State) {
@@ -76,6 +77,7 @@ export class TrieStore {
     this.selectChildrenNoneInflight = this.db.prepare(CHILDREN_SQL.noInflight).safeIntegers(true).raw(true);
     this.anyPending = this.db.prepare(CHILDREN_SQL.anyPending).pluck(true);
     this.selectNode = this.db.prepare(`SELECT ${COLUMNS} FROM node n WHERE n.id = ?`).safeIntegers(true).raw(true);
+    this.selectChild = this.db.prepare(`SELECT ${COLUMNS} FROM node n WHERE n.parent = ? AND n.name = ?`).safeIntegers(true).raw(true);
   }
 
   /** The database file, for a second read-only connection; null for an in-memory database. */
@@ -95,6 +97,12 @@ export class TrieStore {
   /** The highest node id: about how many paths the trie holds. */
   maxNodeId(): number {
     return (this.db.prepare(`SELECT max(id) FROM node`).pluck(true).get() as number | null) ?? 0;
+  }
+
+  /** One child by name (the UNIQUE (parent, name) index): for a change-list scan passing through a directory. */
+  child(parentId: number, name: string): NodeRow | undefined {
+    const raw = this.selectChild.get(parentId, name) as RawRow | undefined;
+    return raw === undefined ? undefined : toRow(raw);
   }
 
   node(id: number): NodeRow | undefined {

@@ -34,6 +34,8 @@ export interface RunJobOptions {
   /** First poll interval while waiting. */
   pollIntervalMs?: number;
   now?: () => bigint;
+  /** Look only at these source-relative paths (`--changes`, resolved by src/changes/); absent: walk everything. */
+  only?: readonly string[];
   onScanProgress?(counts: Readonly<ScanCounts>): void;
   onTaskPoll?(task: Task): void;
   signal?: AbortSignal;
@@ -134,6 +136,7 @@ async function cycle(sync: SyncContext, opts: RunJobOptions): Promise<RunJobResu
   let bytes = 0n;
   const plan = planScan({
     root: config.source.path,
+    only: opts.only,
     trie: new TrieStore(sync.state),
     write: true,
     exclude: config.scan.exclude,
