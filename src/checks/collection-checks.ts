@@ -48,13 +48,13 @@ export async function checkCollection(deps: CollectionCheckDeps, r: Role): Promi
     if (err instanceof GlobusApiError && err.isNotFound) {
       out.push(fail(check, r.id, 'no such collection', `check ${r.role}.collection in ${config.file}`));
     } else out.push(failFromError(check, r.id, err, loginHint));
-    out.push(skip(access, undefined, 'not checked without the collection'));
+    out.push(skip(access, undefined, 'not checked without the collection'), skip(pathCheck, r.path, 'not checked without the collection'));
     return out;
   }
   const problem = unusable(ep, config, r);
   out.push(problem ? fail(check, r.id, problem.problem, problem.hint) : ok(check, r.id, `(${ep.display_name ?? 'no name'}) is ${kindName(ep)}${ep.high_assurance ? ', high assurance' : ''}`));
   if (problem) {
-    out.push(skip(access, undefined, 'not checked: the collection cannot be used'));
+    out.push(skip(access, undefined, 'not checked: the collection cannot be used'), skip(pathCheck, r.path, 'not checked: the collection cannot be used'));
     return out;
   }
 
@@ -76,7 +76,7 @@ export async function checkCollection(deps: CollectionCheckDeps, r: Role): Promi
     }
   } else if (listed !== null) {
     const hint = deps.serviceAccount && listed instanceof GsyncError ? (listed.hint ?? loginHint) : loginHint;
-    out.push(failFromError(access, undefined, listed, hint));
+    out.push(failFromError(access, undefined, listed, hint), skip(pathCheck, r.path, 'not checked without data access'));
   } else {
     out.push(ok(access, undefined, `to ${r.id} is granted`));
     out.push(ok(pathCheck, r.path, 'exists'));
@@ -92,8 +92,9 @@ async function lsWithConsent(deps: CollectionCheckDeps, r: Role): Promise<null |
       return null;
     } catch (err) {
       if (err instanceof GlobusApiError && err.isNotFound && !(err instanceof ConsentRequiredError)) return 'missing';
-      if (!(err instanceof ConsentRequiredError) || attempt > 0) return err;
-      // A service account grants itself the scope; a person at a terminal logs in for it; else an auth error.
+      if (!(err instanceof ConsentRequiredError) || attempt > 1) return err;
+      // A service account grants itself the scope; a person at a terminal logs in for it; else an auth error
+      // naming the collection and scope (which is also the answer when asking again would not help).
       try {
         await deps.consent(err, r);
       } catch (consent) {
