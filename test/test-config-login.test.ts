@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_SERVICE_ACCOUNT_ENV } from '../src/server/index.js';
-import { approve, assertBuilt, authWorld, savedTransferToken, seedLogin, transferStatus, writeLogin, type AuthWorld } from './helpers/auth.js';
+import { approve, assertBuilt, authWorld, savedTransferToken, seedLogin, tokenPosts, transferStatus, writeLogin, type AuthWorld } from './helpers/auth.js';
 import { gsyncAtTerminal, hasScript } from './helpers/pty.js';
 import { DST_ID, SRC_ID, TRANSFER_SCOPE } from './server-support.js';
 
@@ -51,6 +51,20 @@ describe('gsync test-config at a terminal logs in inline', () => {
     expect(await transferStatus(w, t.access_token)).toBe(200);
     expect(w.srv.tokenValues()).toContain(t.refresh_token);
     expect(r.output).not.toContain(t.refresh_token!);
+    // Two code exchanges, then one refresh: the credentials check ran again and proved the new refresh token works.
+    expect(tokenPosts(w.srv)).toBe(3);
+  });
+
+  it('stdout redirected to a file: the login talks on the terminal (stderr), the file holds the checklist alone', async () => {
+    w = await authWorld();
+    const report = path.join(w.base, 'report.txt');
+    const r = await testConfig([], { env: w.env, answer: (url) => approve(url), redirect: `> '${report}'` });
+    expect(r.urls).toHaveLength(2);
+    expect(r.code).toBe(0);
+    const lines = fs.readFileSync(report, 'utf8').trimEnd().split('\n');
+    expect(lines).toHaveLength(11);
+    expect(lines.slice(0, -1).filter((l) => !/^(ok  |FAIL|skip) /.test(l))).toEqual([]);
+    expect(lines.at(-1)).toBe('all 10 checks passed: this job is ready for cron');
   });
 
   it('a refused refresh token (invalid_grant): logs in again and passes', async () => {
@@ -170,7 +184,7 @@ describe('gsync test-config never prompts when it must not', () => {
 
   it('stdin not a terminal (stderr is): no URL, exit 77 with the one-line hint', async () => {
     w = await authWorld();
-    const r = await testConfig([], { env: w.env, stdinFrom: '< /dev/null' });
+    const r = await testConfig([], { env: w.env, redirect: '< /dev/null' });
     expect(r.urls).toEqual([]);
     expect(lineOf(r.output, 'FAIL credentials')).toBe(`FAIL credentials: no Globus login for this job (no token file at ${w.tokenFile}) -> run: gsync login --config ${w.configFile}`);
     expect(r.code).toBe(77);

@@ -20,8 +20,8 @@ export interface TerminalOptions {
   env: NodeJS.ProcessEnv;
   /** The line to type for each authorize URL printed (undefined types Ctrl-D: end of input). */
   answer?: (url: string) => Promise<string | undefined>;
-  /** Shell redirection for the child's stdin instead of the terminal, e.g. '< /dev/null'. */
-  stdinFrom?: string;
+  /** Shell redirections of the child's streams away from the terminal, e.g. '< /dev/null' or '> file'. */
+  redirect?: string;
   timeoutMs?: number;
 }
 
@@ -32,7 +32,7 @@ export function hasScript(): boolean {
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 export function gsyncAtTerminal(args: string[], opts: TerminalOptions): Promise<TerminalRun> {
-  const command = ['exec', process.execPath, CLI, ...args].map(quote).join(' ') + (opts.stdinFrom ? ` ${opts.stdinFrom}` : '');
+  const command = ['exec', process.execPath, CLI, ...args].map(quote).join(' ') + (opts.redirect ? ` ${opts.redirect}` : '');
   const child = spawn('script', ['-q', '-e', '-c', command, '/dev/null'], { env: { SHELL: '/bin/sh', ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
   let raw = '';
   const urls: string[] = [];
