@@ -1,11 +1,12 @@
 import { failures, subjectOf, type CheckResult } from '../checks/result.js';
+import { firstLine } from './text.js';
 
 /** `ok   <what> <detail>`, `FAIL <what>: <problem> -> <what to do>` or `skip <what>: <why>`. */
 export function formatCheck(r: CheckResult): string {
   const subject = subjectOf(r);
   if (r.status === 'ok') return `ok   ${subject} ${r.detail}`;
   if (r.status === 'skip') return `skip ${subject}: ${r.why}`;
-  return `FAIL ${subject}: ${r.problem.split('\n')[0]!}${r.hint ? ` -> ${r.hint}` : ''}`;
+  return `FAIL ${subject}: ${firstLine(r.problem)}${r.hint ? ` -> ${r.hint}` : ''}`;
 }
 
 /**
