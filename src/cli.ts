@@ -50,6 +50,7 @@ export function buildCli(onExitCode: (code: number) => void): Command {
     .command('test-config')
     .description('check config, credentials and both collections; print a checklist')
     .option('--fix', 'create the destination path if it is missing')
+    .option('--no-login', 'never log in, even at a terminal (a missing login fails the check, exit 77)')
     .action(async (opts) => done(await (await import('./commands/test-config.js')).testConfigCommand(opts, ctx())));
 
   program
