@@ -8,6 +8,7 @@ export interface RunCommandOptions {
   wait?: boolean;
   timeout?: number;
   dryRun?: boolean;
+  allowDeletes?: number;
 }
 
 export async function runCommand(opts: RunCommandOptions, ctx: CommandContext): Promise<number> {
@@ -17,7 +18,7 @@ export async function runCommand(opts: RunCommandOptions, ctx: CommandContext): 
   const line = progressFor(process.stderr, ctx.global.quiet);
   let result: RunJobResult;
   try {
-    result = await runJob({ config, logger, env: ctx.env, wait: opts.wait, timeoutSeconds: opts.timeout, ...runProgress(line) });
+    result = await runJob({ config, logger, env: ctx.env, wait: opts.wait, timeoutSeconds: opts.timeout, allowDeletes: opts.allowDeletes, ...runProgress(line) });
   } finally {
     line?.stop();
   }

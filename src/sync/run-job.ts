@@ -19,6 +19,9 @@ import { postSubmission } from './submit.js';
 import { nowNs, type SyncContext } from './sync-context.js';
 import { buildTransferDocument, syncLevelFor } from './transfer-document.js';
 import { waitForTask } from './wait.js';
+import { emptyDeleteReport, reconcileOpenDeletes, type DeleteReport } from '../deletes/delete-tasks.js';
+import { collectRemovals } from '../deletes/plan-deletes.js';
+import { holdBack, runDeletes, waitForDelete, type DeleteRunOutcome } from '../deletes/run-deletes.js';
 
 export interface RunJobOptions {
   config: Config;
@@ -36,6 +39,8 @@ export interface RunJobOptions {
   onScanProgress?(counts: Readonly<ScanCounts>): void;
   onTaskPoll?(task: Task): void;
   signal?: AbortSignal;
+  /** `--allow-deletes N`: this run may delete up to N paths past the deletes guards. */
+  allowDeletes?: number;
 }
 
 export type RunResultWord = 'nothing-to-do' | 'submitted' | 'succeeded' | 'failed' | 'still-active' | 'problems';
@@ -51,6 +56,8 @@ export interface RunJobResult {
   bytes: bigint;
   plan: PlanTotals;
   reconciled: ReconcileReport;
+  /** Delete tasks settled in this run, and what the delete step planned and submitted (deletes.enabled). */
+  deletes: DeleteReport & Omit<DeleteRunOutcome, 'plan'> & { planned: number };
 }
 
 /**
@@ -127,6 +134,10 @@ function recordFailure(state: State, runId: number, finishedNs: bigint, exitCode
 async function cycle(ctx: SyncContext, opts: RunJobOptions): Promise<RunJobResult> {
   const { config, logger } = ctx;
   const reconciled = await reconcileOpen(ctx, emptyReport());
+  const deleted = emptyDeleteReport();
+  // Open delete tasks are settled even with deletes.enabled turned off since: their paths are held until then.
+  await reconcileOpenDeletes(ctx, deleted, reconciled);
+  const removals = config.deletes.enabled ? collectRemovals() : null;
 
   // The scan still walks everything (it records what it saw); only the document is capped.
   const cap = config.transfer.maxItems;
@@ -152,6 +163,8 @@ async function cycle(ctx: SyncContext, opts: RunJobOptions): Promise<RunJobResul
     // Often enough that a person sees a small tree move; a callback per 1,000 entries costs nothing measurable.
     progressEvery: 1000,
     onBatchCommitted: () => crashPoint('scan-batch'),
+    onRemoved: removals?.onRemoved,
+    onUnreadable: removals?.onUnreadable,
   });
   logger.info(
     { scanned: plan.scanned, items: plan.items, files: plan.files, bytes: String(plan.bytes), deferred: plan.deferred, inflight: plan.inflight },
@@ -160,10 +173,50 @@ async function cycle(ctx: SyncContext, opts: RunJobOptions): Promise<RunJobResul
   if (plan.items > items.length) {
     logger.warn({ maxItems: cap, items: plan.items }, `${plan.items} items to ship; this transfer takes the first ${cap} (transfer.maxItems), the rest go with the next run`);
   }
-  const problemsExit = reconciled.failed + reconciled.inactive > 0 ? EXIT.failure : EXIT.ok;
-  const base = { plan, reconciled, items: items.length, files, bytes };
+  // Guards are checked and the delete task submitted before the transfer; paths a delete still covers wait.
+  const step = removals ? await runDeletes(ctx, removals, plan, opts.allowDeletes) : { plan: null, submitted: null, stoppedBy: null };
+  const hold = holdBack(ctx, items, step.plan);
+  if (hold.held.length > 0) {
+    items.splice(0, items.length, ...hold.kept);
+    files = items.reduce((n, i) => n + i.files, 0);
+    bytes = items.reduce((n, i) => n + i.bytes, 0n);
+  }
+  const deletes = { ...deleted, submitted: step.submitted, stoppedBy: step.stoppedBy, planned: step.plan?.paths ?? 0 };
+  if (step.stoppedBy) reconciled.problems.push(step.stoppedBy);
+  const waitOpts = {
+    timeoutMs: opts.timeoutSeconds === undefined ? undefined : opts.timeoutSeconds * 1000,
+    intervalMs: opts.pollIntervalMs,
+    onPoll: opts.onTaskPoll,
+    signal: opts.signal,
+  };
+  const result = await shipTransfer(ctx, opts, { plan, reconciled, items, files, bytes, deletes, stopped: step.stoppedBy !== null });
+  if (!opts.wait || step.submitted === null) return result;
+  // --wait: the delete task this run submitted is waited for and settled too.
+  const { rowId, taskId } = step.submitted;
+  const ok = await waitForDelete(ctx, rowId, taskId, waitOpts, deletes, reconciled);
+  if (ok) return result.result === 'submitted' && result.taskId === null ? { ...result, result: 'succeeded' } : result;
+  return { ...result, exitCode: EXIT.failure, result: result.result === 'succeeded' || result.result === 'nothing-to-do' ? 'problems' : result.result };
+}
+
+interface Planned {
+  plan: PlanTotals;
+  reconciled: ReconcileReport;
+  items: TransferItem[];
+  files: number;
+  bytes: bigint;
+  deletes: RunJobResult['deletes'];
+  /** A deletes guard tripped: the run exits 1 whatever the transfer does. */
+  stopped: boolean;
+}
+
+async function shipTransfer(ctx: SyncContext, opts: RunJobOptions, p: Planned): Promise<RunJobResult> {
+  const { config, logger } = ctx;
+  const { plan, reconciled, items, files, bytes, deletes } = p;
+  const problemsExit = reconciled.failed + reconciled.inactive > 0 || p.stopped ? EXIT.failure : EXIT.ok;
+  const base = { plan, reconciled, items: items.length, files, bytes, deletes };
   if (items.length === 0) {
-    return { ...base, exitCode: problemsExit, result: problemsExit ? 'problems' : 'nothing-to-do', taskId: null, submissionRowId: null };
+    const word: RunResultWord = problemsExit ? 'problems' : deletes.submitted ? 'submitted' : 'nothing-to-do';
+    return { ...base, exitCode: problemsExit, result: word, taskId: null, submissionRowId: null };
   }
 
   const submissionId = await ctx.client.getSubmissionId();

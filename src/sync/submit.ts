@@ -28,18 +28,24 @@ export async function postSubmission(ctx: SyncContext, rowId: number, doc: Trans
   return result;
 }
 
-async function postWithConsent(ctx: SyncContext, doc: TransferDocument): Promise<TransferResult> {
+function postWithConsent(ctx: SyncContext, doc: TransferDocument): Promise<TransferResult> {
+  return withConsent(ctx, () => ctx.client.submitTransfer(doc));
+}
+
+/** One submission POST; a ConsentRequired answer is resolved once (service accounts) and the POST repeated. */
+export async function withConsent<T>(ctx: SyncContext, post: () => Promise<T>): Promise<T> {
   try {
-    return await ctx.client.submitTransfer(doc);
+    return await post();
   } catch (err) {
     if (!(err instanceof ConsentRequiredError)) throw err;
     // Resolves only when a service account obtained the scopes; a user login throws an auth error.
     await ctx.credentials.handleConsentRequired(err);
-    return await ctx.client.submitTransfer(doc);
+    return await post();
   }
 }
 
-function isRefusal(err: unknown): err is GlobusApiError {
+/** Globus refused the document itself: resending it can never work. */
+export function isRefusal(err: unknown): err is GlobusApiError {
   return (
     err instanceof GlobusApiError &&
     err.kind !== 'auth' &&
