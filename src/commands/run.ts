@@ -1,3 +1,4 @@
+import { usageError } from '../errors/errors.js';
 import { progressFor, runProgress } from '../progress/progress-line.js';
 import { runJob, type RunJobResult } from '../sync/run-job.js';
 import { summaryLine } from '../sync/summary.js';
@@ -15,6 +16,9 @@ export async function runCommand(opts: RunCommandOptions, ctx: CommandContext): 
   // A dry run is exactly a plan: read-only, no lock, no Globus.
   if (opts.dryRun) return planCommand({}, ctx);
   const { config, logger } = loadJob(ctx);
+  if (opts.allowDeletes !== undefined && !config.deletes.enabled) {
+    throw usageError('--allow-deletes needs deletes.enabled: true in the job config', 'turn deletes on in the config first, or leave --allow-deletes out');
+  }
   const line = progressFor(process.stderr, ctx.global.quiet);
   let result: RunJobResult;
   try {

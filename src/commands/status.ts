@@ -6,6 +6,7 @@ import { formatBytes } from '../plan/render.js';
 import { openExistingState, type State } from '../state/open.js';
 import { lastRuns } from '../state/runs.js';
 import { getSubmission, openSubmissions, type SubmissionRecord } from '../state/submissions.js';
+import { openDeleteTasks } from '../state/delete-tasks.js';
 import { stateSummary } from '../state/summary.js';
 import { loadJob, type CommandContext } from './context.js';
 
@@ -50,11 +51,23 @@ export interface PendingView {
   faults: number | null;
 }
 
+/** A delete task (deletes.enabled) not yet settled: its paths are neither shipped nor forgotten meanwhile. */
+export interface PendingDeleteView {
+  taskId: string | null;
+  submissionId: string;
+  recordedStatus: string;
+  liveStatus: string | null;
+  created: string;
+  items: number;
+  paths: number;
+}
+
 export interface StatusView {
   job: string;
   state: string;
   runs: RunView[];
   pending: PendingView[];
+  pendingDeletes: PendingDeleteView[];
   paths: { tracked: number; dirty: number; inflight: number; gone: number; deferred: number | null; skipped: number | null } | null;
   credentials: { kind: 'user' | 'client'; expiresAt: string | null; refreshable: boolean | null; tokenFile: string | null } | null;
   /** One-line explanations of what could not be shown (no login, network down). */
@@ -71,7 +84,7 @@ export async function statusCommand(opts: StatusOptions, ctx: CommandContext): P
   } catch (err) {
     notes.push(`credentials: ${(err as Error).message}`);
   }
-  const view: StatusView = { job: config.name, state: config.state.path, runs: [], pending: [], paths: null, credentials: null, notes };
+  const view: StatusView = { job: config.name, state: config.state.path, runs: [], pending: [], pendingDeletes: [], paths: null, credentials: null, notes };
   if (creds) {
     const d = creds.describe();
     view.credentials = { kind: d.kind, expiresAt: d.expiresAt?.toISOString() ?? null, refreshable: d.refreshable ?? null, tokenFile: d.tokenFile ?? null };
@@ -83,7 +96,7 @@ export async function statusCommand(opts: StatusOptions, ctx: CommandContext): P
   } else {
     try {
       fillFromState(view, state);
-      await fillLive(view.pending, creds, ctx, logger, notes);
+      await fillLive(view.pending, creds, ctx, logger, notes, view.pendingDeletes);
     } finally {
       state.close();
     }
@@ -117,6 +130,15 @@ function fillFromState(view: StatusView, state: State): void {
     message: r.message ?? null,
   }));
   view.pending = openSubmissions(state).map(pendingView);
+  view.pendingDeletes = openDeleteTasks(state).map((d) => ({
+    taskId: d.taskId,
+    submissionId: d.submissionId,
+    recordedStatus: d.status,
+    liveStatus: null,
+    created: iso(d.createdNs),
+    items: d.items,
+    paths: d.paths,
+  }));
   const s = stateSummary(state);
   // Deferred and skipped are facts about one scan, kept only on the run row, so they come from the last finished run.
   const lastFinished = view.runs.find((r) => r.finished !== null);
@@ -149,9 +171,10 @@ function pendingView(s: SubmissionRecord): PendingView {
 }
 
 /** Best effort: status must still answer when Globus cannot be reached or nobody is logged in. */
-async function fillLive(pending: PendingView[], creds: Credentials | null, ctx: CommandContext, logger: Logger, notes: string[]): Promise<void> {
+async function fillLive(pending: PendingView[], creds: Credentials | null, ctx: CommandContext, logger: Logger, notes: string[], deletes: PendingDeleteView[] = []): Promise<void> {
   const withTask = pending.filter((p) => p.taskId !== null);
-  if (withTask.length === 0 || creds === null) return;
+  const deletesWithTask = deletes.filter((d) => d.taskId !== null);
+  if (withTask.length + deletesWithTask.length === 0 || creds === null) return;
   // No retries: a person waiting on status wants the recorded state now rather than a minute of backoff.
   const client = new TransferClient({ tokens: creds.tokens, logger, env: ctx.env, retry: { maxRetries: 0 }, timeoutMs: 15_000 });
   try {
@@ -167,6 +190,13 @@ async function fillLive(pending: PendingView[], creds: Credentials | null, ctx: 
         const hint = (err as { hint?: string }).hint;
         notes.push(`live task state not available, showing the recorded status: ${firstLine(err)}${hint ? ` (${hint})` : ''}`);
         return;
+      }
+    }
+    for (const d of deletesWithTask) {
+      try {
+        d.liveStatus = (await client.getTask(d.taskId!)).status;
+      } catch {
+        return; // the note above, or the recorded status, says enough
       }
     }
   } finally {
@@ -195,6 +225,10 @@ function renderText(v: StatusView): string {
     const live = p.liveStatus ? `${p.liveStatus}${nice}${recorded}` : `${p.recordedStatus} (recorded)`;
     const progress = p.filesTransferred === null ? '' : `, ${p.filesTransferred}/${p.files} files done, ${p.faults} faults`;
     lines.push(`pending  task ${p.taskId ?? '(not yet submitted)'}: ${live}, ${p.items} items, ${p.files} files, ${formatBytes(Number(p.bytes), 'binary')}${progress}`);
+  }
+  for (const d of v.pendingDeletes) {
+    const state = d.liveStatus ? `${d.liveStatus}${d.liveStatus !== d.recordedStatus ? `, recorded ${d.recordedStatus} until the next run` : ''}` : `${d.recordedStatus} (recorded)`;
+    lines.push(`deleting task ${d.taskId ?? '(not yet submitted)'}: ${state}, ${d.paths} paths in ${d.items} items`);
   }
   if (v.runs.length > 0) {
     lines.push('runs     started               duration  result          task                                  items   files  bytes');

@@ -25,6 +25,9 @@ export function writeRunMetrics(ctx: SyncContext, startedNs: bigint, exitCode: n
       dirtyPaths: stateSummary(ctx.state).dirty,
       deferredPaths: outcome?.plan.deferred ?? 0,
       pendingTaskAgeSeconds: oldest?.submittedNs ? Math.max(0, seconds(now - oldest.submittedNs)) : 0,
+      ...(ctx.config.deletes.enabled
+        ? { deletedPaths: outcome?.deletes.deletedPaths ?? 0, deletesStopped: outcome?.deletes.stoppedBy ? 1 : 0 }
+        : {}),
     });
   } catch (err) {
     ctx.logger.warn({ file }, `could not write the metrics file: ${(err as Error).message}`);
