@@ -59,7 +59,8 @@ export class DeleteTask extends TransferTask {
   }
 
   override document(): Record<string, unknown> {
-    const doc = super.document();
+    // Keys a transfer has and the recorded DELETE task does not.
+    const { skip_source_errors: _s, fail_on_quota_errors: _f, filter_rules: _r, subtasks_skipped_errors: _e, ...doc } = super.document();
     return {
       ...doc,
       type: 'DELETE',
