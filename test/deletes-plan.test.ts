@@ -64,6 +64,21 @@ describe('planning deletes', () => {
     expect(p.targets.map((t) => t.relPath)).toEqual(['other.txt']);
   });
 
+  it('a directory whose raw listing fails (a non-UTF-8 name, then EACCES) keeps everything in it from being deleted', () => {
+    const { root, state } = shipped({ 'g/6.txt': '6', 'g/7.txt': '7', 'other.txt': 'o' });
+    fs.rmSync(path.join(root, 'other.txt'));
+    // readdir shows a name with invalid bytes, so the scan asks for raw names, and that fails:
+    // every recorded child of g looks missing, but the scan could not read g.
+    const failing: ScanFs = {
+      ...nodeScanFs,
+      readdir: (d) => (path.basename(d) === 'g' ? ['6.txt', '7.txt', 'bad\uFFFD'] : nodeScanFs.readdir(d)),
+      readdirRaw: (d) => (path.basename(d) === 'g' ? (() => { throw errno('EACCES'); })() : nodeScanFs.readdirRaw(d)),
+    };
+    const p = planAfterScan(root, state, { fs: failing });
+    expect(p.targets.map((t) => t.relPath)).toEqual(['other.txt']);
+    expect(p.protectedByErrors).toBe(2);
+  });
+
   it('a directory replaced by a file is a recursive delete of the old directory', () => {
     const { root, state } = shipped({ 'd/1.txt': '1', 'd/2.txt': '2', 'z.txt': 'z' });
     fs.rmSync(path.join(root, 'd'), { recursive: true });

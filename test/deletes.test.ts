@@ -210,6 +210,27 @@ describe('deletes', () => {
     expect(fs.readFileSync(path.join(w.dst, 'b.txt'), 'utf8')).toBe('b again');
   });
 
+  it('a path a transfer still carries is not deleted until that transfer has ended', async () => {
+    await shipped();
+    writeTree(w.src, { 'a.txt': 'a, edited' });
+    w.srv.faults.inactivateNextTask(); // the transfer holds a.txt until we end it
+    const shipping = await w.run({ wait: false });
+    expect(shipping.taskId).not.toBeNull();
+    rm('a.txt');
+    const meanwhile = await w.run({ wait: false });
+    expect(meanwhile.deletes.planned).toBe(0);
+    expect(deletePosts()).toBe(0);
+    const t = w.srv.tasks.get(shipping.taskId!)!;
+    t.abort.abort();
+    t.finish('FAILED', { code: 'CANCELED', description: 'canceled' });
+    await w.run(); // settles the FAILED transfer: a.txt is no longer in flight, and goes
+    const last = await w.run();
+    expect(last.exitCode).toBe(0);
+    expect(deletePosts()).toBe(1);
+    expect(dst('a.txt')).toBe(false);
+    expect(w.diff()).toBe('');
+  });
+
   it('status shows an open delete task', async () => {
     await shipped();
     rm('a.txt');
