@@ -9,7 +9,7 @@ const LABEL_FORBIDDEN = /[\u0000-\u001f\u007f]/;
 const BOOLEANS = ['recursive', 'ignore_missing', 'interpret_globs', 'notify_on_succeeded', 'notify_on_failed', 'notify_on_inactive', 'skip_activation_check'] as const;
 
 /**
- * POST /delete (Transfer task_submit, "Delete specific fields"; the document
+ * POST /delete (https://docs.globus.org/api/transfer/task_submit/#delete_specific_fields; the document
  * globus-sdk-python's DeleteData builds): DATA_TYPE "delete", an `endpoint`,
  * DATA of `delete_item` documents each with a `path`, and document-wide
  * booleans `recursive`, `ignore_missing`, `interpret_globs` (all default false).
