@@ -1,3 +1,4 @@
+import { exitCodeForRun } from '../src/errors/exit-codes.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -25,7 +26,7 @@ async function runUntilIdle(): Promise<void> {
     expect(i, 'gsync kept finding work').toBeLessThan(6);
     await Promise.all(w.srv.tasks.list().map((t) => w.srv.tasks.waitFor(t.id)));
     const r = await w.run();
-    expect(r.exitCode, r.reconciled.problems.join('; ')).toBe(0);
+    expect(exitCodeForRun(r), r.reconciled.problems.join('; ')).toBe(0);
     if (r.result === 'nothing-to-do' && r.reconciled.active === 0 && r.deletes.active === 0) return;
   }
 }

@@ -1,3 +1,4 @@
+import { exitCodeForRun } from '../src/errors/exit-codes.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -53,7 +54,7 @@ describe('deletes', () => {
     await shipped({});
     rm('a.txt');
     const r = await w.run();
-    expect(r.exitCode).toBe(0);
+    expect(exitCodeForRun(r)).toBe(0);
     expect(dst('a.txt')).toBe(true);
     expect(deletePosts()).toBe(0);
     expect(r.deletes.planned).toBe(0);
@@ -64,7 +65,7 @@ describe('deletes', () => {
     rm('a.txt');
     rm('d');
     const r = await w.run();
-    expect(r.exitCode).toBe(0);
+    expect(exitCodeForRun(r)).toBe(0);
     expect(r.deletes.submitted?.paths).toBe(6); // a.txt, d/, d/1, d/2, d/e/, d/e/3
     expect(r.deletes.deletedPaths).toBe(6);
     expect(dst('a.txt')).toBe(false);
@@ -88,12 +89,12 @@ describe('deletes', () => {
     rm('b.txt');
     w.srv.faults.failNextTask({ code: 'ENDPOINT_ERROR', description: 'injected' });
     const failed = await w.run();
-    expect(failed.exitCode).toBe(1);
+    expect(exitCodeForRun(failed)).toBe(1);
     expect(failed.deletes.failed).toBe(1);
     expect(dst('b.txt')).toBe(true);
     expect(trieHas('b.txt')).toBe(true);
     const retry = await w.run();
-    expect(retry.exitCode).toBe(0);
+    expect(exitCodeForRun(retry)).toBe(0);
     expect(dst('b.txt')).toBe(false);
     expect(trieHas('b.txt')).toBe(false);
     expect(deletePosts()).toBe(2);
@@ -103,7 +104,7 @@ describe('deletes', () => {
     await shipped({ deletes: { enabled: true, maxPercent: 100 } });
     for (const e of fs.readdirSync(w.src)) rm(e);
     const r = await w.run();
-    expect(r.exitCode).toBe(1);
+    expect(exitCodeForRun(r)).toBe(1);
     expect(r.deletes.stoppedBy).toMatch(/empty-source guard/);
     expect(deletePosts()).toBe(0);
     expect(Object.keys(readTree(w.dst))).toHaveLength(14);
@@ -114,19 +115,19 @@ describe('deletes', () => {
     rm('f');
     writeTree(w.src, { 'new.txt': 'n' });
     const stopped = await w.run();
-    expect(stopped.exitCode).toBe(1);
+    expect(exitCodeForRun(stopped)).toBe(1);
     expect(stopped.deletes.stoppedBy).toMatch(/maxPercent guard: 3 of 14 tracked paths/);
     expect(dst('f/4.txt')).toBe(true);
     expect(dst('new.txt')).toBe(true); // the rest shipped
     expect(deletePosts()).toBe(0);
 
     const tooFew = await w.run({ allowDeletes: 2 });
-    expect(tooFew.exitCode).toBe(1);
+    expect(exitCodeForRun(tooFew)).toBe(1);
     expect(deletePosts()).toBe(0);
     expect(dst('f')).toBe(true);
 
     const exact = await w.run({ allowDeletes: 3 });
-    expect(exact.exitCode).toBe(0);
+    expect(exitCodeForRun(exact)).toBe(0);
     expect(exact.deletes.deletedPaths).toBe(3);
     expect(dst('f')).toBe(false);
     expect(w.diff()).toBe('');
@@ -137,7 +138,7 @@ describe('deletes', () => {
     rm('a.txt');
     rm('b.txt');
     const r = await w.run();
-    expect(r.exitCode).toBe(1);
+    expect(exitCodeForRun(r)).toBe(1);
     expect(r.deletes.stoppedBy).toMatch(/maxCount guard/);
     expect(dst('a.txt') && dst('b.txt')).toBe(true);
   });
@@ -147,11 +148,11 @@ describe('deletes', () => {
     rm('d');
     writeTree(w.src, { d: 'now a file' });
     const first = await w.run();
-    expect(first.exitCode).toBe(0);
+    expect(exitCodeForRun(first)).toBe(0);
     expect(first.files).toBe(0); // held back until the delete SUCCEEDED
     expect(dst('d')).toBe(false);
     const second = await w.run();
-    expect(second.exitCode).toBe(0);
+    expect(exitCodeForRun(second)).toBe(0);
     expect(second.files).toBe(1);
     expect(fs.readFileSync(path.join(w.dst, 'd'), 'utf8')).toBe('now a file');
     expect(w.srv.tasks.list().every((t) => t.faults === 0)).toBe(true);
@@ -163,7 +164,7 @@ describe('deletes', () => {
     rm('c.txt');
     writeTree(w.src, { 'c.txt/inner.txt': 'inner' });
     const first = await w.run();
-    expect(first.exitCode).toBe(0);
+    expect(exitCodeForRun(first)).toBe(0);
     expect(dst('c.txt')).toBe(false);
     await w.run();
     expect(w.srv.tasks.list().every((t) => t.faults === 0)).toBe(true);
@@ -225,7 +226,7 @@ describe('deletes', () => {
     t.finish('FAILED', { code: 'CANCELED', description: 'canceled' });
     await w.run(); // settles the FAILED transfer: a.txt is no longer in flight, and goes
     const last = await w.run();
-    expect(last.exitCode).toBe(0);
+    expect(exitCodeForRun(last)).toBe(0);
     expect(deletePosts()).toBe(1);
     expect(dst('a.txt')).toBe(false);
     expect(w.diff()).toBe('');

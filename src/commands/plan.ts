@@ -3,7 +3,7 @@ import { renderDeletePlan } from '../deletes/render-deletes.js';
 import { EXIT } from '../errors/exit-codes.js';
 import type { TransferItem } from '../plan/coalescer.js';
 import { logSkipped, planScan } from '../plan/plan.js';
-import { jsonLinesPrinter, textPrinter } from '../plan/render.js';
+import { jsonLinesPrinter, textPrinter } from '../report/plan-printers.js';
 import { explainStateError, openExistingState } from '../state/open.js';
 import { TrieStore } from '../state/trie.js';
 import { loadJob, type CommandContext } from './context.js';

@@ -11,7 +11,6 @@ import {
   updateDeleteStatus,
   type DeleteTaskRecord,
 } from '../state/delete-tasks.js';
-import { crashPoint } from '../sync/crash-point.js';
 import type { ReconcileReport } from '../sync/reconcile.js';
 import { isRefusal, withConsent } from '../sync/submit.js';
 import type { SyncContext } from '../sync/sync-context.js';
@@ -38,8 +37,8 @@ export const emptyDeleteReport = (): DeleteReport => ({ deletedPaths: 0, succeed
  */
 export async function submitDeletes(ctx: SyncContext, planned: readonly PlannedDelete[]): Promise<{ rowId: number; taskId: string; paths: number } | null> {
   if (planned.length === 0) return null;
-  const submissionId = await ctx.client.getSubmissionId();
-  crashPoint('delete-after-submission-id');
+  const submissionId = await ctx.remote.getSubmissionId();
+  ctx.crashPoint('delete-after-submission-id');
   // As late as possible before the record: from here on, a path that comes back is held until the task ends.
   const targets = planned.filter((t) => stillRemoved(ctx, t));
   if (targets.length < planned.length) {
@@ -48,7 +47,7 @@ export async function submitDeletes(ctx: SyncContext, planned: readonly PlannedD
   if (targets.length === 0) return null;
   const doc = buildDeleteDocument(ctx.config, submissionId, targets, new Date(Number(ctx.now() / 1_000_000n)));
   const rowId = createDeleteTask(ctx.state, { submissionId, document: JSON.stringify(doc), targets, createdNs: ctx.now() });
-  crashPoint('delete-after-record');
+  ctx.crashPoint('delete-after-record');
   const result = await postDelete(ctx, rowId, doc);
   const paths = targets.reduce((n, t) => n + t.paths, 0);
   ctx.logger.info({ taskId: result.task_id, submissionId, code: result.code, items: targets.length, paths }, `submitted delete task ${result.task_id}: ${paths} paths in ${targets.length} items`);
@@ -69,7 +68,7 @@ export async function reconcileOpenDeletes(ctx: SyncContext, report: DeleteRepor
     }
     let task: Task;
     try {
-      task = await ctx.client.getTask(taskId);
+      task = await ctx.remote.getTask(taskId);
     } catch (err) {
       if (!(err instanceof GlobusApiError && err.isNotFound)) throw err;
       releaseDeleteTask(ctx.state, row.id, 'LOST', err.message, ctx.now());
@@ -85,7 +84,7 @@ export function settleDelete(ctx: SyncContext, row: Pick<DeleteTaskRecord, 'id'>
   const log = ctx.logger.child({ taskId: task.task_id });
   switch (task.status) {
     case 'SUCCEEDED': {
-      crashPoint('delete-before-commit');
+      ctx.crashPoint('delete-before-commit');
       const removed = commitDeleteTask(ctx.state, row.id, ctx.now(), (rel) => existsInSource(ctx, rel));
       report.succeeded++;
       report.deletedPaths += removed;
@@ -118,7 +117,7 @@ export function settleDelete(ctx: SyncContext, row: Pick<DeleteTaskRecord, 'id'>
 async function postDelete(ctx: SyncContext, rowId: number, doc: DeleteDocument): Promise<DeleteResult> {
   let result: DeleteResult;
   try {
-    result = await withConsent(ctx, () => ctx.client.submitDelete(doc));
+    result = await withConsent(ctx, () => ctx.remote.submitDelete(doc));
   } catch (err) {
     if (isRefusal(err)) {
       releaseDeleteTask(ctx.state, rowId, 'REJECTED', err.message, ctx.now());
@@ -126,7 +125,7 @@ async function postDelete(ctx: SyncContext, rowId: number, doc: DeleteDocument):
     }
     throw err;
   }
-  crashPoint('delete-after-post');
+  ctx.crashPoint('delete-after-post');
   markDeleteSubmitted(ctx.state, rowId, result.task_id, ctx.now());
   return result;
 }

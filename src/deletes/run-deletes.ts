@@ -55,7 +55,7 @@ export function holdBack(ctx: SyncContext, items: TransferItem[], plan: DeletePl
 
 /** With --wait: poll the delete task this run submitted and settle it. False when it did not end in time. */
 export async function waitForDelete(ctx: SyncContext, rowId: number, taskId: string, wait: WaitOptions, report: DeleteReport, problems: ReconcileReport): Promise<boolean> {
-  const task = await waitForTask(ctx.client, taskId, wait);
+  const task = await waitForTask(ctx.remote, taskId, wait);
   if (task === null) {
     ctx.logger.warn({ taskId }, `delete task ${taskId} has not ended; the next run settles it`);
     return false;

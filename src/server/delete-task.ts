@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import { itemError } from './copy.js';
 import type { Collection } from './collections.js';
 import type { TaskOutcomeFault } from './faults.js';
-import { sleep } from './http.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ResolvedOptions } from './options.js';
 import { TransferTask } from './task.js';
 
@@ -90,7 +90,7 @@ class Stopped extends Error {}
 export async function runDeleteTask(t: DeleteTask, opts: ResolvedOptions): Promise<void> {
   const pause = async (ms: number) => {
     if (t.abort.signal.aborted || t.done) throw new Stopped();
-    if (ms > 0) await sleep(ms, t.abort.signal).catch(() => Promise.reject(new Stopped()));
+    if (ms > 0) await sleep(ms, undefined, { signal: t.abort.signal }).catch(() => Promise.reject(new Stopped()));
   };
   const fault = async (code: string, description: string, details: string): Promise<boolean> => {
     t.faults++;
