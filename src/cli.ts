@@ -29,6 +29,7 @@ export function buildCli(onExitCode: (code: number) => void): Command {
     .option('--wait', 'poll until the task ends and record the result')
     .option('--timeout <seconds>', 'with --wait: give up waiting after this many seconds', positiveInt)
     .option('--dry-run', 'scan and plan, but submit nothing and change no state')
+    .option('--allow-deletes <n>', 'with deletes.enabled: this run may delete up to N paths past the deletes guards', nonNegativeInt)
     .action(async (opts) => done(await (await import('./commands/run.js')).runCommand(opts, ctx())));
 
   program
