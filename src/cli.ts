@@ -31,6 +31,7 @@ export function buildCli(onExitCode: (code: number) => void): Command {
     .option('--dry-run', 'scan and plan, but submit nothing and change no state')
     .option('--changes <file>', 'look only at the paths listed in this file (- for stdin), e.g. from mmapplypolicy, lfs changelog or find')
     .addOption(changesFormatOption())
+    .option('--allow-deletes <n>', 'with deletes.enabled: this run may delete up to N paths past the deletes guards', nonNegativeInt)
     .action(async (opts) => done(await (await import('./commands/run.js')).runCommand(opts, ctx())));
 
   program
@@ -54,6 +55,7 @@ export function buildCli(onExitCode: (code: number) => void): Command {
     .command('test-config')
     .description('check config, credentials and both collections; print a checklist')
     .option('--fix', 'create the destination path if it is missing')
+    .option('--no-login', 'never log in, even at a terminal (a missing login fails the check, exit 77)')
     .action(async (opts) => done(await (await import('./commands/test-config.js')).testConfigCommand(opts, ctx())));
 
   program

@@ -1,5 +1,6 @@
 import type { Logger } from '../log/logger.js';
 import { scan, type ScanCounts, type ScanOptions, type ScanWarning } from '../scan/scanner.js';
+import { hasEntries } from '../changes/has-entries.js';
 import { Coalescer, type TransferItem } from './coalescer.js';
 import type { PathMapping } from './paths.js';
 
@@ -17,6 +18,12 @@ export interface PlanTotals {
   gone: number;
   /** What the scan looked at. */
   scanned: { files: number; dirs: number };
+  /**
+   * A change-list scan (`only`) sees too little to tell an empty source from a quiet
+   * one, so it reads whether source.path holds any entry at all (the deletes'
+   * empty-source guard); absent for a full walk, whose counts already say.
+   */
+  sourceHasEntries?: boolean;
 }
 
 export interface PlanOptions extends Omit<ScanOptions, 'visitor'> {
@@ -48,6 +55,7 @@ export function planScan(opts: PlanOptions): PlanTotals {
     inflight: counts.inflight,
     gone: counts.gone,
     scanned: { files: counts.files, dirs: counts.dirs },
+    ...(opts.only === undefined ? {} : { sourceHasEntries: hasEntries(opts.root) }),
   };
 }
 

@@ -58,6 +58,17 @@ export interface ScanCounts {
   gone: number;
 }
 
+/**
+ * A recorded path the scan did not find as it was recorded: vanished ('gone',
+ * reported at the topmost vanished path only, whether or not an earlier scan
+ * saw it go) or now of the other type ('type'). For deletes.
+ */
+export interface RemovedEntry {
+  relPath: string;
+  nodeId: number;
+  change: 'gone' | 'type';
+}
+
 export interface ScanWarning {
   /** Relative path, escaped so it prints on one line whatever bytes it holds. */
   path: string;
@@ -89,6 +100,10 @@ export interface ScanOptions {
    * second thread (src/scan/prefetch.ts), given a second core; 0 always does. For tests.
    */
   prefetchMinNodes?: number;
+  /** Recorded paths found gone or of another type (see RemovedEntry); read-only scans report them too. */
+  onRemoved?(removed: RemovedEntry): void;
+  /** An entry that could not be read: its trie rows were not compared, so nothing under it may be deleted. */
+  onUnreadable?(relPath: string): void;
   /** After each committed batch; a throw here stands for a crash between batches. */
   onBatchCommitted?(batches: number): void;
   /**
@@ -164,7 +179,10 @@ export function scan(opts: ScanOptions): ScanCounts {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === undefined) throw err;
     if (code === 'ENOENT') skip(relPath, 'vanished', 'vanished during the scan');
-    else skip(relPath, 'unreadable', `cannot be read (${code}); not shipped`);
+    else {
+      opts.onUnreadable?.(relPath);
+      skip(relPath, 'unreadable', `cannot be read (${code}); not shipped`);
+    }
   };
 
   /**
@@ -226,8 +244,10 @@ export function scan(opts: ScanOptions): ScanCounts {
   };
 
   /** A listed path that does not exist: it and its subtree are gone (the walk's leftover-row rule, for one name). */
-  const listedGone = (row: NodeRow | undefined) => {
-    if (row === undefined || row.gone !== 0n) return;
+  const listedGone = (relPath: string, row: NodeRow | undefined) => {
+    if (row === undefined) return;
+    opts.onRemoved?.({ relPath, nodeId: Number(row.id), change: 'gone' });
+    if (row.gone !== 0n) return;
     counts.gone++;
     if (write) {
       trie!.markGone(Number(row.id));
@@ -260,7 +280,7 @@ export function scan(opts: ScanOptions): ScanCounts {
       try {
         st = lstatIn(base, name, childAbs);
       } catch (err) {
-        if (listed !== undefined && (err as NodeJS.ErrnoException).code === 'ENOENT') listedGone(row);
+        if (listed !== undefined && (err as NodeJS.ErrnoException).code === 'ENOENT') listedGone(relPath, row);
         else skipForError(relPath, err);
         continue;
       }
@@ -282,6 +302,7 @@ export function scan(opts: ScanOptions): ScanCounts {
     }
     // Rows left over were not in the directory: vanished since the last scan.
     for (const row of rows.values()) {
+      opts.onRemoved?.({ relPath: rel === '' ? row.name : `${rel}/${row.name}`, nodeId: Number(row.id), change: 'gone' });
       if (row.gone !== 0n) continue;
       counts.gone++;
       if (write) {
@@ -300,6 +321,7 @@ export function scan(opts: ScanOptions): ScanCounts {
       return;
     }
     let id = row === undefined ? null : Number(row.id);
+    if (row?.shipped_kind === 'd') opts.onRemoved?.({ relPath, nodeId: Number(row.id), change: 'type' });
     if (write) {
       id = record(parentId!, name, row, fp, verdict);
       if (row !== undefined && (row.shipped_kind === 'd' || row.seen_kind === 'd')) {
@@ -326,6 +348,7 @@ export function scan(opts: ScanOptions): ScanCounts {
       return;
     }
     let id = row === undefined ? null : Number(row.id);
+    if (row?.shipped_kind === 'f') opts.onRemoved?.({ relPath, nodeId: Number(row.id), change: 'type' });
     if (write) id = record(parentId!, name, row, fp, verdict);
     counts.dirs++;
     visitor.enterDir({ relPath, nodeId: id, shipped: verdict === 'clean', partial: listed !== undefined });
