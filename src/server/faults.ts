@@ -30,6 +30,14 @@ export type TaskOutcomeFault =
   /** Goes INACTIVE (as when credentials expire) until its deadline or a cancel. */
   | { type: 'inactive'; code?: string; description?: string };
 
+/** The session_required_* members of authorization_parameters. */
+export interface SessionPolicy {
+  session_required_policies?: string[];
+  session_required_identities?: string[];
+  session_required_single_domain?: string[];
+  session_required_mfa?: boolean;
+}
+
 interface LiveRule extends FaultRule {
   remaining: number;
 }
@@ -47,6 +55,7 @@ export class Faults {
   private rules: LiveRule[] = [];
   private taskOutcomes: TaskOutcomeFault[] = [];
   private readonly consent = new Set<string>();
+  private readonly sessions = new Map<string, SessionPolicy>();
 
   constructor(private readonly hooks: FaultHooks) {}
 
@@ -79,6 +88,20 @@ export class Faults {
 
   consentRequiredFor(collectionId: string): boolean {
     return this.consent.has(collectionId.toLowerCase());
+  }
+
+  /**
+   * Transfer answers 403 AuthPolicyFailed with these authorization_parameters
+   * for every request touching this collection (a policy the login session does
+   * not meet); null lifts it.
+   */
+  requireSession(collectionId: string, policy: SessionPolicy | null): void {
+    if (policy === null) this.sessions.delete(collectionId.toLowerCase());
+    else this.sessions.set(collectionId.toLowerCase(), policy);
+  }
+
+  sessionPolicyFor(collectionId: string): SessionPolicy | undefined {
+    return this.sessions.get(collectionId.toLowerCase());
   }
 
   /** Every access token issued so far expires now (refresh tokens stay valid). */

@@ -71,6 +71,16 @@ export const MIGRATIONS: readonly string[] = [
     message TEXT
   );
   `,
+  // Paths released from a task that did not SUCCEED: Globus writes in place, so
+  // the destination may hold a truncated copy dated "now", which sync_level
+  // mtime would then never replace. They ship with sync_level checksum until a
+  // task carrying them SUCCEEDS. since_ns: when the release happened.
+  `
+  CREATE TABLE repair (
+    node_id INTEGER PRIMARY KEY REFERENCES node(id),
+    since_ns INTEGER NOT NULL
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -8,8 +8,10 @@ export type CrashPointName =
   | 'scan-batch' // a scan batch has committed, more are to come
   | 'after-submission-id' // Globus gave an id; nothing recorded yet
   | 'after-record' // the submission row is committed; not POSTed
+  | 'after-record-repair' // the repair task's row (sync_level checksum) is committed; not POSTed
   | 'after-post' // Globus accepted the task; its id is not recorded
-  | 'before-commit'; // Globus said SUCCEEDED; not yet recorded as shipped
+  | 'before-commit' // Globus said SUCCEEDED; not yet recorded as shipped
+  | 'before-release'; // Globus said the task did not succeed; its paths not yet released for repair
 
 export function crashPoint(name: CrashPointName): void {
   if (process.env.GSYNC_CRASH_AT === name) process.kill(process.pid, 'SIGKILL');

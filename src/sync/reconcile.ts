@@ -13,7 +13,8 @@ import { postSubmission } from './submit.js';
 import type { SyncContext } from './sync-context.js';
 import { relPathOnSource } from './transfer-document.js';
 
-export type Outcome = 'succeeded' | 'failed' | 'active' | 'inactive' | 'lost';
+/** released: SUCCEEDED, but with an outcome per path that can no longer be known (history_deleted). */
+export type Outcome = 'succeeded' | 'failed' | 'active' | 'inactive' | 'lost' | 'released';
 
 export interface ReconcileReport {
   succeeded: number;
@@ -22,11 +23,13 @@ export interface ReconcileReport {
   inactive: number;
   /** Paths Globus skipped in succeeded tasks; they stay owed. */
   skippedPaths: number;
+  /** SUCCEEDED tasks released unread because Globus had deleted their history. */
+  historyDeleted: number;
   /** One line per thing an operator should know: failed and inactive tasks. */
   problems: string[];
 }
 
-export const emptyReport = (): ReconcileReport => ({ succeeded: 0, failed: 0, active: 0, inactive: 0, skippedPaths: 0, problems: [] });
+export const emptyReport = (): ReconcileReport => ({ succeeded: 0, failed: 0, active: 0, inactive: 0, skippedPaths: 0, historyDeleted: 0, problems: [] });
 
 /** Settles every submission an earlier run left open, oldest first, before anything new is planned. */
 export async function reconcileOpen(ctx: SyncContext, report = emptyReport()): Promise<ReconcileReport> {
@@ -61,6 +64,18 @@ export async function settle(ctx: SyncContext, sub: SubmissionRecord, task: Task
   const log = ctx.logger.child({ taskId: task.task_id });
   switch (task.status) {
     case 'SUCCEEDED': {
+      if (task.history_deleted && mayHaveSkipped(task)) {
+        // Which paths Globus skipped can no longer be read, so no path of it may be
+        // recorded as shipped: release them all, to ship again (with repair).
+        crashPoint('before-release');
+        releaseSubmission(ctx.state, sub.id, 'HISTORY_DELETED', 'Globus deleted the task history before gsync read its skipped errors', ctx.now());
+        report.historyDeleted++;
+        log.warn(
+          { skippedErrors: task.subtasks_skipped_errors ?? null },
+          'task SUCCEEDED, but Globus has deleted its history (after 30 days), so which paths it skipped cannot be known; its paths will ship again',
+        );
+        return 'released';
+      }
       const skipped = mayHaveSkipped(task) ? await collect(ctx.client.skippedErrors(task.task_id)) : [];
       const nodes = skippedNodes(ctx, skipped);
       crashPoint('before-commit');
@@ -75,7 +90,8 @@ export async function settle(ctx: SyncContext, sub: SubmissionRecord, task: Task
     }
     case 'FAILED': {
       const why = task.fatal_error ? `${task.fatal_error.code}: ${task.fatal_error.description}` : (task.nice_status ?? 'no reason given');
-      const skipped = await collect(ctx.client.skippedErrors(task.task_id), 20).catch(() => []);
+      const skipped = task.history_deleted ? [] : await collect(ctx.client.skippedErrors(task.task_id), 20).catch(() => []);
+      crashPoint('before-release');
       releaseSubmission(ctx.state, sub.id, 'FAILED', why, ctx.now());
       report.failed++;
       report.problems.push(`task ${task.task_id} FAILED (${why}); its paths will ship again`);

@@ -1,6 +1,7 @@
 import { createCredentials, type Credentials } from '../auth/credentials.js';
 import type { Config } from '../config/schema.js';
 import { EXIT, exitCodeFor } from '../errors/exit-codes.js';
+import { SessionRequiredError } from '../globus/errors.js';
 import type { Task } from '../globus/schemas.js';
 import { TransferClient } from '../globus/transfer-client.js';
 import { acquireJobLock, lockPathFor } from '../lock/job-lock.js';
@@ -11,7 +12,8 @@ import type { ScanCounts } from '../scan/scanner.js';
 import { explainStateError, openState, type State } from '../state/open.js';
 import { finishRun, startRun } from '../state/runs.js';
 import { crashPoint } from './crash-point.js';
-import { createSubmission, getSubmission } from '../state/submissions.js';
+import { createSubmission, getSubmission, openSubmissions } from '../state/submissions.js';
+import { splitBatches, type Batch } from './batches.js';
 import { TrieStore } from '../state/trie.js';
 import { writeRunMetrics } from './run-metrics.js';
 import { emptyReport, reconcileOpen, settle, type Outcome, type ReconcileReport } from './reconcile.js';
@@ -38,14 +40,17 @@ export interface RunJobOptions {
   signal?: AbortSignal;
 }
 
-export type RunResultWord = 'nothing-to-do' | 'submitted' | 'succeeded' | 'failed' | 'still-active' | 'problems';
+/** held: tasks of this job are still open up to transfer.maxOpenTasks, so nothing was submitted. */
+export type RunResultWord = 'nothing-to-do' | 'held' | 'submitted' | 'succeeded' | 'failed' | 'still-active' | 'problems';
 
 export interface RunJobResult {
   exitCode: number;
   result: RunResultWord;
   taskId: string | null;
-  /** The state's row for the transfer this run submitted. */
+  /** The state's row for the (first) transfer this run submitted. */
   submissionRowId: number | null;
+  /** Every task this run submitted: a repair task (checksum) first when there is one. */
+  tasks: SubmittedTask[];
   items: number;
   files: number;
   bytes: bigint;
@@ -104,7 +109,9 @@ async function runLocked(opts: RunJobOptions): Promise<RunJobResult> {
     });
     exitCode = outcome.exitCode;
     return outcome;
-  } catch (err) {
+  } catch (caught) {
+    // A service account cannot meet a session policy by logging in: say so.
+    const err = caught instanceof SessionRequiredError && ctx?.credentials.kind === 'client' ? caught.forServiceAccount() : caught;
     exitCode = exitCodeFor(err);
     if (runId !== undefined) recordFailure(state, runId, now(), exitCode, err, logger);
     throw err;
@@ -162,34 +169,89 @@ async function cycle(ctx: SyncContext, opts: RunJobOptions): Promise<RunJobResul
   }
   const problemsExit = reconciled.failed + reconciled.inactive > 0 ? EXIT.failure : EXIT.ok;
   const base = { plan, reconciled, items: items.length, files, bytes };
+  const none = { taskId: null, submissionRowId: null, tasks: [] as SubmittedTask[] };
   if (items.length === 0) {
-    return { ...base, exitCode: problemsExit, result: problemsExit ? 'problems' : 'nothing-to-do', taskId: null, submissionRowId: null };
+    return { ...base, ...none, exitCode: problemsExit, result: problemsExit ? 'problems' : 'nothing-to-do' };
   }
 
-  const submissionId = await ctx.client.getSubmissionId();
-  crashPoint('after-submission-id');
   const syncLevel = syncLevelFor(config.transfer.syncLevel, plan.mtimeNotNewer);
   if (syncLevel !== config.transfer.syncLevel) {
     logger.warn({ files: plan.mtimeNotNewer }, `${plan.mtimeNotNewer} changed files have an mtime no newer than the shipped version; this transfer uses sync_level checksum`);
   }
-  const doc = buildTransferDocument(config, submissionId, items, new Date(Number(ctx.now() / 1_000_000n)), syncLevel);
+  const batches = splitBatches(ctx.state, items, syncLevel);
+  items.length = 0; // the batches hold them now
+  const room = config.transfer.maxOpenTasks - openSubmissions(ctx.state).length;
+  if (room < batches.length) {
+    const held = batches.splice(Math.max(0, room));
+    const heldFiles = held.reduce((n, b) => n + b.files, 0);
+    logger.warn(
+      { open: config.transfer.maxOpenTasks - room, maxOpenTasks: config.transfer.maxOpenTasks, files: heldFiles },
+      `${config.transfer.maxOpenTasks - room} tasks of this job are still open (transfer.maxOpenTasks ${config.transfer.maxOpenTasks}): ${heldFiles} files stay owed for a later run`,
+    );
+    if (batches.length === 0) return { ...base, ...none, exitCode: problemsExit, result: problemsExit ? 'problems' : 'held' };
+  }
+
+  const tasks: SubmittedTask[] = [];
+  for (const b of batches) tasks.push(await submitBatch(ctx, b));
+  const shipped = {
+    ...base,
+    items: tasks.reduce((n, t) => n + t.items, 0),
+    files: tasks.reduce((n, t) => n + t.files, 0),
+    bytes: tasks.reduce((n, t) => n + t.bytes, 0n),
+    tasks,
+    taskId: tasks[0]!.taskId,
+    submissionRowId: tasks[0]!.rowId,
+  };
+  if (!opts.wait) return { ...shipped, exitCode: problemsExit, result: problemsExit ? 'problems' : 'submitted' };
+
+  const outcomes: Array<Outcome | null> = [];
+  for (const t of tasks) outcomes.push(await waitAndSettle(ctx, opts, t, reconciled));
+  if (outcomes.includes(null)) return { ...shipped, exitCode: EXIT.failure, result: 'still-active' };
+  const ok = outcomes.every((o) => o === 'succeeded') && problemsExit === EXIT.ok;
+  const result: RunResultWord = outcomes.includes('failed') ? 'failed' : ok ? 'succeeded' : 'problems';
+  return { ...shipped, exitCode: ok ? EXIT.ok : EXIT.failure, result };
+}
+
+/** One task this run submitted. */
+export interface SubmittedTask {
+  taskId: string;
+  rowId: number;
+  syncLevel: Config['transfer']['syncLevel'];
+  /** Paths released from a task that did not SUCCEED, shipped with checksum to repair partial copies. */
+  repair: boolean;
+  items: number;
+  files: number;
+  bytes: bigint;
+}
+
+/** Records the batch's document and its in-flight paths, then POSTs it. */
+async function submitBatch(ctx: SyncContext, b: Batch): Promise<SubmittedTask> {
+  const { config, logger } = ctx;
+  const submissionId = await ctx.client.getSubmissionId();
+  crashPoint('after-submission-id');
+  if (b.repair) {
+    logger.warn({ files: b.files }, `${b.files} files were in a task that did not succeed and may be partial at the destination; they go in their own task with sync_level checksum`);
+  }
+  const doc = buildTransferDocument(config, submissionId, b.items, new Date(Number(ctx.now() / 1_000_000n)), b.syncLevel);
   const rowId = createSubmission(ctx.state, {
     submissionId,
     document: JSON.stringify(doc),
-    items,
-    files,
-    bytes,
+    items: b.items,
+    files: b.files,
+    bytes: b.bytes,
     createdNs: ctx.now(),
   });
-  items.length = 0; // the document holds them now; let the array go before the POST
-  crashPoint('after-record');
+  const items = b.items.length;
+  b.items.length = 0; // the document holds them now; let the array go before the POST
+  crashPoint(b.repair ? 'after-record-repair' : 'after-record');
   const submitted = await postSubmission(ctx, rowId, doc);
-  const taskId = submitted.task_id;
-  logger.info({ taskId, submissionId, code: submitted.code }, `submitted task ${taskId}`);
-  const shipped = { ...base, taskId, submissionRowId: rowId };
-  if (!opts.wait) return { ...shipped, exitCode: problemsExit, result: problemsExit ? 'problems' : 'submitted' };
+  logger.info({ taskId: submitted.task_id, submissionId, code: submitted.code, syncLevel: b.syncLevel }, `submitted task ${submitted.task_id}`);
+  return { taskId: submitted.task_id, rowId, syncLevel: b.syncLevel, repair: b.repair, items, files: b.files, bytes: b.bytes };
+}
 
-  const task = await waitForTask(ctx.client, taskId, {
+/** --wait: polls one task until it ends and settles it at once; null when the wait stopped first. */
+async function waitAndSettle(ctx: SyncContext, opts: RunJobOptions, t: SubmittedTask, reconciled: ReconcileReport): Promise<Outcome | null> {
+  const task = await waitForTask(ctx.client, t.taskId, {
     timeoutMs: opts.timeoutSeconds === undefined ? undefined : opts.timeoutSeconds * 1000,
     intervalMs: opts.pollIntervalMs,
     onPoll: opts.onTaskPoll,
@@ -197,17 +259,14 @@ async function cycle(ctx: SyncContext, opts: RunJobOptions): Promise<RunJobResul
   });
   if (task === null) {
     const why = opts.signal?.aborted ? 'stopped waiting' : `still ACTIVE after ${opts.timeoutSeconds} s`;
-    logger.warn({ taskId }, `task ${taskId} ${why}; it stays recorded and the next run reconciles it`);
-    return { ...shipped, exitCode: EXIT.failure, result: 'still-active' };
+    ctx.logger.warn({ taskId: t.taskId }, `task ${t.taskId} ${why}; it stays recorded and the next run reconciles it`);
+    return null;
   }
-  const sub = getSubmission(ctx.state, rowId);
+  const sub = getSubmission(ctx.state, t.rowId);
   if (sub === undefined) throw new Error('internal: the submission row vanished');
   // Its own report: `reconciled` describes what earlier runs left, this is the task just sent.
   const own = emptyReport();
-  const outcome: Outcome = await settle(ctx, sub, task, own);
+  const outcome = await settle(ctx, sub, task, own);
   reconciled.problems.push(...own.problems);
-  const ok = outcome === 'succeeded' && problemsExit === EXIT.ok;
-  const result: RunResultWord = outcome === 'failed' ? 'failed' : ok ? 'succeeded' : 'problems';
-  return { ...shipped, exitCode: ok ? EXIT.ok : EXIT.failure, result };
+  return outcome;
 }
-
