@@ -203,6 +203,10 @@ class TaskRun {
     const t = this.t;
     if (this.settled.has(pair(srcPath, dstPath))) return;
     t.filesSeen.add(pair(srcPath, dstPath));
+    if (t.sourceDenied(srcPath)) {
+      this.entryError(Object.assign(new Error('permission denied (injected by the local server)'), { code: 'EACCES' }), srcPath, dstPath, false, 'source');
+      return;
+    }
     try {
       if (!(await needsCopy(src, st, dst, t.options.syncLevel, this.opts.mtimePrecision))) {
         t.filesSkipped++;

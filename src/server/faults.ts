@@ -56,6 +56,7 @@ export class Faults {
   private taskOutcomes: TaskOutcomeFault[] = [];
   private readonly consent = new Set<string>();
   private readonly sessions = new Map<string, SessionPolicy>();
+  private readonly unreadable = new Set<string>();
 
   constructor(private readonly hooks: FaultHooks) {}
 
@@ -98,6 +99,20 @@ export class Faults {
   requireSession(collectionId: string, policy: SessionPolicy | null): void {
     if (policy === null) this.sessions.delete(collectionId.toLowerCase());
     else this.sessions.set(collectionId.toLowerCase(), policy);
+  }
+
+  /**
+   * The server cannot read this source path (collection path, e.g. "/a.txt"):
+   * tasks meet PERMISSION_DENIED on it, as when the file's permissions shut
+   * out the collection's account, until `on` is false.
+   */
+  denySource(collectionPath: string, on = true): void {
+    if (on) this.unreadable.add(collectionPath);
+    else this.unreadable.delete(collectionPath);
+  }
+
+  sourceDenied(collectionPath: string): boolean {
+    return this.unreadable.has(collectionPath);
   }
 
   sessionPolicyFor(collectionId: string): SessionPolicy | undefined {

@@ -96,6 +96,8 @@ export class TransferTask extends EventEmitter {
     readonly requestTime: number,
     readonly ownerId: string,
     readonly outcome: TaskOutcomeFault | undefined,
+    /** Source paths the server cannot read now (Faults.denySource). */
+    readonly sourceDenied: (collectionPath: string) => boolean = () => false,
   ) {
     super();
   }

@@ -58,6 +58,7 @@ export async function submitTransfer(ctx: TransferContext, req: TransferRequest)
     now,
     ctx.ownerId,
     ctx.faults.takeTaskOutcome(),
+    (p) => ctx.faults.sourceDenied(p),
   );
   ctx.bySubmission.set(v.submissionId, task);
   ctx.tasks.start(task);
