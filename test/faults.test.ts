@@ -280,4 +280,32 @@ describe('auth trouble: exit 77 with one line naming what to do, never a prompt'
     await healthy(userEnv());
     expect(w.srv.tasks.list()).toHaveLength(1);
   });
+  // Any error carrying authorization_parameters with session requirements is an authentication problem.
+  it('a session policy (403 AuthPolicyFailed with authorization_parameters): exit 77, one line naming the login and the requirement', async () => {
+    w = await jobWorld();
+    storeLogin();
+    writeTree(w.src, { 'a.txt': 'a' });
+    w.srv.faults.requireSession(DST_ID, { session_required_mfa: true, session_required_single_domain: ['uni.example.org'] });
+    const r = await run(['--wait'], userEnv());
+    expect(r.code).toBe(77);
+    const lines = messageLines(r.stderr);
+    expect(lines, r.stderr).toHaveLength(1);
+    expect(lines[0]).toContain('gsync login');
+    expect(lines[0]).toContain('multi-factor authentication (MFA)');
+    expect(lines[0]).toContain('a login from uni.example.org');
+    expect(w.srv.tasks.list()).toHaveLength(0);
+    w.srv.faults.requireSession(DST_ID, null);
+    await healthy(userEnv());
+  });
+
+  it('a session policy met by a service account: exit 77 saying what it cannot satisfy', async () => {
+    w = await jobWorld();
+    writeTree(w.src, { 'a.txt': 'a' });
+    w.srv.faults.requireSession(DST_ID, { session_required_policies: ['0b1c2d3e-0000-4000-8000-000000000001'] });
+    const r = await run(['--wait']);
+    expect(r.code).toBe(77);
+    const lines = messageLines(r.stderr);
+    expect(lines, r.stderr).toHaveLength(1);
+    expect(lines[0]).toContain('a service account (client credentials) cannot satisfy authentication policy 0b1c2d3e-0000-4000-8000-000000000001');
+  });
 });

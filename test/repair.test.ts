@@ -173,3 +173,44 @@ describe('paths whose outcome Globus reports late or never', () => {
     expect(w.diff()).toBe('');
   });
 });
+
+describe('requests Globus refuses', () => {
+  it('a label template with outer spaces ships (the label is trimmed), where Globus would refuse it on every run', async () => {
+    w = await jobWorld({}, { transfer: { label: '  gsync {name}  ' } });
+    at({ 'a.txt': 'a' }, HOUR);
+    const r = await w.run();
+    expect(r.result).toBe('succeeded');
+    expect(lastTask().options.label).toBe('gsync e2e');
+  });
+});
+
+describe('transfer.maxOpenTasks', () => {
+  it('with that many tasks still open, a run records what it scanned, submits nothing, exits 0; the paths stay owed', async () => {
+    w = await jobWorld({ taskStartDelayMs: 60_000 }, { transfer: { maxOpenTasks: 2 } });
+    at({ 'a.txt': 'a' }, HOUR);
+    await w.run({ wait: false });
+    at({ 'b.txt': 'b' }, HOUR);
+    await w.run({ wait: false });
+    expect(w.srv.tasks.list()).toHaveLength(2);
+    at({ 'c.txt': 'c' }, HOUR);
+    const held = await w.run({ wait: false });
+    expect([held.result, held.exitCode, held.taskId, held.files]).toEqual(['held', 0, null, 1]);
+    expect(w.srv.tasks.list()).toHaveLength(2);
+    expect(summary()).toMatchObject({ dirty: 3, inflight: 3 }); // a and b in flight (with the root), c owed
+    // Once one ends, the owed file goes.
+    const first = w.srv.tasks.list()[0]!;
+    first.abort.abort(new Error('canceled'));
+    first.finish('FAILED', { code: 'CANCELED', description: 'canceled' });
+    const next = await w.run({ wait: false });
+    expect(next.result).toBe('problems'); // the cancelled task is reported
+    // The cancelled task carried the whole (then new) source directory as one recursive item, so
+    // a.txt and c.txt, never shipped since, both go in one repair task (checksum).
+    expect(next.tasks.map((t) => [t.repair, t.files])).toEqual([[true, 2]]);
+    expect(w.srv.tasks.list()).toHaveLength(3);
+  });
+
+  it('defaults to 2', async () => {
+    w = await jobWorld();
+    expect(w.config.transfer.maxOpenTasks).toBe(2);
+  });
+});

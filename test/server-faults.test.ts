@@ -154,3 +154,20 @@ describe('task faults', () => {
     expect(t).toMatchObject({ status: 'FAILED', subtasks_expired: 1, fatal_error: { code: 'CREDENTIALS_EXPIRED' } });
   });
 });
+
+// task_behavior, Queuing: 3 transfer tasks per user at a time, the rest "Queued" until one stops.
+describe('queued tasks', () => {
+  it('the fourth open task of a user is ACTIVE with nice_status "Queued" and starts when one of the three ends', async () => {
+    await w.cleanup();
+    w = await world({ taskStartDelayMs: 60_000 });
+    writeTree(w.src, { 'a.txt': 'a' });
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) ids.push((await w.submit({ DATA: [item('/a.txt', `/a${i}.txt`)] })).body.task_id);
+    const doc = async (id: string) => (await w.call('GET', `/v0.10/task/${id}`)).body;
+    for (const id of ids.slice(0, 3)) expect(await doc(id)).toMatchObject({ status: 'ACTIVE', nice_status: 'OK' });
+    expect(await doc(ids[3]!)).toMatchObject({ status: 'ACTIVE', nice_status: 'Queued', is_ok: true, faults: 0 });
+    await w.call('POST', `/v0.10/task/${ids[0]}/cancel`);
+    await waitUntil(() => w.srv.tasks.get(ids[3]!)!.niceStatus === null);
+    expect(await doc(ids[3]!)).toMatchObject({ status: 'ACTIVE', nice_status: 'OK' });
+  });
+});
