@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { exitCodeForRun } from '../src/errors/exit-codes.js';
 import { openState } from '../src/state/open.js';
 import { repairCount } from '../src/state/repair.js';
 import { stateSummary } from '../src/state/summary.js';
@@ -194,7 +195,7 @@ describe('transfer.maxOpenTasks', () => {
     expect(w.srv.tasks.list()).toHaveLength(2);
     at({ 'c.txt': 'c' }, HOUR);
     const held = await w.run({ wait: false });
-    expect([held.result, held.exitCode, held.taskId, held.files]).toEqual(['held', 0, null, 1]);
+    expect([held.outcome, held.result, exitCodeForRun(held), held.taskId, held.files]).toEqual(['held', 'held', 0, null, 1]);
     expect(w.srv.tasks.list()).toHaveLength(2);
     expect(summary()).toMatchObject({ dirty: 3, inflight: 3 }); // a and b in flight (with the root), c owed
     // Once one ends, the owed file goes.

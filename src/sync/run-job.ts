@@ -1,9 +1,7 @@
-import { createCredentials, type Credentials } from '../auth/credentials.js';
 import type { Config } from '../config/schema.js';
-import { EXIT, exitCodeFor } from '../errors/exit-codes.js';
+import { EXIT, exitCodeFor, exitCodeForRun } from '../errors/exit-codes.js';
 import { SessionRequiredError } from '../globus/errors.js';
 import type { Task } from '../globus/schemas.js';
-import { TransferClient } from '../globus/transfer-client.js';
 import { acquireJobLock, lockPathFor } from '../lock/job-lock.js';
 import type { Logger } from '../log/logger.js';
 import type { TransferItem } from '../plan/coalescer.js';
@@ -11,12 +9,14 @@ import { logSkipped, planScan, type PlanTotals } from '../plan/plan.js';
 import type { ScanCounts } from '../scan/scanner.js';
 import { explainStateError, openState, type State } from '../state/open.js';
 import { finishRun, startRun } from '../state/runs.js';
-import { crashPoint } from './crash-point.js';
+import { noCrash, type CrashHook } from './crash-point.js';
 import { createSubmission, getSubmission, openSubmissions } from '../state/submissions.js';
 import { splitBatches, type Batch } from './batches.js';
 import { TrieStore } from '../state/trie.js';
 import { writeRunMetrics } from './run-metrics.js';
-import { emptyReport, reconcileOpen, settle, type Outcome, type ReconcileReport } from './reconcile.js';
+import { emptyReport, reconcileOpen, settle, type ReconcileReport, type TaskOutcome } from './reconcile.js';
+import { recordedResult, type RecordedResult, type RunOutcome } from './outcome.js';
+import type { OpenRemote, RemoteSession } from './remote.js';
 import { postSubmission } from './submit.js';
 import { nowNs, type SyncContext } from './sync-context.js';
 import { buildTransferDocument, syncLevelFor } from './transfer-document.js';
@@ -25,27 +25,27 @@ import { waitForTask } from './wait.js';
 export interface RunJobOptions {
   config: Config;
   logger: Logger;
-  env: NodeJS.ProcessEnv;
+  /** The remote and login, opened once the lock is held (src/commands/globus-session.ts wires the real one). */
+  openRemote: OpenRemote;
+  /** The crash harness's hook; default none. */
+  crashPoint?: CrashHook;
   /** Poll the submitted task until it ends and reconcile it at once. */
   wait?: boolean;
   /** With wait: stop waiting after this many seconds (the task stays recorded). */
   timeoutSeconds?: number;
   /** First poll interval while waiting. */
   pollIntervalMs?: number;
-  /** Default: from the config and environment, as createCredentials decides. */
-  credentials?: Credentials;
   now?: () => bigint;
   onScanProgress?(counts: Readonly<ScanCounts>): void;
   onTaskPoll?(task: Task): void;
   signal?: AbortSignal;
 }
 
-/** held: tasks of this job are still open up to transfer.maxOpenTasks, so nothing was submitted. */
-export type RunResultWord = 'nothing-to-do' | 'held' | 'submitted' | 'succeeded' | 'failed' | 'still-active' | 'problems';
-
 export interface RunJobResult {
-  exitCode: number;
-  result: RunResultWord;
+  /** What happened to this run's transfer; exitCodeForRun maps it (with `reconciled`) to the exit code. */
+  outcome: RunOutcome;
+  /** The word recorded in the run table and shown by status. */
+  result: RecordedResult;
   taskId: string | null;
   /** The state's row for the (first) transfer this run submitted. */
   submissionRowId: number | null;
@@ -82,23 +82,22 @@ async function runLocked(opts: RunJobOptions): Promise<RunJobResult> {
   const state = openState(config.state.path);
   const started = now();
   let runId: number | undefined;
-  let client: TransferClient | undefined;
-  let ctx: SyncContext | undefined;
+  let session: RemoteSession | undefined;
+  let sync: SyncContext | undefined;
   let outcome: RunJobResult | undefined;
   let exitCode: number = EXIT.failure;
   try {
     runId = startRun(state, started);
-    const credentials = opts.credentials ?? createCredentials(config, opts.env, logger);
+    session = opts.openRemote();
     // A login that is certainly missing fails now, before a scan whose result could not be sent.
-    credentials.requireUsable();
-    // GSYNC_HTTP_TIMEOUT_MS: per-request limit (default 60 s), for tests.
-    client = new TransferClient({ tokens: credentials.tokens, logger, env: opts.env, timeoutMs: Number(opts.env.GSYNC_HTTP_TIMEOUT_MS) || undefined });
-    ctx = { config, logger, state, client, credentials, now };
-    outcome = await cycle(ctx, opts);
+    session.auth.requireUsable();
+    sync = { config, logger, state, remote: session.remote, auth: session.auth, now, crashPoint: opts.crashPoint ?? noCrash };
+    outcome = await cycle(sync, opts);
+    exitCode = exitCodeForRun(outcome);
     finishRun(state, runId, {
       finishedNs: now(),
       result: outcome.result,
-      exitCode: outcome.exitCode,
+      exitCode,
       submission: outcome.submissionRowId,
       items: outcome.items,
       files: outcome.files,
@@ -107,17 +106,16 @@ async function runLocked(opts: RunJobOptions): Promise<RunJobResult> {
       skipped: outcome.plan.skipped,
       message: outcome.reconciled.problems.join('; ') || null,
     });
-    exitCode = outcome.exitCode;
     return outcome;
   } catch (caught) {
     // A service account cannot meet a session policy by logging in: say so.
-    const err = caught instanceof SessionRequiredError && ctx?.credentials.kind === 'client' ? caught.forServiceAccount() : caught;
+    const err = caught instanceof SessionRequiredError && session?.auth.kind === 'client' ? caught.forServiceAccount() : caught;
     exitCode = exitCodeFor(err);
     if (runId !== undefined) recordFailure(state, runId, now(), exitCode, err, logger);
     throw err;
   } finally {
-    if (ctx) writeRunMetrics(ctx, started, exitCode, outcome);
-    await client?.close();
+    if (sync) writeRunMetrics(sync, started, exitCode, outcome);
+    await session?.close();
     state.close();
   }
 }
@@ -131,9 +129,9 @@ function recordFailure(state: State, runId: number, finishedNs: bigint, exitCode
   }
 }
 
-async function cycle(ctx: SyncContext, opts: RunJobOptions): Promise<RunJobResult> {
-  const { config, logger } = ctx;
-  const reconciled = await reconcileOpen(ctx, emptyReport());
+async function cycle(sync: SyncContext, opts: RunJobOptions): Promise<RunJobResult> {
+  const { config, logger } = sync;
+  const reconciled = await reconcileOpen(sync, emptyReport());
 
   // The scan still walks everything (it records what it saw); only the document is capped.
   const cap = config.transfer.maxItems;
@@ -142,11 +140,11 @@ async function cycle(ctx: SyncContext, opts: RunJobOptions): Promise<RunJobResul
   let bytes = 0n;
   const plan = planScan({
     root: config.source.path,
-    trie: new TrieStore(ctx.state),
+    trie: new TrieStore(sync.state),
     write: true,
     exclude: config.scan.exclude,
     minAgeSeconds: config.scan.minAgeSeconds,
-    nowNs: ctx.now(),
+    nowNs: sync.now(),
     mapping: { sourceRoot: config.source.collectionPath, destinationRoot: config.destination.path },
     onItem: (item) => {
       if (items.length >= cap) return;
@@ -158,7 +156,7 @@ async function cycle(ctx: SyncContext, opts: RunJobOptions): Promise<RunJobResul
     onProgress: opts.onScanProgress,
     // Often enough that a person sees a small tree move; a callback per 1,000 entries costs nothing measurable.
     progressEvery: 1000,
-    onBatchCommitted: () => crashPoint('scan-batch'),
+    onBatchCommitted: () => sync.crashPoint('scan-batch'),
   });
   logger.info(
     { scanned: plan.scanned, items: plan.items, files: plan.files, bytes: String(plan.bytes), deferred: plan.deferred, inflight: plan.inflight },
@@ -167,49 +165,49 @@ async function cycle(ctx: SyncContext, opts: RunJobOptions): Promise<RunJobResul
   if (plan.items > items.length) {
     logger.warn({ maxItems: cap, items: plan.items }, `${plan.items} items to ship; this transfer takes the first ${cap} (transfer.maxItems), the rest go with the next run`);
   }
-  const problemsExit = reconciled.failed + reconciled.inactive > 0 ? EXIT.failure : EXIT.ok;
   const base = { plan, reconciled, items: items.length, files, bytes };
+  const done = (outcome: RunOutcome, rest: Pick<RunJobResult, 'taskId' | 'submissionRowId' | 'tasks'>, shipped = {}): RunJobResult => ({
+    ...base,
+    ...shipped,
+    ...rest,
+    outcome,
+    result: recordedResult({ outcome, reconciled }),
+  });
   const none = { taskId: null, submissionRowId: null, tasks: [] as SubmittedTask[] };
-  if (items.length === 0) {
-    return { ...base, ...none, exitCode: problemsExit, result: problemsExit ? 'problems' : 'nothing-to-do' };
-  }
+  if (items.length === 0) return done(plan.deferred > 0 ? 'deferred' : 'nothing-to-do', none);
 
   const syncLevel = syncLevelFor(config.transfer.syncLevel, plan.mtimeNotNewer);
   if (syncLevel !== config.transfer.syncLevel) {
     logger.warn({ files: plan.mtimeNotNewer }, `${plan.mtimeNotNewer} changed files have an mtime no newer than the shipped version; this transfer uses sync_level checksum`);
   }
-  const batches = splitBatches(ctx.state, items, syncLevel);
+  const batches = splitBatches(sync.state, items, syncLevel);
   items.length = 0; // the batches hold them now
-  const room = config.transfer.maxOpenTasks - openSubmissions(ctx.state).length;
+  const open = openSubmissions(sync.state).length;
+  const room = config.transfer.maxOpenTasks - open;
   if (room < batches.length) {
     const held = batches.splice(Math.max(0, room));
     const heldFiles = held.reduce((n, b) => n + b.files, 0);
     logger.warn(
-      { open: config.transfer.maxOpenTasks - room, maxOpenTasks: config.transfer.maxOpenTasks, files: heldFiles },
-      `${config.transfer.maxOpenTasks - room} tasks of this job are still open (transfer.maxOpenTasks ${config.transfer.maxOpenTasks}): ${heldFiles} files stay owed for a later run`,
+      { open, maxOpenTasks: config.transfer.maxOpenTasks, files: heldFiles },
+      `${open} tasks of this job are still open (transfer.maxOpenTasks ${config.transfer.maxOpenTasks}): ${heldFiles} files stay owed for a later run`,
     );
-    if (batches.length === 0) return { ...base, ...none, exitCode: problemsExit, result: problemsExit ? 'problems' : 'held' };
+    if (batches.length === 0) return done('held', none);
   }
 
   const tasks: SubmittedTask[] = [];
-  for (const b of batches) tasks.push(await submitBatch(ctx, b));
+  for (const b of batches) tasks.push(await submitBatch(sync, b));
+  const sent = { taskId: tasks[0]!.taskId, submissionRowId: tasks[0]!.rowId, tasks };
   const shipped = {
-    ...base,
     items: tasks.reduce((n, t) => n + t.items, 0),
     files: tasks.reduce((n, t) => n + t.files, 0),
     bytes: tasks.reduce((n, t) => n + t.bytes, 0n),
-    tasks,
-    taskId: tasks[0]!.taskId,
-    submissionRowId: tasks[0]!.rowId,
   };
-  if (!opts.wait) return { ...shipped, exitCode: problemsExit, result: problemsExit ? 'problems' : 'submitted' };
+  if (!opts.wait) return done('submitted', sent, shipped);
 
-  const outcomes: Array<Outcome | null> = [];
-  for (const t of tasks) outcomes.push(await waitAndSettle(ctx, opts, t, reconciled));
-  if (outcomes.includes(null)) return { ...shipped, exitCode: EXIT.failure, result: 'still-active' };
-  const ok = outcomes.every((o) => o === 'succeeded') && problemsExit === EXIT.ok;
-  const result: RunResultWord = outcomes.includes('failed') ? 'failed' : ok ? 'succeeded' : 'problems';
-  return { ...shipped, exitCode: ok ? EXIT.ok : EXIT.failure, result };
+  const outcomes: RunOutcome[] = [];
+  for (const t of tasks) outcomes.push(await waitAndSettle(sync, opts, t, reconciled));
+  const worst = (['still-active', 'task-failed', 'task-inactive'] as const).find((o) => outcomes.includes(o)) ?? 'shipped';
+  return done(worst, sent, shipped);
 }
 
 /** One task this run submitted. */
@@ -225,33 +223,33 @@ export interface SubmittedTask {
 }
 
 /** Records the batch's document and its in-flight paths, then POSTs it. */
-async function submitBatch(ctx: SyncContext, b: Batch): Promise<SubmittedTask> {
-  const { config, logger } = ctx;
-  const submissionId = await ctx.client.getSubmissionId();
-  crashPoint('after-submission-id');
+async function submitBatch(sync: SyncContext, b: Batch): Promise<SubmittedTask> {
+  const { config, logger } = sync;
+  const submissionId = await sync.remote.getSubmissionId();
+  sync.crashPoint('after-submission-id');
   if (b.repair) {
     logger.warn({ files: b.files }, `${b.files} files were in a task that did not succeed and may be partial at the destination; they go in their own task with sync_level checksum`);
   }
-  const doc = buildTransferDocument(config, submissionId, b.items, new Date(Number(ctx.now() / 1_000_000n)), b.syncLevel);
-  const rowId = createSubmission(ctx.state, {
+  const doc = buildTransferDocument(config, submissionId, b.items, new Date(Number(sync.now() / 1_000_000n)), b.syncLevel);
+  const rowId = createSubmission(sync.state, {
     submissionId,
     document: JSON.stringify(doc),
     items: b.items,
     files: b.files,
     bytes: b.bytes,
-    createdNs: ctx.now(),
+    createdNs: sync.now(),
   });
   const items = b.items.length;
   b.items.length = 0; // the document holds them now; let the array go before the POST
-  crashPoint(b.repair ? 'after-record-repair' : 'after-record');
-  const submitted = await postSubmission(ctx, rowId, doc);
+  sync.crashPoint(b.repair ? 'after-record-repair' : 'after-record');
+  const submitted = await postSubmission(sync, rowId, doc);
   logger.info({ taskId: submitted.task_id, submissionId, code: submitted.code, syncLevel: b.syncLevel }, `submitted task ${submitted.task_id}`);
   return { taskId: submitted.task_id, rowId, syncLevel: b.syncLevel, repair: b.repair, items, files: b.files, bytes: b.bytes };
 }
 
-/** --wait: polls one task until it ends and settles it at once; null when the wait stopped first. */
-async function waitAndSettle(ctx: SyncContext, opts: RunJobOptions, t: SubmittedTask, reconciled: ReconcileReport): Promise<Outcome | null> {
-  const task = await waitForTask(ctx.client, t.taskId, {
+/** --wait: polls one task until it ends and settles it at once. */
+async function waitAndSettle(sync: SyncContext, opts: RunJobOptions, t: SubmittedTask, reconciled: ReconcileReport): Promise<RunOutcome> {
+  const task = await waitForTask(sync.remote, t.taskId, {
     timeoutMs: opts.timeoutSeconds === undefined ? undefined : opts.timeoutSeconds * 1000,
     intervalMs: opts.pollIntervalMs,
     onPoll: opts.onTaskPoll,
@@ -259,14 +257,25 @@ async function waitAndSettle(ctx: SyncContext, opts: RunJobOptions, t: Submitted
   });
   if (task === null) {
     const why = opts.signal?.aborted ? 'stopped waiting' : `still ACTIVE after ${opts.timeoutSeconds} s`;
-    ctx.logger.warn({ taskId: t.taskId }, `task ${t.taskId} ${why}; it stays recorded and the next run reconciles it`);
-    return null;
+    sync.logger.warn({ taskId: t.taskId }, `task ${t.taskId} ${why}; it stays recorded and the next run reconciles it`);
+    return 'still-active';
   }
-  const sub = getSubmission(ctx.state, t.rowId);
+  const sub = getSubmission(sync.state, t.rowId);
   if (sub === undefined) throw new Error('internal: the submission row vanished');
   // Its own report: `reconciled` describes what earlier runs left, this is the task just sent.
   const own = emptyReport();
-  const outcome = await settle(ctx, sub, task, own);
+  const settled: TaskOutcome = await settle(sync, sub, task, own);
   reconciled.problems.push(...own.problems);
-  return outcome;
+  return OWN_TASK[settled];
 }
+
+/** The task this run waited for, as the run's outcome. `settle` never answers 'lost' (that is a 404 in reconcileOpen). */
+const OWN_TASK: Record<TaskOutcome, RunOutcome> = {
+  succeeded: 'shipped',
+  failed: 'task-failed',
+  inactive: 'task-inactive',
+  active: 'still-active',
+  lost: 'task-failed',
+  // A task just waited for has its history still; were it deleted, its paths are released.
+  released: 'task-failed',
+};
