@@ -97,6 +97,16 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX delete_pending_by_task ON delete_pending (delete_task);
   `,
+  // 3: paths released from a task that did not SUCCEED: Globus writes in place, so
+  // the destination may hold a truncated copy dated "now", which sync_level
+  // mtime would then never replace. They ship with sync_level checksum until a
+  // task carrying them SUCCEEDS. since_ns: when the release happened.
+  `
+  CREATE TABLE repair (
+    node_id INTEGER PRIMARY KEY REFERENCES node(id),
+    since_ns INTEGER NOT NULL
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
