@@ -213,7 +213,7 @@ describe('trouble that outlasts a run: the documented exit, then the next health
     expect(task.status).toBe('SUCCEEDED');
     await healthy();
     expect(w.srv.tasks.list().filter((t) => t.status !== 'SUCCEEDED')).toEqual([]);
-  });
+  }, 90_000); // six CLI runs and a fault retry: on a loaded two-core machine they outlast the default 30 s
 });
 
 describe('auth trouble: exit 77 with one line naming what to do, never a prompt', () => {
