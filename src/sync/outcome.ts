@@ -17,14 +17,14 @@ export type RunOutcome =
 export interface CycleVerdict {
   outcome: RunOutcome;
   /** Settled tasks of earlier runs; a FAILED or INACTIVE one is news too. */
-  reconciled: { failed: number; inactive: number };
+  reconciled: { failed: number; inactive: number; deleteTrouble?: boolean };
 }
 
 const TROUBLE: ReadonlySet<RunOutcome> = new Set(['task-failed', 'task-inactive', 'still-active']);
 
 /** True when a person should read the log: this run's task did not succeed, or an earlier one failed or went INACTIVE. */
 export function needsAttention(v: CycleVerdict): boolean {
-  return TROUBLE.has(v.outcome) || v.reconciled.failed + v.reconciled.inactive > 0;
+  return TROUBLE.has(v.outcome) || v.reconciled.failed + v.reconciled.inactive > 0 || v.reconciled.deleteTrouble === true;
 }
 
 /** The word kept in the run table and shown by `gsync status` (unchanged from earlier versions). */
