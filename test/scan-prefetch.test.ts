@@ -1,17 +1,22 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { prefetchProbe } from '../src/scan/prefetch.js';
 import { openState, type State } from '../src/state/open.js';
 import { brief, planOf, ship } from './helpers/ship.js';
 import { makeTree, setMtime, tempDir } from './helpers/tree.js';
 
 let state: State | undefined;
-afterEach(() => state?.close());
+afterEach(() => {
+  state?.close();
+  prefetchProbe.waitForFirst = false;
+});
 
 /**
  * The read-ahead thread must never change what a read-only plan says. With
  * prefetchMinNodes 0 it runs on any trie, so the same plan is made with and
- * without it over a tree with every kind of entry the walk treats differently.
+ * without it over a tree with every kind of entry the walk treats differently;
+ * the probe's count shows the second plan's rows really came from the thread.
  */
 describe('read-ahead for read-only scans', () => {
   it('plans exactly what the single-threaded scan plans', () => {
@@ -31,8 +36,14 @@ describe('read-ahead for read-only scans', () => {
     fs.writeFileSync(path.join(root, 'd15'), 'now a file');
     setMtime(path.join(root, 'top.txt'), new Date('2001-01-01T00:00:00Z'));
 
+    prefetchProbe.waitForFirst = true;
+    const before = prefetchProbe.rowsDelivered;
     const plain = planOf(root, state, { exclude: ['**/*.tmp'], prefetchMinNodes: Number.MAX_SAFE_INTEGER });
+    expect(prefetchProbe.rowsDelivered).toBe(before);
     const ahead = planOf(root, state, { exclude: ['**/*.tmp'], prefetchMinNodes: 0 });
+    // Every shipped row the scan visits: the 31 in the source directory (d0-d29, top.txt),
+    // and for each dN but d15 (now a file, not descended) its one 'sub N%3' and that sub's 20 files.
+    expect(prefetchProbe.rowsDelivered - before).toBe(31 + 29 * (1 + 20));
     expect(brief(plain.items)).toEqual(['F d15', 'F d3/sub 0/f1.txt', 'F d7/sub 1/new file.txt', 'R d9/new dir/', 'F top.txt']);
     expect(brief(ahead.items)).toEqual(brief(plain.items));
     expect(ahead.totals).toEqual(plain.totals);

@@ -57,8 +57,14 @@ describe('scanner review', () => {
     try {
       const started = Date.now();
       while (p.take('', ROOT_NODE_ID) === undefined && Date.now() - started < 10_000) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
-      // Let the worker run as far ahead as it will, then count what it buffered.
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1500);
+      // Wait until the worker stands at its bound (rows produced less rows taken, control words 0 and 1
+      // of its shared memory), so it sends nothing more, then count what it buffered.
+      const ctl = (p as unknown as { ctl: Int32Array }).ctl;
+      const held = Date.now();
+      while (Atomics.load(ctl, 0) - Atomics.load(ctl, 1) < 8192) {
+        if (Date.now() - held > 20_000) throw new Error('the worker never reached its bound');
+        Atomics.wait(ctl, 0, Atomics.load(ctl, 0), 100);
+      }
       const port = (p as unknown as { port: MessagePort }).port as never;
       let entries = 0;
       let records = 0;
@@ -85,9 +91,9 @@ describe('scanner review', () => {
       const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
       const t0 = Date.now();
       while (p.take('', 1) === undefined) { if (Date.now() - t0 > 10000) throw new Error('no first record'); sleep(10); }
-      sleep(500);
-      void p.worker.terminate(); // as an out-of-memory or native failure would: no end marker
-      sleep(500);
+      // Held back by its bound (rows produced less rows taken, control words 0 and 1), then killed.
+      while (Atomics.load(p.ctl, 0) - Atomics.load(p.ctl, 1) < 8192) { if (Date.now() - t0 > 20000) throw new Error('never at its bound'); sleep(10); }
+      await p.worker.terminate(); // as an out-of-memory or native failure would: no end marker
       const got = [];
       for (const [i, rel] of ['d0000', 'd0001', 'd0002', 'd0003'].entries()) got.push(p.take(rel, i + 2) === undefined ? 'self' : 'ahead');
       p.close();

@@ -38,6 +38,15 @@ const AHEAD = 8192;
 /** The longest the scan waits for the worker's next record before reading for itself. */
 export const GIVE_UP_MS = 5000;
 
+/**
+ * What tests see of the thread. rowsDelivered counts, process-wide, the trie rows
+ * the scan took from the thread instead of reading them itself. waitForFirst makes
+ * the scan wait for the thread's first record (as it waits for every later one)
+ * instead of starting without it, so that a test knows every directory the thread
+ * read was delivered; production scans never wait for the thread's start-up.
+ */
+export const prefetchProbe = { rowsDelivered: 0, waitForFirst: false };
+
 interface DirRecord {
   rel: string;
   id: bigint;
@@ -206,6 +215,7 @@ export class TriePrefetch {
       this.next = undefined;
       if (order !== 0) continue;
       if (rec.id !== BigInt(id)) return undefined;
+      prefetchProbe.rowsDelivered += rec.count;
       return { rows: rowsOf(rec), names: rec.entries === null ? undefined : rec.entries === '' ? [] : rec.entries.split('/') };
     }
   }
@@ -232,7 +242,7 @@ export class TriePrefetch {
         this.next = rec;
         return rec;
       }
-      if (produced === 0) return undefined;
+      if (produced === 0 && !prefetchProbe.waitForFirst) return undefined;
       // Behind the scan: wait for the worker. Its death cannot be seen from here (threadId
       // and 'exit' change only when the event loop runs, and the scan is synchronous), so a
       // worker that delivers nothing for GIVE_UP_MS (dead, or stuck in a readdir) is given
