@@ -1,8 +1,11 @@
+import path from 'node:path';
 import { createCredentials, type Credentials } from '../auth/credentials.js';
+import type { Config } from '../config/schema.js';
 import { EXIT } from '../errors/exit-codes.js';
 import { TransferClient } from '../globus/transfer-client.js';
 import type { Logger } from '../log/logger.js';
 import { formatBytes } from '../plan/render.js';
+import { owedHooks, type HookRecord } from '../state/hooks.js';
 import { openExistingState, type State } from '../state/open.js';
 import { lastRuns } from '../state/runs.js';
 import { getSubmission, openSubmissions, type SubmissionRecord } from '../state/submissions.js';
@@ -50,11 +53,28 @@ export interface PendingView {
   faults: number | null;
 }
 
+/** A hook owed for a settled task (it has not exited 0 yet). */
+export interface HookView {
+  /** 'manifest' when only the manifest is owed (no hooks.onSucceeded set). */
+  hook: 'onSucceeded' | 'onFailed' | 'manifest';
+  taskId: string;
+  status: string;
+  owedSince: string;
+  attempts: number;
+  failures: number;
+  /** How the last attempt ended; null if none ended (never tried, or cut short by a crash). */
+  lastResult: string | null;
+  lastAttempt: string | null;
+  manifest: string | null;
+  files: number;
+}
+
 export interface StatusView {
   job: string;
   state: string;
   runs: RunView[];
   pending: PendingView[];
+  hooks: HookView[];
   paths: { tracked: number; dirty: number; inflight: number; gone: number; deferred: number | null; skipped: number | null } | null;
   credentials: { kind: 'user' | 'client'; expiresAt: string | null; refreshable: boolean | null; tokenFile: string | null } | null;
   /** One-line explanations of what could not be shown (no login, network down). */
@@ -71,7 +91,7 @@ export async function statusCommand(opts: StatusOptions, ctx: CommandContext): P
   } catch (err) {
     notes.push(`credentials: ${(err as Error).message}`);
   }
-  const view: StatusView = { job: config.name, state: config.state.path, runs: [], pending: [], paths: null, credentials: null, notes };
+  const view: StatusView = { job: config.name, state: config.state.path, runs: [], pending: [], hooks: [], paths: null, credentials: null, notes };
   if (creds) {
     const d = creds.describe();
     view.credentials = { kind: d.kind, expiresAt: d.expiresAt?.toISOString() ?? null, refreshable: d.refreshable ?? null, tokenFile: d.tokenFile ?? null };
@@ -83,6 +103,7 @@ export async function statusCommand(opts: StatusOptions, ctx: CommandContext): P
   } else {
     try {
       fillFromState(view, state);
+      view.hooks = owedHooks(state).map((h) => hookView(h, config.hooks));
       await fillLive(view.pending, creds, ctx, logger, notes);
     } finally {
       state.close();
@@ -127,6 +148,21 @@ function fillFromState(view: StatusView, state: State): void {
     gone: s.gone,
     deferred: lastFinished?.deferred ?? null,
     skipped: lastFinished?.skipped ?? null,
+  };
+}
+
+function hookView(h: HookRecord, hooks: Config['hooks']): HookView {
+  return {
+    hook: h.event !== 'SUCCEEDED' ? 'onFailed' : hooks.onSucceeded ? 'onSucceeded' : 'manifest',
+    taskId: h.taskId,
+    status: h.event,
+    owedSince: iso(h.createdNs),
+    attempts: h.attempts,
+    failures: h.failures,
+    lastResult: h.lastResult,
+    lastAttempt: h.lastAttemptNs === null ? null : iso(h.lastAttemptNs),
+    manifest: h.manifest === null ? null : path.join(hooks.manifestDir, h.manifest),
+    files: h.files,
   };
 }
 
@@ -195,6 +231,10 @@ function renderText(v: StatusView): string {
     const live = p.liveStatus ? `${p.liveStatus}${nice}${recorded}` : `${p.recordedStatus} (recorded)`;
     const progress = p.filesTransferred === null ? '' : `, ${p.filesTransferred}/${p.files} files done, ${p.faults} faults`;
     lines.push(`pending  task ${p.taskId ?? '(not yet submitted)'}: ${live}, ${p.items} items, ${p.files} files, ${formatBytes(Number(p.bytes), 'binary')}${progress}`);
+  }
+  for (const h of v.hooks) {
+    const tried = h.attempts === 0 ? 'not run yet' : `${h.attempts} attempt${h.attempts === 1 ? '' : 's'}, last ${h.lastResult ?? 'cut short'}`;
+    lines.push(`hook     ${h.hook} owed for task ${h.taskId} (${h.status}) since ${h.owedSince.replace(/\.\d{3}Z$/, 'Z')}: ${tried}`);
   }
   if (v.runs.length > 0) {
     lines.push('runs     started               duration  result          task                                  items   files  bytes');

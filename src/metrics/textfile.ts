@@ -14,6 +14,10 @@ export interface RunMetrics {
   deferredPaths: number;
   /** Age of the oldest task still ACTIVE; 0 when none is pending. */
   pendingTaskAgeSeconds: number;
+  /** Hook attempts (onSucceeded, onFailed, or writing a manifest) that failed or timed out in the last run. */
+  hookFailures?: number;
+  /** Hooks recorded for settled tasks and not yet completed with exit 0. */
+  hooksOwed?: number;
 }
 
 const GAUGES: Array<[keyof RunMetrics, string, string]> = [
@@ -25,6 +29,8 @@ const GAUGES: Array<[keyof RunMetrics, string, string]> = [
   ['dirtyPaths', 'gsync_dirty_paths', 'Paths that changed and are not yet shipped.'],
   ['deferredPaths', 'gsync_deferred_paths', 'Files left for a later run because they were modified too recently.'],
   ['pendingTaskAgeSeconds', 'gsync_pending_task_age_seconds', 'Age of the oldest submitted task not yet finished.'],
+  ['hookFailures', 'gsync_hook_failures', 'Hooks (or manifests) that failed or timed out in the last run; they run again next run.'],
+  ['hooksOwed', 'gsync_hooks_owed', 'Hooks owed for settled tasks and not yet completed with exit 0.'],
 ];
 
 export function renderMetrics(m: RunMetrics): string {

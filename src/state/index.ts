@@ -6,3 +6,4 @@ export * from './submissions.js';
 export * from './runs.js';
 export { findNode, setLastTransfer } from './last-transfer.js';
 export { stateSummary, type StateSummary } from './summary.js';
+export * from './hooks.js';

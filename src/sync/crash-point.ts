@@ -9,7 +9,9 @@ export type CrashPointName =
   | 'after-submission-id' // Globus gave an id; nothing recorded yet
   | 'after-record' // the submission row is committed; not POSTed
   | 'after-post' // Globus accepted the task; its id is not recorded
-  | 'before-commit'; // Globus said SUCCEEDED; not yet recorded as shipped
+  | 'before-commit' // Globus said SUCCEEDED; not yet recorded as shipped
+  | 'before-hook' // a hook is owed and about to start
+  | 'after-hook'; // a hook exited 0; not yet recorded as done
 
 export function crashPoint(name: CrashPointName): void {
   if (process.env.GSYNC_CRASH_AT === name) process.kill(process.pid, 'SIGKILL');

@@ -1,8 +1,8 @@
 import { GlobusApiError } from '../globus/errors.js';
 import type { SkippedError, Task, TransferDocument } from '../globus/schemas.js';
 import { findNode } from '../state/last-transfer.js';
+import { commitDelivered, noteInactive, releaseFailed } from '../hooks/record.js';
 import {
-  commitSubmission,
   openSubmissions,
   releaseSubmission,
   updateSubmissionStatus,
@@ -64,7 +64,7 @@ export async function settle(ctx: SyncContext, sub: SubmissionRecord, task: Task
       const skipped = mayHaveSkipped(task) ? await collect(ctx.client.skippedErrors(task.task_id)) : [];
       const nodes = skippedNodes(ctx, skipped);
       crashPoint('before-commit');
-      commitSubmission(ctx.state, sub.id, ctx.now(), nodes);
+      commitDelivered(ctx, sub, task, nodes);
       report.succeeded++;
       report.skippedPaths += skipped.length;
       log.info({ files: task.files_transferred, bytes: task.bytes_transferred, skipped: skipped.length }, 'task SUCCEEDED: its paths are recorded as shipped');
@@ -76,7 +76,7 @@ export async function settle(ctx: SyncContext, sub: SubmissionRecord, task: Task
     case 'FAILED': {
       const why = task.fatal_error ? `${task.fatal_error.code}: ${task.fatal_error.description}` : (task.nice_status ?? 'no reason given');
       const skipped = await collect(ctx.client.skippedErrors(task.task_id), 20).catch(() => []);
-      releaseSubmission(ctx.state, sub.id, 'FAILED', why, ctx.now());
+      releaseFailed(ctx, sub, task, why);
       report.failed++;
       report.problems.push(`task ${task.task_id} FAILED (${why}); its paths will ship again`);
       log.error({ fatalError: task.fatal_error ?? null }, `task FAILED: ${why}; its paths will ship again`);
@@ -84,9 +84,9 @@ export async function settle(ctx: SyncContext, sub: SubmissionRecord, task: Task
       return 'failed';
     }
     case 'INACTIVE': {
-      updateSubmissionStatus(ctx.state, sub.id, 'INACTIVE');
-      report.inactive++;
       const why = task.nice_status_short_description ?? task.nice_status ?? 'paused';
+      noteInactive(ctx, sub, task, why);
+      report.inactive++;
       report.problems.push(`task ${task.task_id} is INACTIVE (${why}); credentials on a collection usually expired: reactivate it in the Globus web app`);
       log.error({ niceStatus: task.nice_status }, `task INACTIVE: ${why}; its paths stay held until it resumes or ends`);
       return 'inactive';

@@ -11,6 +11,7 @@ import type { ScanCounts } from '../scan/scanner.js';
 import { explainStateError, openState, type State } from '../state/open.js';
 import { finishRun, startRun } from '../state/runs.js';
 import { crashPoint } from './crash-point.js';
+import { PostTransferHooks, withHookProblems } from '../hooks/run-owed.js';
 import { createSubmission, getSubmission } from '../state/submissions.js';
 import { TrieStore } from '../state/trie.js';
 import { writeRunMetrics } from './run-metrics.js';
@@ -89,7 +90,12 @@ async function runLocked(opts: RunJobOptions): Promise<RunJobResult> {
     // GSYNC_HTTP_TIMEOUT_MS: per-request limit (default 60 s), for tests.
     client = new TransferClient({ tokens: credentials.tokens, logger, env: opts.env, timeoutMs: Number(opts.env.GSYNC_HTTP_TIMEOUT_MS) || undefined });
     ctx = { config, logger, state, client, credentials, now };
+    // Hooks earlier runs still owe go first; those this run's settling owes, last (so they never delay a transfer).
+    const hooks = new PostTransferHooks(ctx, opts.env);
+    await hooks.runOwed();
     outcome = await cycle(ctx, opts);
+    await hooks.runOwed();
+    outcome = withHookProblems(outcome, hooks.problems);
     finishRun(state, runId, {
       finishedNs: now(),
       result: outcome.result,

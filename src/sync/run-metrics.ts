@@ -1,4 +1,5 @@
 import { writeMetricsFile } from '../metrics/textfile.js';
+import { hookFailuresSince, owedHookCount } from '../state/hooks.js';
 import { lastSuccessNs } from '../state/runs.js';
 import { openSubmissions } from '../state/submissions.js';
 import { stateSummary } from '../state/summary.js';
@@ -25,6 +26,8 @@ export function writeRunMetrics(ctx: SyncContext, startedNs: bigint, exitCode: n
       dirtyPaths: stateSummary(ctx.state).dirty,
       deferredPaths: outcome?.plan.deferred ?? 0,
       pendingTaskAgeSeconds: oldest?.submittedNs ? Math.max(0, seconds(now - oldest.submittedNs)) : 0,
+      hookFailures: hookFailuresSince(ctx.state, startedNs),
+      hooksOwed: owedHookCount(ctx.state),
     });
   } catch (err) {
     ctx.logger.warn({ file }, `could not write the metrics file: ${(err as Error).message}`);
