@@ -82,11 +82,38 @@ describe('manifest and onSucceeded', () => {
     expect(hook.calls()).toHaveLength(2);
   });
 
-  it('destination paths are the transfer items\' own, under destination.path', async () => {
+  it('destination paths are the transfer items\' own, even when destination.path changed before the task settled', async () => {
     await hookedWorld({}, {}, { destination: { collection: '0e4a77f8-b778-4d5c-abaa-e1254e71427f', path: '/archive/' } });
     seed({ 'd/b.txt': 'bb' });
     await w.run();
     expect(hook.calls()[0]!.manifest).toMatchObject([{ source_path: '/d/b.txt', destination_path: '/archive/d/b.txt' }]);
+    // One file item and one new directory (a recursive item), submitted under /archive/ and settled after the config moved.
+    seed({ 'd/b.txt': 'b2', 'n/x.txt': 'x' }, new Date(Date.now() - 10_000));
+    const r = await w.run({ wait: false });
+    await w.srv.tasks.waitFor(r.taskId!);
+    w.config.destination.path = '/elsewhere/';
+    await w.run();
+    expect(sortByPath(hook.calls()[1]!.manifest!).map((l) => [l.source_path, l.destination_path])).toEqual([
+      ['/d/b.txt', '/archive/d/b.txt'],
+      ['/n/x.txt', '/archive/n/x.txt'],
+    ]);
+  });
+
+  it('never prunes the manifest of a hook still owed', async () => {
+    await hookedWorld({}, { keepManifests: 1 });
+    hook.exitWith(1);
+    seed({ 'a.txt': 'a' });
+    const first = await w.run();
+    hook.exitWith(0);
+    w.config.hooks.onSucceeded = [process.execPath, '-e', 'process.exit(process.env.GSYNC_TASK_ID === process.argv[1] ? 1 : 0)', first.taskId!];
+    seed({ 'b.txt': 'b' });
+    await w.run();
+    seed({ 'c.txt': 'c' });
+    await w.run();
+    // keep 1: the newest, plus the first task's, whose hook still fails.
+    const names = manifests();
+    expect(names).toHaveLength(2);
+    expect(names[0]).toContain(first.taskId!);
   });
 
   it('no manifest and no hook for a task that delivered nothing: only an empty directory, or every file skipped', async () => {
@@ -171,14 +198,16 @@ describe('at least once, never lost', () => {
     expect(owedHooks(state).map((h) => [h.taskId, h.attempts, h.lastResult])).toEqual([[first.taskId, 1, 'exit 3']]);
     state.close();
 
-    // Still failing: the next run tries once more (first thing), and still ships what changed.
+    // Still failing: the next run tries once more, before anything else, and still ships what changed.
     seed({ 'b.txt': 'b' });
-    const second = await w.run();
+    const second = await w.run({ env: { ...w.env, HOOK_LIST_DIR: w.dst } });
     expect(second.exitCode).toBe(1);
     expect(second.files).toBe(1);
     expect(w.diff()).toBe('');
     const tasksOf = () => hook.calls().map((c) => c.env.GSYNC_TASK_ID);
     expect(tasksOf()).toEqual([first.taskId, first.taskId, second.taskId]);
+    // The owed hook ran before this run's transfer (b.txt not there yet); the new task's hook after it.
+    expect(hook.calls().slice(1).map((c) => c.listed)).toEqual([['a.txt'], ['a.txt', 'b.txt']]);
 
     hook.exitWith(0);
     const third = await w.run();

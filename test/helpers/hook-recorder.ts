@@ -7,6 +7,8 @@ export interface HookCall {
   manifest: Array<Record<string, unknown>> | null;
   /** Whether the service account's secret reached the hook's environment. */
   sawSecret: boolean;
+  /** With HOOK_LIST_DIR in its environment: the names in that folder when the hook ran. */
+  listed: string[] | null;
 }
 
 /**
@@ -77,7 +79,8 @@ const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.sta
 const manifest = env.GSYNC_MANIFEST
   ? fs.readFileSync(env.GSYNC_MANIFEST, 'utf8').split('\\n').filter(Boolean).map((l) => JSON.parse(l))
   : null;
-fs.appendFileSync(path.join(dir, 'calls.jsonl'), JSON.stringify({ env, manifest, sawSecret: 'GLOBUS_CLIENT_SECRET' in process.env }) + '\\n');
+const listed = process.env.HOOK_LIST_DIR ? fs.readdirSync(process.env.HOOK_LIST_DIR).sort() : null;
+fs.appendFileSync(path.join(dir, 'calls.jsonl'), JSON.stringify({ env, manifest, sawSecret: 'GLOBUS_CLIENT_SECRET' in process.env, listed }) + '\\n');
 console.log('hook stdout line for ' + env.GSYNC_TASK_ID);
 console.error('hook stderr line for ' + env.GSYNC_TASK_ID);
 if (fs.existsSync(path.join(dir, 'hang'))) {
