@@ -180,7 +180,11 @@ describe('manifest and onSucceeded', () => {
     w = await jobWorld({}, { hooks: { keepManifests: 0 } });
     seed({ 'a.txt': 'a' });
     expect((await w.run()).result).toBe('succeeded');
-    expect(manifests()).toEqual([]);
+    // Not written and pruned: never written at all, and nothing recorded for one.
+    expect(fs.existsSync(manifestDir())).toBe(false);
+    const state = openState(w.config.state.path);
+    expect(state.db.prepare('SELECT count(*) AS n FROM task_hook').get()).toEqual({ n: 0 });
+    state.close();
   });
 });
 
