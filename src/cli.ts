@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { processContext, type GlobalOptions } from './commands/context.js';
+import { joinLines } from './report/text.js';
 
 /**
  * Wiring only: each action normalises its options, imports its command module
@@ -15,7 +16,7 @@ export function buildCli(onExitCode: (code: number) => void): Command {
     .addOption(new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error']))
     // One line per usage error, as for every other error: commander's suggestion
     // ("Did you mean ...?") and the help pointer are folded into it.
-    .configureOutput({ outputError: (message, write) => write(`gsync: ${oneLine(message)} (run gsync --help for usage)\n`) })
+    .configureOutput({ outputError: (message, write) => write(`gsync: ${joinLines(message)} (run gsync --help for usage)\n`) })
     .exitOverride();
 
   const ctx = () => processContext(program.opts<GlobalOptions>());
@@ -100,8 +101,4 @@ function nonNegativeInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number, 0 or more');
   return n;
-}
-
-function oneLine(message: string): string {
-  return message.replace(/\s*\n\s*/g, ' ').trim();
 }

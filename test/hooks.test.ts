@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config/load.js';
+import { exitCodeForRun } from '../src/errors/exit-codes.js';
 import { openState } from '../src/state/open.js';
 import { owedHooks } from '../src/state/hooks.js';
 import { assertBuilt, gsync } from './helpers/cli.js';
@@ -194,7 +195,7 @@ describe('at least once, never lost', () => {
     seed({ 'a.txt': 'a' });
     hook.exitWith(3);
     const first = await w.run();
-    expect(first.exitCode).toBe(1);
+    expect(exitCodeForRun(first)).toBe(1);
     expect(first.result).toBe('problems');
     expect(first.reconciled.problems.join()).toContain(`hooks.onSucceeded for task ${first.taskId} failed (exit 3)`);
     expect(w.diff()).toBe(''); // the transfer itself went through
@@ -205,7 +206,7 @@ describe('at least once, never lost', () => {
     // Still failing: the next run tries once more, before anything else, and still ships what changed.
     seed({ 'b.txt': 'b' });
     const second = await w.run({ env: { ...w.env, HOOK_LIST_DIR: w.dst } });
-    expect(second.exitCode).toBe(1);
+    expect(exitCodeForRun(second)).toBe(1);
     expect(second.files).toBe(1);
     expect(w.diff()).toBe('');
     const tasksOf = () => hook.calls().map((c) => c.env.GSYNC_TASK_ID);
@@ -215,10 +216,10 @@ describe('at least once, never lost', () => {
 
     hook.exitWith(0);
     const third = await w.run();
-    expect(third.exitCode).toBe(0);
+    expect(exitCodeForRun(third)).toBe(0);
     expect(tasksOf()).toEqual([first.taskId, first.taskId, second.taskId, first.taskId, second.taskId]);
     expect(hook.calls().at(-2)!.env.GSYNC_ATTEMPT).toBe('3');
-    expect((await w.run()).exitCode).toBe(0);
+    expect(exitCodeForRun(await w.run())).toBe(0);
     expect(hook.calls()).toHaveLength(5);
     state = openState(w.config.state.path);
     expect(owedHooks(state)).toEqual([]);
@@ -233,7 +234,7 @@ describe('at least once, never lost', () => {
     seed({ 'a.txt': 'a' });
     hook.hang();
     const r = await w.run();
-    expect(r.exitCode).toBe(1);
+    expect(exitCodeForRun(r)).toBe(1);
     expect(r.reconciled.problems.join()).toContain('timed out after 1 s');
     const pids = hook.pids();
     expect(pids).toHaveLength(2);
@@ -247,7 +248,7 @@ describe('at least once, never lost', () => {
     expect(text).toContain('gsync_hooks_owed{job="e2e"} 1\n');
 
     hook.hang(false);
-    expect((await w.run()).exitCode).toBe(0);
+    expect(exitCodeForRun(await w.run())).toBe(0);
     const after = fs.readFileSync(metrics, 'utf8');
     expect(after).toContain('gsync_hook_failures{job="e2e"} 0\n');
     expect(after).toContain('gsync_hooks_owed{job="e2e"} 0\n');
@@ -277,7 +278,7 @@ describe('at least once, never lost', () => {
     seed({ 'a.txt': 'a' });
     w.srv.faults.inactivateNextTask({ description: 'credentials expired' });
     const r = await w.run();
-    expect(r.exitCode).toBe(1);
+    expect(exitCodeForRun(r)).toBe(1);
     for (let i = 0; i < 2; i++) expect((await w.run({ wait: false })).reconciled.inactive).toBe(1);
     expect(hook.calls().map((c) => [c.env.GSYNC_STATUS, c.env.GSYNC_TASK_ID, c.env.GSYNC_ERROR])).toEqual([['INACTIVE', r.taskId, 'credentials expired']]);
   });
@@ -286,9 +287,9 @@ describe('at least once, never lost', () => {
     await hookedWorld();
     seed({ 'a.txt': 'a' });
     hook.exitWith(1);
-    expect((await w.run()).exitCode).toBe(1);
+    expect(exitCodeForRun(await w.run())).toBe(1);
     delete w.config.hooks.onSucceeded;
-    expect((await w.run()).exitCode).toBe(0);
+    expect(exitCodeForRun(await w.run())).toBe(0);
     expect(hook.calls()).toHaveLength(1);
     const state = openState(w.config.state.path);
     expect(owedHooks(state)).toEqual([]);
@@ -302,11 +303,11 @@ describe('at least once, never lost', () => {
     w.config.hooks.manifestDir = path.join(w.base, 'not-a-dir', 'manifests');
     seed({ 'a.txt': 'a' });
     const r = await w.run();
-    expect(r.exitCode).toBe(1);
+    expect(exitCodeForRun(r)).toBe(1);
     expect(r.reconciled.problems.join()).toContain('manifest not written');
     expect(hook.calls()).toHaveLength(0);
     w.config.hooks.manifestDir = good;
-    expect((await w.run()).exitCode).toBe(0);
+    expect(exitCodeForRun(await w.run())).toBe(0);
     expect(hook.calls().map((c) => c.manifest!.map((l) => l.source_path))).toEqual([['/a.txt']]);
   });
 });

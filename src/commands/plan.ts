@@ -1,6 +1,6 @@
 import { EXIT } from '../errors/exit-codes.js';
 import { logSkipped, planScan } from '../plan/plan.js';
-import { jsonLinesPrinter, textPrinter } from '../plan/render.js';
+import { jsonLinesPrinter, textPrinter } from '../report/plan-printers.js';
 import { explainStateError, openExistingState } from '../state/open.js';
 import { TrieStore } from '../state/trie.js';
 import { loadJob, type CommandContext } from './context.js';

@@ -1,7 +1,9 @@
-import { progressFor, runProgress } from '../progress/progress-line.js';
+import { exitCodeForRun } from '../errors/exit-codes.js';
+import { progressFor, runProgress } from '../report/progress-line.js';
 import { runJob, type RunJobResult } from '../sync/run-job.js';
-import { summaryLine } from '../sync/summary.js';
+import { summaryLine } from '../report/run-summary.js';
 import { loadJob, type CommandContext } from './context.js';
+import { globusWiring } from './globus-session.js';
 import { planCommand } from './plan.js';
 
 export interface RunCommandOptions {
@@ -17,11 +19,11 @@ export async function runCommand(opts: RunCommandOptions, ctx: CommandContext): 
   const line = progressFor(process.stderr, ctx.global.quiet);
   let result: RunJobResult;
   try {
-    result = await runJob({ config, logger, env: ctx.env, wait: opts.wait, timeoutSeconds: opts.timeout, ...runProgress(line) });
+    result = await runJob({ config, logger, ...globusWiring(config, ctx.env, logger), wait: opts.wait, timeoutSeconds: opts.timeout, ...runProgress(line) });
   } finally {
     line?.stop();
   }
   // Cron mails whatever a job prints, so --quiet prints nothing here; the exit code carries the news.
   if (!ctx.global.quiet) ctx.out.write(summaryLine(result) + '\n');
-  return result.exitCode;
+  return exitCodeForRun(result);
 }

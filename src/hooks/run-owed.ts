@@ -1,9 +1,9 @@
-import { EXIT } from '../errors/exit-codes.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { markHookDone, markHookFailed, markHookStarted, owedHooks, type HookRecord } from '../state/hooks.js';
 import { getSubmission } from '../state/submissions.js';
-import { crashPoint } from '../sync/crash-point.js';
+import { recordedResult } from '../sync/outcome.js';
+import type { RunJobResult } from '../sync/run-job.js';
 import type { SyncContext } from '../sync/sync-context.js';
 import { pruneManifests, writeManifest } from './manifest.js';
 import { runHookProcess } from './spawn-hook.js';
@@ -67,11 +67,11 @@ export class PostTransferHooks {
       return;
     }
     markHookStarted(state, h.id, this.ctx.now());
-    crashPoint('before-hook');
+    this.ctx.crashPoint('before-hook');
     log.info({ argv, attempt: h.attempts + 1 }, `running hooks.${name} for task ${h.taskId} (${h.event})`);
     const outcome = await runHookProcess({ argv, env, timeoutMs: config.hooks.timeoutSeconds * 1000, logger: log });
     if (outcome.ok) {
-      crashPoint('after-hook');
+      this.ctx.crashPoint('after-hook');
       markHookDone(state, h.id, this.ctx.now(), outcome.result);
       log.info(`hooks.${name} for task ${h.taskId} finished (exit 0)`);
       return;
@@ -110,9 +110,9 @@ export class PostTransferHooks {
   }
 }
 
-/** A failed hook makes the run exit 1 and says so in its summary; the transfer's own result stands otherwise. */
-export function withHookProblems<R extends { exitCode: number; result: string; reconciled: { problems: string[] } }>(r: R, problems: readonly string[]): R {
+/** A failed hook makes the run exit 1 (exitCodeForRun) and says so in its summary; the transfer's own outcome stands. */
+export function withHookProblems(r: RunJobResult, problems: readonly string[]): RunJobResult {
   if (problems.length === 0) return r;
-  const result = r.result === 'succeeded' || r.result === 'submitted' || r.result === 'nothing-to-do' ? 'problems' : r.result;
-  return { ...r, exitCode: r.exitCode === EXIT.ok ? EXIT.failure : r.exitCode, result, reconciled: { ...r.reconciled, problems: [...r.reconciled.problems, ...problems] } };
+  const next = { ...r, hooksFailed: problems.length, reconciled: { ...r.reconciled, problems: [...r.reconciled.problems, ...problems] } };
+  return { ...next, result: recordedResult(next) };
 }

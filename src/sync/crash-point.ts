@@ -1,8 +1,9 @@
 /**
  * Named points where the crash harness (test/crash.test.ts) kills the process
  * as a power cut would: GSYNC_CRASH_AT=<name> makes the process SIGKILL itself
- * on reaching that point. Off unless that variable is set, and it never is in
- * a deployed unit file.
+ * on reaching that point. The command wiring reads the variable
+ * (src/commands/globus-session.ts) and hands runJob the hook; it is off unless
+ * that variable is set, and it never is in a deployed unit file.
  */
 export type CrashPointName =
   | 'scan-batch' // a scan batch has committed, more are to come
@@ -13,6 +14,6 @@ export type CrashPointName =
   | 'before-hook' // a hook is owed and about to start
   | 'after-hook'; // a hook exited 0; not yet recorded as done
 
-export function crashPoint(name: CrashPointName): void {
-  if (process.env.GSYNC_CRASH_AT === name) process.kill(process.pid, 'SIGKILL');
-}
+export type CrashHook = (name: CrashPointName) => void;
+
+export const noCrash: CrashHook = () => {};

@@ -1,8 +1,6 @@
-import { createCredentials, type Credentials } from '../auth/credentials.js';
 import type { Config } from '../config/schema.js';
-import { EXIT, exitCodeFor } from '../errors/exit-codes.js';
+import { EXIT, exitCodeFor, exitCodeForRun } from '../errors/exit-codes.js';
 import type { Task } from '../globus/schemas.js';
-import { TransferClient } from '../globus/transfer-client.js';
 import { acquireJobLock, lockPathFor } from '../lock/job-lock.js';
 import type { Logger } from '../log/logger.js';
 import type { TransferItem } from '../plan/coalescer.js';
@@ -10,12 +8,14 @@ import { logSkipped, planScan, type PlanTotals } from '../plan/plan.js';
 import type { ScanCounts } from '../scan/scanner.js';
 import { explainStateError, openState, type State } from '../state/open.js';
 import { finishRun, startRun } from '../state/runs.js';
-import { crashPoint } from './crash-point.js';
+import { noCrash, type CrashHook } from './crash-point.js';
 import { PostTransferHooks, withHookProblems } from '../hooks/run-owed.js';
 import { createSubmission, getSubmission } from '../state/submissions.js';
 import { TrieStore } from '../state/trie.js';
 import { writeRunMetrics } from './run-metrics.js';
-import { emptyReport, reconcileOpen, settle, type Outcome, type ReconcileReport } from './reconcile.js';
+import { emptyReport, reconcileOpen, settle, type ReconcileReport, type TaskOutcome } from './reconcile.js';
+import { recordedResult, type RecordedResult, type RunOutcome } from './outcome.js';
+import type { OpenRemote, RemoteSession } from './remote.js';
 import { postSubmission } from './submit.js';
 import { nowNs, type SyncContext } from './sync-context.js';
 import { buildTransferDocument, syncLevelFor } from './transfer-document.js';
@@ -24,26 +24,29 @@ import { waitForTask } from './wait.js';
 export interface RunJobOptions {
   config: Config;
   logger: Logger;
-  env: NodeJS.ProcessEnv;
+  /** The remote and login, opened once the lock is held (src/commands/globus-session.ts wires the real one). */
+  openRemote: OpenRemote;
+  /** The crash harness's hook; default none. */
+  crashPoint?: CrashHook;
+  /** The environment hooks inherit (src/hooks/); default process.env. */
+  hookEnv?: NodeJS.ProcessEnv;
   /** Poll the submitted task until it ends and reconcile it at once. */
   wait?: boolean;
   /** With wait: stop waiting after this many seconds (the task stays recorded). */
   timeoutSeconds?: number;
   /** First poll interval while waiting. */
   pollIntervalMs?: number;
-  /** Default: from the config and environment, as createCredentials decides. */
-  credentials?: Credentials;
   now?: () => bigint;
   onScanProgress?(counts: Readonly<ScanCounts>): void;
   onTaskPoll?(task: Task): void;
   signal?: AbortSignal;
 }
 
-export type RunResultWord = 'nothing-to-do' | 'submitted' | 'succeeded' | 'failed' | 'still-active' | 'problems';
-
 export interface RunJobResult {
-  exitCode: number;
-  result: RunResultWord;
+  /** What happened to this run's transfer; exitCodeForRun maps it (with `reconciled`) to the exit code. */
+  outcome: RunOutcome;
+  /** The word recorded in the run table and shown by status. */
+  result: RecordedResult;
   taskId: string | null;
   /** The state's row for the transfer this run submitted. */
   submissionRowId: number | null;
@@ -52,6 +55,8 @@ export interface RunJobResult {
   bytes: bigint;
   plan: PlanTotals;
   reconciled: ReconcileReport;
+  /** Hooks (or manifests) that failed in this run; they stay owed, and the run exits 1. */
+  hooksFailed?: number;
 }
 
 /**
@@ -78,28 +83,27 @@ async function runLocked(opts: RunJobOptions): Promise<RunJobResult> {
   const state = openState(config.state.path);
   const started = now();
   let runId: number | undefined;
-  let client: TransferClient | undefined;
-  let ctx: SyncContext | undefined;
+  let session: RemoteSession | undefined;
+  let sync: SyncContext | undefined;
   let outcome: RunJobResult | undefined;
   let exitCode: number = EXIT.failure;
   try {
     runId = startRun(state, started);
-    const credentials = opts.credentials ?? createCredentials(config, opts.env, logger);
+    session = opts.openRemote();
     // A login that is certainly missing fails now, before a scan whose result could not be sent.
-    credentials.requireUsable();
-    // GSYNC_HTTP_TIMEOUT_MS: per-request limit (default 60 s), for tests.
-    client = new TransferClient({ tokens: credentials.tokens, logger, env: opts.env, timeoutMs: Number(opts.env.GSYNC_HTTP_TIMEOUT_MS) || undefined });
-    ctx = { config, logger, state, client, credentials, now };
+    session.auth.requireUsable();
+    sync = { config, logger, state, remote: session.remote, auth: session.auth, now, crashPoint: opts.crashPoint ?? noCrash };
     // Hooks earlier runs still owe go first; those this run's settling owes, last (so they never delay a transfer).
-    const hooks = new PostTransferHooks(ctx, opts.env);
+    const hooks = new PostTransferHooks(sync, opts.hookEnv ?? process.env);
     await hooks.runOwed();
-    outcome = await cycle(ctx, opts);
+    outcome = await cycle(sync, opts);
     await hooks.runOwed();
     outcome = withHookProblems(outcome, hooks.problems);
+    exitCode = exitCodeForRun(outcome);
     finishRun(state, runId, {
       finishedNs: now(),
       result: outcome.result,
-      exitCode: outcome.exitCode,
+      exitCode,
       submission: outcome.submissionRowId,
       items: outcome.items,
       files: outcome.files,
@@ -108,15 +112,14 @@ async function runLocked(opts: RunJobOptions): Promise<RunJobResult> {
       skipped: outcome.plan.skipped,
       message: outcome.reconciled.problems.join('; ') || null,
     });
-    exitCode = outcome.exitCode;
     return outcome;
   } catch (err) {
     exitCode = exitCodeFor(err);
     if (runId !== undefined) recordFailure(state, runId, now(), exitCode, err, logger);
     throw err;
   } finally {
-    if (ctx) writeRunMetrics(ctx, started, exitCode, outcome);
-    await client?.close();
+    if (sync) writeRunMetrics(sync, started, exitCode, outcome);
+    await session?.close();
     state.close();
   }
 }
@@ -130,9 +133,9 @@ function recordFailure(state: State, runId: number, finishedNs: bigint, exitCode
   }
 }
 
-async function cycle(ctx: SyncContext, opts: RunJobOptions): Promise<RunJobResult> {
-  const { config, logger } = ctx;
-  const reconciled = await reconcileOpen(ctx, emptyReport());
+async function cycle(sync: SyncContext, opts: RunJobOptions): Promise<RunJobResult> {
+  const { config, logger } = sync;
+  const reconciled = await reconcileOpen(sync, emptyReport());
 
   // The scan still walks everything (it records what it saw); only the document is capped.
   const cap = config.transfer.maxItems;
@@ -141,11 +144,11 @@ async function cycle(ctx: SyncContext, opts: RunJobOptions): Promise<RunJobResul
   let bytes = 0n;
   const plan = planScan({
     root: config.source.path,
-    trie: new TrieStore(ctx.state),
+    trie: new TrieStore(sync.state),
     write: true,
     exclude: config.scan.exclude,
     minAgeSeconds: config.scan.minAgeSeconds,
-    nowNs: ctx.now(),
+    nowNs: sync.now(),
     mapping: { sourceRoot: config.source.collectionPath, destinationRoot: config.destination.path },
     onItem: (item) => {
       if (items.length >= cap) return;
@@ -157,7 +160,7 @@ async function cycle(ctx: SyncContext, opts: RunJobOptions): Promise<RunJobResul
     onProgress: opts.onScanProgress,
     // Often enough that a person sees a small tree move; a callback per 1,000 entries costs nothing measurable.
     progressEvery: 1000,
-    onBatchCommitted: () => crashPoint('scan-batch'),
+    onBatchCommitted: () => sync.crashPoint('scan-batch'),
   });
   logger.info(
     { scanned: plan.scanned, items: plan.items, files: plan.files, bytes: String(plan.bytes), deferred: plan.deferred, inflight: plan.inflight },
@@ -166,36 +169,39 @@ async function cycle(ctx: SyncContext, opts: RunJobOptions): Promise<RunJobResul
   if (plan.items > items.length) {
     logger.warn({ maxItems: cap, items: plan.items }, `${plan.items} items to ship; this transfer takes the first ${cap} (transfer.maxItems), the rest go with the next run`);
   }
-  const problemsExit = reconciled.failed + reconciled.inactive > 0 ? EXIT.failure : EXIT.ok;
   const base = { plan, reconciled, items: items.length, files, bytes };
-  if (items.length === 0) {
-    return { ...base, exitCode: problemsExit, result: problemsExit ? 'problems' : 'nothing-to-do', taskId: null, submissionRowId: null };
-  }
+  const done = (outcome: RunOutcome, rest: Pick<RunJobResult, 'taskId' | 'submissionRowId'>): RunJobResult => ({
+    ...base,
+    ...rest,
+    outcome,
+    result: recordedResult({ outcome, reconciled }),
+  });
+  if (items.length === 0) return done(plan.deferred > 0 ? 'deferred' : 'nothing-to-do', { taskId: null, submissionRowId: null });
 
-  const submissionId = await ctx.client.getSubmissionId();
-  crashPoint('after-submission-id');
+  const submissionId = await sync.remote.getSubmissionId();
+  sync.crashPoint('after-submission-id');
   const syncLevel = syncLevelFor(config.transfer.syncLevel, plan.mtimeNotNewer);
   if (syncLevel !== config.transfer.syncLevel) {
     logger.warn({ files: plan.mtimeNotNewer }, `${plan.mtimeNotNewer} changed files have an mtime no newer than the shipped version; this transfer uses sync_level checksum`);
   }
-  const doc = buildTransferDocument(config, submissionId, items, new Date(Number(ctx.now() / 1_000_000n)), syncLevel);
-  const rowId = createSubmission(ctx.state, {
+  const doc = buildTransferDocument(config, submissionId, items, new Date(Number(sync.now() / 1_000_000n)), syncLevel);
+  const rowId = createSubmission(sync.state, {
     submissionId,
     document: JSON.stringify(doc),
     items,
     files,
     bytes,
-    createdNs: ctx.now(),
+    createdNs: sync.now(),
   });
   items.length = 0; // the document holds them now; let the array go before the POST
-  crashPoint('after-record');
-  const submitted = await postSubmission(ctx, rowId, doc);
+  sync.crashPoint('after-record');
+  const submitted = await postSubmission(sync, rowId, doc);
   const taskId = submitted.task_id;
   logger.info({ taskId, submissionId, code: submitted.code }, `submitted task ${taskId}`);
-  const shipped = { ...base, taskId, submissionRowId: rowId };
-  if (!opts.wait) return { ...shipped, exitCode: problemsExit, result: problemsExit ? 'problems' : 'submitted' };
+  const sent = { taskId, submissionRowId: rowId };
+  if (!opts.wait) return done('submitted', sent);
 
-  const task = await waitForTask(ctx.client, taskId, {
+  const task = await waitForTask(sync.remote, taskId, {
     timeoutMs: opts.timeoutSeconds === undefined ? undefined : opts.timeoutSeconds * 1000,
     intervalMs: opts.pollIntervalMs,
     onPoll: opts.onTaskPoll,
@@ -204,16 +210,23 @@ async function cycle(ctx: SyncContext, opts: RunJobOptions): Promise<RunJobResul
   if (task === null) {
     const why = opts.signal?.aborted ? 'stopped waiting' : `still ACTIVE after ${opts.timeoutSeconds} s`;
     logger.warn({ taskId }, `task ${taskId} ${why}; it stays recorded and the next run reconciles it`);
-    return { ...shipped, exitCode: EXIT.failure, result: 'still-active' };
+    return done('still-active', sent);
   }
-  const sub = getSubmission(ctx.state, rowId);
+  const sub = getSubmission(sync.state, rowId);
   if (sub === undefined) throw new Error('internal: the submission row vanished');
   // Its own report: `reconciled` describes what earlier runs left, this is the task just sent.
   const own = emptyReport();
-  const outcome: Outcome = await settle(ctx, sub, task, own);
+  const settled: TaskOutcome = await settle(sync, sub, task, own);
   reconciled.problems.push(...own.problems);
-  const ok = outcome === 'succeeded' && problemsExit === EXIT.ok;
-  const result: RunResultWord = outcome === 'failed' ? 'failed' : ok ? 'succeeded' : 'problems';
-  return { ...shipped, exitCode: ok ? EXIT.ok : EXIT.failure, result };
+  return done(OWN_TASK[settled], sent);
 }
 
+
+/** The task this run waited for, as the run's outcome. `settle` never answers 'lost' (that is a 404 in reconcileOpen). */
+const OWN_TASK: Record<TaskOutcome, RunOutcome> = {
+  succeeded: 'shipped',
+  failed: 'task-failed',
+  inactive: 'task-inactive',
+  active: 'still-active',
+  lost: 'task-failed',
+};

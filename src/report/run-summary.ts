@@ -1,5 +1,5 @@
-import { formatBytes } from '../plan/render.js';
-import type { RunJobResult } from './run-job.js';
+import type { RunJobResult } from '../sync/run-job.js';
+import { formatBytes } from './format-bytes.js';
 
 /** One line a person reads after a run: printed by `gsync run`, logged by watch, shown by the demo. */
 export function summaryLine(r: RunJobResult): string {
