@@ -228,14 +228,15 @@ describe('at least once, never lost', () => {
   });
 
   it('a hook over hooks.timeoutSeconds has its process group killed and counts as a failure in the metrics', async () => {
-    await hookedWorld({}, { timeoutSeconds: 1 });
+    // 5 s, not less: on a loaded machine the hook must have started its grandchild and written both pids before it is killed.
+    await hookedWorld({}, { timeoutSeconds: 5 });
     const metrics = path.join(w.base, 'metrics', 'job.prom');
     w.config.metrics.textfile = metrics;
     seed({ 'a.txt': 'a' });
     hook.hang();
     const r = await w.run();
     expect(exitCodeForRun(r)).toBe(1);
-    expect(r.reconciled.problems.join()).toContain('timed out after 1 s');
+    expect(r.reconciled.problems.join()).toContain('timed out after 5 s');
     const pids = hook.pids();
     expect(pids).toHaveLength(2);
     // Both the hook and the grandchild that ignores SIGTERM are gone (SIGKILL to the group); wait for it, do not sleep.
