@@ -4,8 +4,9 @@ import type { Config } from '../config/schema.js';
 import { EXIT } from '../errors/exit-codes.js';
 import { TransferClient } from '../globus/transfer-client.js';
 import type { Logger } from '../log/logger.js';
-import { renderStatusJson, renderStatusText, type HookView, type PendingView, type StatusView } from '../report/status.js';
+import { renderStatusJson, renderStatusText, type HookView, type PendingDeleteView, type PendingView, type StatusView } from '../report/status.js';
 import { owedHooks, type HookRecord } from '../state/hooks.js';
+import { openDeleteTasks } from '../state/delete-tasks.js';
 import { errorLine } from '../report/text.js';
 import { openExistingState, type State } from '../state/open.js';
 import { lastRuns } from '../state/runs.js';
@@ -30,7 +31,7 @@ export async function statusCommand(opts: StatusOptions, ctx: CommandContext): P
   } catch (err) {
     notes.push(`credentials: ${(err as Error).message}`);
   }
-  const view: StatusView = { job: config.name, state: config.state.path, runs: [], pending: [], hooks: [], paths: null, credentials: null, notes };
+  const view: StatusView = { job: config.name, state: config.state.path, runs: [], pending: [], pendingDeletes: [], hooks: [], paths: null, credentials: null, notes };
   if (creds) {
     const d = creds.describe();
     view.credentials = { kind: d.kind, expiresAt: d.expiresAt?.toISOString() ?? null, refreshable: d.refreshable ?? null, tokenFile: d.tokenFile ?? null };
@@ -43,7 +44,7 @@ export async function statusCommand(opts: StatusOptions, ctx: CommandContext): P
     try {
       fillFromState(view, state);
       view.hooks = owedHooks(state).map((h) => hookView(h, config.hooks));
-      await fillLive(view.pending, creds, ctx, logger, notes);
+      await fillLive(view.pending, creds, ctx, logger, notes, view.pendingDeletes);
     } finally {
       state.close();
     }
@@ -77,6 +78,15 @@ function fillFromState(view: StatusView, state: State): void {
     message: r.message ?? null,
   }));
   view.pending = openSubmissions(state).map(pendingView);
+  view.pendingDeletes = openDeleteTasks(state).map((d) => ({
+    taskId: d.taskId,
+    submissionId: d.submissionId,
+    recordedStatus: d.status,
+    liveStatus: null,
+    created: iso(d.createdNs),
+    items: d.items,
+    paths: d.paths,
+  }));
   const s = stateSummary(state);
   // Deferred and skipped are facts about one scan, kept only on the run row, so they come from the last finished run.
   const lastFinished = view.runs.find((r) => r.finished !== null);
@@ -124,9 +134,10 @@ function pendingView(s: SubmissionRecord): PendingView {
 }
 
 /** Best effort: status must still answer when Globus cannot be reached or nobody is logged in. */
-async function fillLive(pending: PendingView[], creds: Credentials | null, ctx: CommandContext, logger: Logger, notes: string[]): Promise<void> {
+async function fillLive(pending: PendingView[], creds: Credentials | null, ctx: CommandContext, logger: Logger, notes: string[], deletes: PendingDeleteView[] = []): Promise<void> {
   const withTask = pending.filter((p) => p.taskId !== null);
-  if (withTask.length === 0 || creds === null) return;
+  const deletesWithTask = deletes.filter((d) => d.taskId !== null);
+  if (withTask.length + deletesWithTask.length === 0 || creds === null) return;
   // No retries: a person waiting on status wants the recorded state now rather than a minute of backoff.
   const client = new TransferClient({ tokens: creds.tokens, logger, env: ctx.env, retry: { maxRetries: 0 }, timeoutMs: 15_000 });
   try {
@@ -142,6 +153,13 @@ async function fillLive(pending: PendingView[], creds: Credentials | null, ctx: 
         const hint = (err as { hint?: string }).hint;
         notes.push(`live task state not available, showing the recorded status: ${errorLine(err)}${hint ? ` (${hint})` : ''}`);
         return;
+      }
+    }
+    for (const d of deletesWithTask) {
+      try {
+        d.liveStatus = (await client.getTask(d.taskId!)).status;
+      } catch {
+        return; // the recorded status says enough
       }
     }
   } finally {

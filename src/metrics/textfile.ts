@@ -18,6 +18,10 @@ export interface RunMetrics {
   hookFailures?: number;
   /** Hooks recorded for settled tasks and not yet completed with exit 0. */
   hooksOwed?: number;
+  /** deletes.enabled only: paths the last run recorded as deleted at the destination (delete task SUCCEEDED). */
+  deletedPaths?: number;
+  /** deletes.enabled only: 1 when a deletes guard stopped the last run's deletes. */
+  deletesStopped?: number;
 }
 
 const GAUGES: Array<[keyof RunMetrics, string, string]> = [
@@ -31,6 +35,8 @@ const GAUGES: Array<[keyof RunMetrics, string, string]> = [
   ['pendingTaskAgeSeconds', 'gsync_pending_task_age_seconds', 'Age of the oldest submitted task not yet finished.'],
   ['hookFailures', 'gsync_hook_failures', 'Hooks (or manifests) that failed or timed out in the last run; they run again next run.'],
   ['hooksOwed', 'gsync_hooks_owed', 'Hooks owed for settled tasks and not yet completed with exit 0.'],
+  ['deletedPaths', 'gsync_deleted_paths', 'Paths the last run recorded as deleted at the destination (delete task SUCCEEDED).'],
+  ['deletesStopped', 'gsync_deletes_stopped', '1 when a deletes guard stopped the last run from deleting anything.'],
 ];
 
 export function renderMetrics(m: RunMetrics): string {

@@ -51,12 +51,24 @@ export interface HookView {
   files: number;
 }
 
+/** A delete task (deletes.enabled) not yet settled: its paths are neither shipped nor forgotten meanwhile. */
+export interface PendingDeleteView {
+  taskId: string | null;
+  submissionId: string;
+  recordedStatus: string;
+  liveStatus: string | null;
+  created: string;
+  items: number;
+  paths: number;
+}
+
 export interface StatusView {
   job: string;
   state: string;
   runs: RunView[];
   pending: PendingView[];
   hooks: HookView[];
+  pendingDeletes: PendingDeleteView[];
   paths: { tracked: number; dirty: number; inflight: number; gone: number; deferred: number | null; skipped: number | null } | null;
   credentials: { kind: 'user' | 'client'; expiresAt: string | null; refreshable: boolean | null; tokenFile: string | null } | null;
   /** One-line explanations of what could not be shown (no login, network down). */
@@ -94,6 +106,10 @@ export function renderStatusText(v: StatusView): string {
   for (const h of v.hooks) {
     const tried = h.attempts === 0 ? 'not run yet' : `${h.attempts} attempt${h.attempts === 1 ? '' : 's'}, last ${h.lastResult ?? 'cut short'}`;
     lines.push(`hook     ${h.hook} owed for task ${h.taskId} (${h.status}) since ${h.owedSince.replace(/\.\d{3}Z$/, 'Z')}: ${tried}`);
+  }
+  for (const d of v.pendingDeletes) {
+    const state = d.liveStatus ? `${d.liveStatus}${d.liveStatus !== d.recordedStatus ? `, recorded ${d.recordedStatus} until the next run` : ''}` : `${d.recordedStatus} (recorded)`;
+    lines.push(`deleting task ${d.taskId ?? '(not yet submitted)'}: ${state}, ${d.paths} paths in ${d.items} items`);
   }
   if (v.runs.length > 0) {
     lines.push('runs     started               duration  result          task                                  items   files  bytes');

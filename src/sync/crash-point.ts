@@ -11,6 +11,10 @@ export type CrashPointName =
   | 'after-record' // the submission row is committed; not POSTed
   | 'after-post' // Globus accepted the task; its id is not recorded
   | 'before-commit' // Globus said SUCCEEDED; not yet recorded as shipped
+  | 'delete-after-submission-id' // a delete task's id from Globus; nothing recorded yet
+  | 'delete-after-record' // the delete task row is committed; not POSTed
+  | 'delete-after-post' // Globus accepted the delete task; its id is not recorded
+  | 'delete-before-commit' // the delete task SUCCEEDED; its paths not yet forgotten
   | 'before-hook' // a hook is owed and about to start
   | 'after-hook'; // a hook exited 0; not yet recorded as done
 

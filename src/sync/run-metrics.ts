@@ -28,6 +28,9 @@ export function writeRunMetrics(sync: SyncContext, startedNs: bigint, exitCode: 
       pendingTaskAgeSeconds: oldest?.submittedNs ? Math.max(0, seconds(now - oldest.submittedNs)) : 0,
       hookFailures: hookFailuresSince(sync.state, startedNs),
       hooksOwed: owedHookCount(sync.state),
+      ...(sync.config.deletes.enabled
+        ? { deletedPaths: outcome?.deletes.deletedPaths ?? 0, deletesStopped: outcome?.deletes.stoppedBy ? 1 : 0 }
+        : {}),
     });
   } catch (err) {
     sync.logger.warn({ file }, `could not write the metrics file: ${(err as Error).message}`);
