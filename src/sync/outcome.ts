@@ -19,13 +19,15 @@ export interface CycleVerdict {
   outcome: RunOutcome;
   /** Settled tasks of earlier runs; a FAILED or INACTIVE one is news too. */
   reconciled: { failed: number; inactive: number; deleteTrouble?: boolean };
+  /** Hooks that failed in this run (src/hooks/): they stay owed, and a person should look. */
+  hooksFailed?: number;
 }
 
 const TROUBLE: ReadonlySet<RunOutcome> = new Set(['task-failed', 'task-inactive', 'still-active']);
 
 /** True when a person should read the log: this run's task did not succeed, or an earlier one failed or went INACTIVE. */
 export function needsAttention(v: CycleVerdict): boolean {
-  return TROUBLE.has(v.outcome) || v.reconciled.failed + v.reconciled.inactive > 0 || v.reconciled.deleteTrouble === true;
+  return TROUBLE.has(v.outcome) || v.reconciled.failed + v.reconciled.inactive > 0 || v.reconciled.deleteTrouble === true || (v.hooksFailed ?? 0) > 0;
 }
 
 /** The word kept in the run table and shown by `gsync status` (unchanged from earlier versions). */

@@ -12,6 +12,7 @@ import { finishRun, startRun } from '../state/runs.js';
 import { noCrash, type CrashHook } from './crash-point.js';
 import { createSubmission, getSubmission, openSubmissions } from '../state/submissions.js';
 import { splitBatches, type Batch } from './batches.js';
+import { PostTransferHooks, withHookProblems } from '../hooks/run-owed.js';
 import { TrieStore } from '../state/trie.js';
 import { writeRunMetrics } from './run-metrics.js';
 import { emptyReport, reconcileOpen, settle, type ReconcileReport, type TaskOutcome } from './reconcile.js';
@@ -32,6 +33,8 @@ export interface RunJobOptions {
   openRemote: OpenRemote;
   /** The crash harness's hook; default none. */
   crashPoint?: CrashHook;
+  /** The environment hooks inherit (src/hooks/); default process.env. */
+  hookEnv?: NodeJS.ProcessEnv;
   /** Poll the submitted task until it ends and reconcile it at once. */
   wait?: boolean;
   /** With wait: stop waiting after this many seconds (the task stays recorded). */
@@ -61,6 +64,8 @@ export interface RunJobResult {
   bytes: bigint;
   plan: PlanTotals;
   reconciled: ReconcileReport;
+  /** Hooks (or manifests) that failed in this run; they stay owed, and the run exits 1. */
+  hooksFailed?: number;
   /** Delete tasks settled in this run, and what the delete step planned and submitted (deletes.enabled). */
   deletes: DeleteReport & Omit<DeleteRunOutcome, 'plan'> & { planned: number };
 }
@@ -99,7 +104,12 @@ async function runLocked(opts: RunJobOptions): Promise<RunJobResult> {
     // A login that is certainly missing fails now, before a scan whose result could not be sent.
     session.auth.requireUsable();
     sync = { config, logger, state, remote: session.remote, auth: session.auth, now, crashPoint: opts.crashPoint ?? noCrash };
+    // Hooks earlier runs still owe go first; those this run's settling owes, last (so they never delay a transfer).
+    const hooks = new PostTransferHooks(sync, opts.hookEnv ?? process.env);
+    await hooks.runOwed();
     outcome = await cycle(sync, opts);
+    await hooks.runOwed();
+    outcome = withHookProblems(outcome, hooks.problems);
     exitCode = exitCodeForRun(outcome);
     finishRun(state, runId, {
       finishedNs: now(),
