@@ -1,6 +1,7 @@
 import { EXIT } from '../errors/exit-codes.js';
 import { logSkipped, planScan } from '../plan/plan.js';
 import { jsonLinesPrinter, textPrinter } from '../plan/render.js';
+import { defaultScanThreads } from '../scan/scanner.js';
 import { explainStateError, openExistingState } from '../state/open.js';
 import { TrieStore } from '../state/trie.js';
 import { loadJob, type CommandContext } from './context.js';
@@ -20,6 +21,7 @@ export async function planCommand(opts: PlanCommandOptions, ctx: CommandContext)
       trie: state === null ? null : new TrieStore(state),
       exclude: config.scan.exclude,
       minAgeSeconds: config.scan.minAgeSeconds,
+      threads: config.scan.threads ?? defaultScanThreads(),
       mapping: { sourceRoot: config.source.collectionPath, destinationRoot: config.destination.path },
       onItem: printer.item,
       onWarning: logSkipped(logger),
