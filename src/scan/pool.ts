@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { subdirTasks, type DirTask, type Listing } from './compare.js';
 import type { WorkerReply } from './scan-worker.js';
+import { WalkQueue } from './walk-order.js';
 
 /**
  * The parallel walk: worker threads compare directories (readdir, lstat, the
@@ -12,8 +13,8 @@ import type { WorkerReply } from './scan-worker.js';
  * drains the workers' ports with receiveMessageOnPort and sleeps on a shared
  * counter they bump after each reply.
  *
- * Directories go out as they are discovered, the most recently found first (so
- * the work runs depth first, near where the recording is), at most DEPTH per
+ * Directories go out as they are discovered, the earliest in walk order first (so
+ * what comes back is what the recording needs next), at most DEPTH per
  * worker, and only while fewer than AHEAD entries wait unrecorded (memory stays
  * bounded on any tree). The directory the recording needs next always goes out
  * at once. Anything a worker does not deliver (it could not open the database,
@@ -29,8 +30,9 @@ export interface WorkerData {
   ctl: SharedArrayBuffer;
 }
 
-/** Index in the shared control words: replies posted by all workers. */
+/** Indexes in the shared control words: replies posted by all workers; 1 while the scan sleeps waiting for one. */
 export const DELIVERED = 0;
+export const SLEEPING = 1;
 const DEPTH = 4;
 /** Entries compared by workers and not yet recorded, beyond which no more work goes out. */
 export const AHEAD = 16_384;
@@ -66,9 +68,9 @@ export interface PoolOptions {
 
 export class ScanPool {
   private readonly slots: Slot[] = [];
-  private readonly ctl = new Int32Array(new SharedArrayBuffer(4));
-  /** Discovered, not yet sent; may hold stale entries (sent since), skipped when popped. */
-  private readonly stack: DirTask[] = [];
+  private readonly ctl = new Int32Array(new SharedArrayBuffer(8));
+  /** Discovered, not yet sent, earliest in walk order first; may hold stale entries (compared here since), skipped. */
+  private readonly todo = new WalkQueue<DirTask & { parts: string[] }>();
   private readonly queued = new Map<string, DirTask>();
   private readonly sent = new Map<string, { task: DirTask; slot: Slot }>();
   /** Directories a worker threw on: compared here, where a real error throws for the scan. */
@@ -99,7 +101,8 @@ export class ScanPool {
     for (let i = 0; i < o.threads; i++) {
       const { port1, port2 } = new MessageChannel();
       const data: WorkerData = { dbFile: o.dbFile, exclude: o.exclude, cutoffNs: o.cutoffNs, port: port2, ctl: this.ctl.buffer as SharedArrayBuffer };
-      const worker = new Worker(file, { workerData: data, transferList: [port2] });
+      // A small young generation: a worker's garbage is short-lived listings, and each semi-space counts towards peak RSS.
+      const worker = new Worker(file, { workerData: data, transferList: [port2], resourceLimits: { maxYoungGenerationSizeMb: 4 } });
       worker.unref();
       worker.on('error', () => {
         // Seen only after the scan; meanwhile the scan compares for itself what was not delivered.
@@ -115,11 +118,9 @@ export class ScanPool {
 
   /** A listing compared outside the pool (the source directory's): its subdirectories become work. */
   discovered(l: Listing, abs: string): void {
-    const tasks = subdirTasks(l, abs);
-    for (let i = tasks.length - 1; i >= 0; i--) {
-      const t = tasks[i]!;
+    for (const t of subdirTasks(l, abs)) {
       this.queued.set(t.rel, t);
-      this.stack.push(t);
+      this.todo.push({ ...t, parts: t.rel.split('/') });
     }
     this.pump();
   }
@@ -139,7 +140,11 @@ export class ScanPool {
       const out = this.sent.get(task.rel);
       if (this.broken || this.here.has(task.rel) || out?.slot.dead) return this.compareHere(task);
       if (out === undefined && !this.send(task)) return this.compareHere(task);
-      if (Atomics.wait(this.ctl, DELIVERED, seen, GIVE_UP_MS) === 'timed-out' && Atomics.load(this.ctl, DELIVERED) === seen) {
+      // Workers wake the scan only while it sleeps: a notify costs a system call, a third of a millisecond here.
+      Atomics.store(this.ctl, SLEEPING, 1);
+      const woke = Atomics.wait(this.ctl, DELIVERED, seen, GIVE_UP_MS);
+      Atomics.store(this.ctl, SLEEPING, 0);
+      if (woke === 'timed-out' && Atomics.load(this.ctl, DELIVERED) === seen) {
         // Dead or stuck (a worker's death is invisible to a synchronous scan): no more work
         // goes to it, and what it holds is compared here.
         this.sent.get(task.rel)!.slot.dead = true;
@@ -192,14 +197,14 @@ export class ScanPool {
   /** Sends queued work while there is room. */
   private pump(): void {
     if (this.broken) return;
-    while (this.stack.length > 0 && this.waiting < AHEAD) {
-      const next = this.stack[this.stack.length - 1]!;
+    while (this.todo.size > 0 && this.waiting < AHEAD) {
+      const next = this.todo.peek()!;
       if (!this.queued.has(next.rel)) {
-        this.stack.pop();
+        this.todo.pop();
         continue;
       }
       if (!this.send(next, DEPTH)) return;
-      this.stack.pop();
+      this.todo.pop();
     }
   }
 

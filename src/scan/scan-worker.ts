@@ -3,7 +3,7 @@ import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { openState } from '../state/open.js';
 import { TrieStore } from '../state/trie.js';
 import { compareDir, excluder, type CompareEnv, type DirTask, type Listing } from './compare.js';
-import { DELIVERED, type WorkerData } from './pool.js';
+import { DELIVERED, SLEEPING, type WorkerData } from './pool.js';
 
 /**
  * A scan worker: compares the directories the scan hands it (src/scan/compare.ts)
@@ -20,7 +20,8 @@ const ctl = new Int32Array(data.ctl);
 const post = (reply: WorkerReply, transfer: ArrayBuffer[] = []) => {
   port.postMessage(reply, transfer);
   Atomics.add(ctl, DELIVERED, 1);
-  Atomics.notify(ctl, DELIVERED);
+  // After the count (the scan sets SLEEPING before it waits on the count, so one of the two sees the other).
+  if (Atomics.load(ctl, SLEEPING) === 1) Atomics.notify(ctl, DELIVERED);
 };
 
 let env: CompareEnv | null = null;
