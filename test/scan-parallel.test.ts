@@ -141,7 +141,7 @@ describe('parallel walk', () => {
     expect(three.items).toEqual(one.items);
     expect(three.totals).toEqual(one.totals);
     expect(three.warnings).toEqual(one.warnings);
-  });
+  }, 60_000);
 
   it('a write-mode scan with 2 threads records exactly the rows the one-thread scan records', () => {
     const root = variedTree();
@@ -155,7 +155,7 @@ describe('parallel walk', () => {
     expect(two.items).toEqual(one.items);
     expect(two.totals).toEqual(one.totals);
     expect(two.warnings).toEqual(one.warnings);
-  });
+  }, 60_000);
 
   it('a first run (no trie rows) records the same new nodes, in the same order, with 2 threads', () => {
     const root = variedTree();
@@ -168,7 +168,7 @@ describe('parallel walk', () => {
     expect(two.nodes).toEqual(one.nodes);
     expect(two.items).toEqual(one.items);
     expect(two.stats.dirsFromWorkers).toBeGreaterThan(100);
-  });
+  }, 60_000);
 
   it('a no-change write-mode scan writes no row, with one thread or two', () => {
     const root = variedTree();
@@ -181,25 +181,25 @@ describe('parallel walk', () => {
       expect(r.items).toEqual([]);
       expect(r.stats.rowsWritten).toBe(0);
     }
-  });
+  }, 60_000);
 
   it('the workers stay within their read-ahead bound while the recording is held up', () => {
     const spec: Record<string, string> = {};
-    for (let d = 0; d < 300; d++) for (let f = 0; f < 100; f++) spec[`d${String(d).padStart(3, '0')}/f${f}`] = '';
+    for (let d = 0; d < 200; d++) for (let f = 0; f < 100; f++) spec[`d${String(d).padStart(3, '0')}/f${f}`] = '';
     const root = makeTree(spec);
     let stats: ScanStats | undefined;
     const { totals } = planOf(root, null, {
       threads: 2,
       onStats: (s) => (stats = s),
-      // A slow recording (0.5 ms every 10 entries, 1.5 s in all): the workers, much faster, run ahead as far as they may.
+      // A slow recording (0.5 ms every 20 entries, 0.5 s in all): the workers, much faster, run ahead as far as they may.
       onProgress: () => void Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 0.5),
-      progressEvery: 10,
+      progressEvery: 20,
     });
-    expect(totals.scanned.files).toBe(30_000);
+    expect(totals.scanned.files).toBe(20_000);
     expect(stats!.peakAhead).toBeGreaterThan(AHEAD / 2);
     // The bound, plus what was already on its way: at most 4 directories of 100 per worker.
     expect(stats!.peakAhead).toBeLessThanOrEqual(AHEAD + 2 * 4 * 100);
-  });
+  }, 60_000);
 
   it('a worker that dies mid-scan costs time, not a difference: the scan compares the rest itself', () => {
     const root = variedTree();
@@ -223,5 +223,5 @@ parentPort.on('message', () => { if (++n >= 3) process.exit(1); });
     expect(withDying.nodes).toEqual(one.nodes);
     expect(withDying.items).toEqual(one.items);
     expect(withDying.warnings).toEqual(one.warnings);
-  }, 30_000);
+  }, 60_000);
 });
