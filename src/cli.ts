@@ -1,5 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { processContext, type GlobalOptions } from './commands/context.js';
+import { packageVersion } from './version/package-version.js';
+import { joinLines } from './report/text.js';
 
 /**
  * Wiring only: each action normalises its options, imports its command module
@@ -8,14 +10,14 @@ import { processContext, type GlobalOptions } from './commands/context.js';
 export function buildCli(onExitCode: (code: number) => void): Command {
   const program = new Command('gsync')
     .description('Keep a remote Globus collection up to date with a local directory tree')
-    .version('0.1.0')
+    .version(packageVersion(), '-V, --version', 'print the gsync version (more for bug reports: gsync version)')
     .option('-c, --config <file>', 'job config file (default: $GSYNC_CONFIG, else ./gsync.json)')
     .option('-q, --quiet', 'only warnings and errors (for cron)')
     .option('--log-json', 'JSON log lines even at a terminal')
     .addOption(new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error']))
     // One line per usage error, as for every other error: commander's suggestion
     // ("Did you mean ...?") and the help pointer are folded into it.
-    .configureOutput({ outputError: (message, write) => write(`gsync: ${oneLine(message)} (run gsync --help for usage)\n`) })
+    .configureOutput({ outputError: (message, write) => write(`gsync: ${joinLines(message)} (run gsync --help for usage)\n`) })
     .exitOverride();
 
   const ctx = () => processContext(program.opts<GlobalOptions>());
@@ -27,6 +29,7 @@ export function buildCli(onExitCode: (code: number) => void): Command {
     .option('--wait', 'poll until the task ends and record the result')
     .option('--timeout <seconds>', 'with --wait: give up waiting after this many seconds', positiveInt)
     .option('--dry-run', 'scan and plan, but submit nothing and change no state')
+    .option('--allow-deletes <n>', 'with deletes.enabled: this run may delete up to N paths past the deletes guards', nonNegativeInt)
     .action(async (opts) => done(await (await import('./commands/run.js')).runCommand(opts, ctx())));
 
   program
@@ -48,6 +51,7 @@ export function buildCli(onExitCode: (code: number) => void): Command {
     .command('test-config')
     .description('check config, credentials and both collections; print a checklist')
     .option('--fix', 'create the destination path if it is missing')
+    .option('--no-login', 'never log in, even at a terminal (a missing login fails the check, exit 77)')
     .action(async (opts) => done(await (await import('./commands/test-config.js')).testConfigCommand(opts, ctx())));
 
   program
@@ -80,6 +84,12 @@ export function buildCli(onExitCode: (code: number) => void): Command {
     .action(async (opts) => done(await (await import('./commands/demo.js')).demoCommand(opts, ctx())));
 
   program
+    .command('version')
+    .description('gsync, Node and state schema versions, for bug reports')
+    .option('--json', 'one JSON object')
+    .action(async (opts) => done(await (await import('./commands/version.js')).versionCommand(opts, ctx())));
+
+  program
     .command('server')
     .description('run the local Globus-compatible server (for tests and demos)')
     .option('--port <port>', 'port on 127.0.0.1 (0 picks a free one)', nonNegativeInt, 0)
@@ -100,8 +110,4 @@ function nonNegativeInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number, 0 or more');
   return n;
-}
-
-function oneLine(message: string): string {
-  return message.replace(/\s*\n\s*/g, ' ').trim();
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatScanProgress, formatTaskProgress, ProgressLine, progressFor, runProgress, type ProgressStream } from '../src/progress/progress-line.js';
+import { formatScanProgress, formatTaskProgress, ProgressLine, progressFor, runProgress, type ProgressStream } from '../src/report/progress-line.js';
 
 /** A terminal-like stream that records every raw write. */
 function fakeTty(columns = 80): ProgressStream & { raw: string[] } {

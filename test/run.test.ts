@@ -6,6 +6,7 @@ import { openSubmissions } from '../src/state/submissions.js';
 import { stateSummary } from '../src/state/summary.js';
 import { jobWorld, type JobWorld } from './helpers/job-world.js';
 import { writeTree } from './server-support.js';
+import { exitCodeForRun } from '../src/errors/exit-codes.js';
 
 let w: JobWorld;
 afterEach(async () => {
@@ -39,7 +40,7 @@ describe('gsync run against the local Globus server', () => {
     seed({ 'a.txt': 'a', 'd/b.txt': 'b', 'd/e/c.txt': 'c', 'empty/': '' });
     const first = await w.run();
     expect(first.result).toBe('succeeded');
-    expect(first.exitCode).toBe(0);
+    expect(exitCodeForRun(first)).toBe(0);
     expect(first.files).toBe(3);
     expect(w.diff()).toBe('');
 
@@ -77,7 +78,7 @@ describe('gsync run against the local Globus server', () => {
     w.srv.faults.failNextTask({ code: 'PERMISSION_DENIED', description: 'denied by test' });
     const failed = await w.run();
     expect(failed.result).toBe('failed');
-    expect(failed.exitCode).toBe(1);
+    expect(exitCodeForRun(failed)).toBe(1);
     const retry = await w.run();
     expect(retry.result).toBe('succeeded');
     expect(retry.files).toBe(2);
@@ -103,7 +104,7 @@ describe('gsync run against the local Globus server', () => {
     await new Promise((r) => setTimeout(r, 400));
     const seen = await w.run({ wait: false });
     expect(seen.reconciled.inactive).toBe(1);
-    expect(seen.exitCode).toBe(1);
+    expect(exitCodeForRun(seen)).toBe(1);
     expect(seen.reconciled.problems.join()).toContain(inactive.taskId!);
   });
 
@@ -112,7 +113,7 @@ describe('gsync run against the local Globus server', () => {
     seed({ 'a.txt': 'a' });
     w.srv.faults.inactivateNextTask({ description: 'credentials expired' });
     const r = await w.run();
-    expect(r.exitCode).toBe(1);
+    expect(exitCodeForRun(r)).toBe(1);
     expect(r.result).toBe('problems');
     expect(r.reconciled.problems.join()).toContain(`task ${r.taskId} is INACTIVE`);
     const state = openState(w.config.state.path);

@@ -42,7 +42,7 @@ const openCount = (world: JobWorld) => {
 function recordingCycle(world: JobWorld, reasons: CycleReason[], extra: Partial<Parameters<typeof runJob>[0]> = {}): NonNullable<WatchLoopOptions['runCycle']> {
   return (signal, reason) => {
     reasons.push(reason);
-    return runJob({ config: world.config, logger: silentLogger, env: world.env, wait: false, signal, ...extra });
+    return runJob({ config: world.config, logger: silentLogger, ...world.wiring, wait: false, signal, ...extra });
   };
 }
 
@@ -56,7 +56,6 @@ describe('gsync watch against the local server', () => {
     const loop = watchLoop({
       config: world.config,
       logger: silentLogger,
-      env: world.env,
       signal: stop.signal,
       runCycle: recordingCycle(world, reasons),
       settleMs: 200,
@@ -96,11 +95,10 @@ describe('gsync watch against the local server', () => {
     const loop = watchLoop({
       config: world.config,
       logger: silentLogger,
-      env: world.env,
       signal: stop.signal,
       runCycle: async (signal) => {
         // Waits for the task like `run --wait`, so the abort lands mid-wait.
-        const p = runJob({ config: world.config, logger: silentLogger, env: world.env, wait: true, pollIntervalMs: 20, signal });
+        const p = runJob({ config: world.config, logger: silentLogger, ...world.wiring, wait: true, pollIntervalMs: 20, signal });
         setTimeout(() => stop.abort(), 150);
         const r = await p;
         results.push(r);
@@ -138,7 +136,6 @@ describe('gsync watch against the local server', () => {
     const loop = watchLoop({
       config: world.config,
       logger: silentLogger,
-      env: world.env,
       signal: stop.signal,
       runCycle: (signal, reason) => {
         const p = cycle(signal, reason);
@@ -167,7 +164,6 @@ describe('gsync watch against the local server', () => {
     const loop = watchLoop({
       config: world.config,
       logger: silentLogger,
-      env: world.env,
       signal: stop.signal,
       runCycle: recordingCycle(world, reasons),
       retryMs: 150,
@@ -218,12 +214,12 @@ function fakeWatcher() {
 
 /** The loop on a fake watcher with a fake cycle: only its scheduling is under test. */
 function scheduled(config: WatchLoopOptions['config'], fw: ReturnType<typeof fakeWatcher>, signal: AbortSignal, opts: Partial<WatchLoopOptions>) {
-  return watchLoop({ config, logger: silentLogger, env: {}, signal, watchSource: fw.factory, ...opts });
+  return watchLoop({ config, logger: silentLogger, runCycle: async () => fakeResult(), signal, watchSource: fw.factory, ...opts });
 }
 
 function fakeResult(over: Partial<RunJobResult> = {}): RunJobResult {
   return {
-    exitCode: 0,
+    outcome: 'nothing-to-do',
     result: 'nothing-to-do',
     taskId: null,
     submissionRowId: null,
@@ -232,6 +228,7 @@ function fakeResult(over: Partial<RunJobResult> = {}): RunJobResult {
     bytes: 0n,
     plan: { items: 0, files: 0, bytes: 0n, deferred: 0, mtimeNotNewer: 0, excluded: 0, skipped: 0, inflight: 0, gone: 0, scanned: { files: 0, dirs: 0 } },
     reconciled: { succeeded: 0, failed: 0, active: 0, inactive: 0, skippedPaths: 0, problems: [] },
+    deletes: { deletedPaths: 0, succeeded: 0, failed: 0, active: 0, submitted: null, stoppedBy: null, planned: 0 },
     ...over,
   };
 }
@@ -322,7 +319,7 @@ describe('watch loop scheduling', () => {
     const fw = fakeWatcher();
     const stop = new AbortController();
     const reasons: CycleReason[] = [];
-    const queue = [fakeResult({ result: 'submitted', taskId: 't1', submissionRowId: 1 }), fakeResult({ plan: { ...fakeResult().plan, deferred: 2 } })];
+    const queue = [fakeResult({ outcome: 'submitted', result: 'submitted', taskId: 't1', submissionRowId: 1 }), fakeResult({ plan: { ...fakeResult().plan, deferred: 2 } })];
     const loop = scheduled(cfg, fw, stop.signal, {
       settleMs: 100,
       pendingCheckMs: 100,

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { failure } from '../errors/errors.js';
+import { isAlive } from '../lock/process-alive.js';
 
 /**
  * An exclusive lock file for the few milliseconds (or one refresh request) a
@@ -83,15 +84,6 @@ function isStale(h: Holder, staleAfterMs: number): boolean {
   // An empty file is a holder between create and write: not stale until it ages.
   if (h.pid === undefined || h.host !== HOST) return false;
   return !isAlive(h.pid);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**

@@ -1,4 +1,3 @@
-import { transferScopeWithDataAccess } from '../globus/token-source.js';
 import type { CollectionInfo, CollectionLookup } from './auth-api.js';
 
 /**
@@ -16,10 +15,6 @@ export async function dataAccessCollections(transfer: CollectionLookup, collecti
   const unique = [...new Set(collectionIds.map((id) => id.toLowerCase()))];
   const infos = await Promise.all(unique.map((id) => transfer.getEndpoint(id)));
   return unique.filter((_, i) => needsDataAccess(infos[i]!));
-}
-
-export async function transferScopeForJob(transfer: CollectionLookup, collectionIds: string[]): Promise<string> {
-  return transferScopeWithDataAccess(await dataAccessCollections(transfer, collectionIds));
 }
 
 const DATA_ACCESS = /https:\/\/auth\.globus\.org\/scopes\/([0-9a-f-]{36})\/data_access/gi;

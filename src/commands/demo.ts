@@ -5,6 +5,7 @@ import { usageError } from '../errors/errors.js';
 import { runDemo } from '../demo/run-demo.js';
 import { createLogger } from '../log/logger.js';
 import type { CommandContext } from './context.js';
+import { globusWiring } from './globus-session.js';
 
 export interface DemoCommandOptions {
   dir?: string;
@@ -16,7 +17,7 @@ export async function demoCommand(opts: DemoCommandOptions, ctx: CommandContext)
   // The demo's story goes to stdout; routine run logs would drown it, so only warnings unless asked.
   const logger = createLogger({ quiet: ctx.global.quiet, json: ctx.global.logJson, level: ctx.global.logLevel ?? 'warn' }).child({ job: 'demo' });
   try {
-    return await runDemo({ work, out: ctx.out, logger });
+    return await runDemo({ work, out: ctx.out, logger, wire: globusWiring });
   } finally {
     if (opts.keep) ctx.out.write(`\nKept the work folder: ${work} (config demo.json, state, metrics)\n`);
     else removeWork(work, created);

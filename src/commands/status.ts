@@ -2,7 +2,9 @@ import { createCredentials, type Credentials } from '../auth/credentials.js';
 import { EXIT } from '../errors/exit-codes.js';
 import { TransferClient } from '../globus/transfer-client.js';
 import type { Logger } from '../log/logger.js';
-import { formatBytes } from '../plan/render.js';
+import { renderStatusJson, renderStatusText, type PendingDeleteView, type PendingView, type StatusView } from '../report/status.js';
+import { openDeleteTasks } from '../state/delete-tasks.js';
+import { errorLine } from '../report/text.js';
 import { openExistingState, type State } from '../state/open.js';
 import { lastRuns } from '../state/runs.js';
 import { getSubmission, openSubmissions, type SubmissionRecord } from '../state/submissions.js';
@@ -16,51 +18,6 @@ export interface StatusOptions {
 /** How many runs status shows; enough to see a pattern of failures without a pager. */
 const RUNS_SHOWN = 5;
 
-export interface RunView {
-  id: number;
-  started: string;
-  finished: string | null;
-  durationSeconds: number | null;
-  result: string;
-  exitCode: number;
-  taskId: string | null;
-  items: number | null;
-  files: number | null;
-  bytes: number | string | null;
-  deferred: number | null;
-  skipped: number | null;
-  message: string | null;
-}
-
-export interface PendingView {
-  taskId: string | null;
-  submissionId: string;
-  /** What the state database last recorded. */
-  recordedStatus: string;
-  /** What Globus says now; null when it could not be asked. */
-  liveStatus: string | null;
-  niceStatus: string | null;
-  created: string;
-  submitted: string | null;
-  items: number;
-  files: number;
-  bytes: number | string;
-  filesTransferred: number | null;
-  bytesTransferred: number | null;
-  faults: number | null;
-}
-
-export interface StatusView {
-  job: string;
-  state: string;
-  runs: RunView[];
-  pending: PendingView[];
-  paths: { tracked: number; dirty: number; inflight: number; gone: number; deferred: number | null; skipped: number | null } | null;
-  credentials: { kind: 'user' | 'client'; expiresAt: string | null; refreshable: boolean | null; tokenFile: string | null } | null;
-  /** One-line explanations of what could not be shown (no login, network down). */
-  notes: string[];
-}
-
 /** Read-only: never creates the state database and never refreshes tokens unless a live task lookup needs one. */
 export async function statusCommand(opts: StatusOptions, ctx: CommandContext): Promise<number> {
   const { config, logger } = loadJob(ctx);
@@ -71,7 +28,7 @@ export async function statusCommand(opts: StatusOptions, ctx: CommandContext): P
   } catch (err) {
     notes.push(`credentials: ${(err as Error).message}`);
   }
-  const view: StatusView = { job: config.name, state: config.state.path, runs: [], pending: [], paths: null, credentials: null, notes };
+  const view: StatusView = { job: config.name, state: config.state.path, runs: [], pending: [], pendingDeletes: [], paths: null, credentials: null, notes };
   if (creds) {
     const d = creds.describe();
     view.credentials = { kind: d.kind, expiresAt: d.expiresAt?.toISOString() ?? null, refreshable: d.refreshable ?? null, tokenFile: d.tokenFile ?? null };
@@ -83,12 +40,12 @@ export async function statusCommand(opts: StatusOptions, ctx: CommandContext): P
   } else {
     try {
       fillFromState(view, state);
-      await fillLive(view.pending, creds, ctx, logger, notes);
+      await fillLive(view.pending, creds, ctx, logger, notes, view.pendingDeletes);
     } finally {
       state.close();
     }
   }
-  ctx.out.write(opts.json ? JSON.stringify(view) + '\n' : renderText(view));
+  ctx.out.write(opts.json ? renderStatusJson(view) : renderStatusText(view));
   return EXIT.ok;
 }
 
@@ -117,6 +74,15 @@ function fillFromState(view: StatusView, state: State): void {
     message: r.message ?? null,
   }));
   view.pending = openSubmissions(state).map(pendingView);
+  view.pendingDeletes = openDeleteTasks(state).map((d) => ({
+    taskId: d.taskId,
+    submissionId: d.submissionId,
+    recordedStatus: d.status,
+    liveStatus: null,
+    created: iso(d.createdNs),
+    items: d.items,
+    paths: d.paths,
+  }));
   const s = stateSummary(state);
   // Deferred and skipped are facts about one scan, kept only on the run row, so they come from the last finished run.
   const lastFinished = view.runs.find((r) => r.finished !== null);
@@ -149,9 +115,10 @@ function pendingView(s: SubmissionRecord): PendingView {
 }
 
 /** Best effort: status must still answer when Globus cannot be reached or nobody is logged in. */
-async function fillLive(pending: PendingView[], creds: Credentials | null, ctx: CommandContext, logger: Logger, notes: string[]): Promise<void> {
+async function fillLive(pending: PendingView[], creds: Credentials | null, ctx: CommandContext, logger: Logger, notes: string[], deletes: PendingDeleteView[] = []): Promise<void> {
   const withTask = pending.filter((p) => p.taskId !== null);
-  if (withTask.length === 0 || creds === null) return;
+  const deletesWithTask = deletes.filter((d) => d.taskId !== null);
+  if (withTask.length + deletesWithTask.length === 0 || creds === null) return;
   // No retries: a person waiting on status wants the recorded state now rather than a minute of backoff.
   const client = new TransferClient({ tokens: creds.tokens, logger, env: ctx.env, retry: { maxRetries: 0 }, timeoutMs: 15_000 });
   try {
@@ -165,56 +132,20 @@ async function fillLive(pending: PendingView[], creds: Credentials | null, ctx: 
         p.faults = task.faults;
       } catch (err) {
         const hint = (err as { hint?: string }).hint;
-        notes.push(`live task state not available, showing the recorded status: ${firstLine(err)}${hint ? ` (${hint})` : ''}`);
+        notes.push(`live task state not available, showing the recorded status: ${errorLine(err)}${hint ? ` (${hint})` : ''}`);
         return;
+      }
+    }
+    for (const d of deletesWithTask) {
+      try {
+        d.liveStatus = (await client.getTask(d.taskId!)).status;
+      } catch {
+        return; // the recorded status says enough
       }
     }
   } finally {
     await client.close();
   }
-}
-
-function renderText(v: StatusView): string {
-  const lines: string[] = [`job      ${v.job}`, `state    ${v.state}`];
-  if (v.paths) {
-    const p = v.paths;
-    lines.push(
-      `paths    ${p.tracked} tracked, ${p.dirty} dirty, ${p.inflight} in flight, ${p.gone} gone` +
-        (p.deferred === null ? '' : `; last run: ${p.deferred} deferred, ${p.skipped ?? 0} skipped`),
-    );
-  }
-  if (v.credentials) {
-    const c = v.credentials;
-    const exp = c.expiresAt ? `access token expires ${c.expiresAt}` : c.kind === 'client' ? 'a token is granted at each run' : 'no token stored';
-    lines.push(`login    ${c.kind === 'client' ? 'service account' : 'user login'}, ${exp}${c.refreshable === false ? ', no refresh token' : ''}`);
-  }
-  for (const p of v.pending) {
-    const nice = p.niceStatus && p.niceStatus !== p.liveStatus ? ` (${p.niceStatus})` : '';
-    // A task that ended since the last run is recorded by the next run, not here: say both.
-    const recorded = p.liveStatus !== null && p.liveStatus !== p.recordedStatus ? `, recorded ${p.recordedStatus} until the next run` : '';
-    const live = p.liveStatus ? `${p.liveStatus}${nice}${recorded}` : `${p.recordedStatus} (recorded)`;
-    const progress = p.filesTransferred === null ? '' : `, ${p.filesTransferred}/${p.files} files done, ${p.faults} faults`;
-    lines.push(`pending  task ${p.taskId ?? '(not yet submitted)'}: ${live}, ${p.items} items, ${p.files} files, ${formatBytes(Number(p.bytes), 'binary')}${progress}`);
-  }
-  if (v.runs.length > 0) {
-    lines.push('runs     started               duration  result          task                                  items   files  bytes');
-    for (const r of v.runs) {
-      lines.push(
-        '         ' +
-          [
-            r.started.replace(/\.\d{3}Z$/, 'Z').padEnd(21),
-            (r.durationSeconds === null ? '-' : `${r.durationSeconds.toFixed(1)}s`).padStart(8),
-            ' ' + r.result.padEnd(15),
-            (r.taskId ?? '-').padEnd(37),
-            String(r.items ?? '-').padStart(5),
-            String(r.files ?? '-').padStart(7),
-            ' ' + (r.bytes === null ? '-' : formatBytes(Number(r.bytes), 'binary')),
-          ].join(' '),
-      );
-    }
-  }
-  for (const n of v.notes) lines.push(`note     ${n}`);
-  return lines.join('\n') + '\n';
 }
 
 const iso = (ns: bigint): string => new Date(Number(ns / 1_000_000n)).toISOString();
@@ -224,5 +155,3 @@ function jsonInt(v: bigint | number): number | string {
   const b = BigInt(v);
   return b <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(b) : b.toString();
 }
-
-const firstLine = (err: unknown): string => (err instanceof Error ? err.message : String(err)).split('\n')[0]!;

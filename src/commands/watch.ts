@@ -1,7 +1,8 @@
-import { progressFor, runProgress } from '../progress/progress-line.js';
+import { progressFor, runProgress } from '../report/progress-line.js';
 import { runJob } from '../sync/run-job.js';
 import { watchLoop } from '../watch/watch-loop.js';
 import { loadJob, type CommandContext } from './context.js';
+import { globusWiring } from './globus-session.js';
 
 /**
  * Runs until SIGTERM or SIGINT. The first one stops the watcher and lets a
@@ -18,16 +19,16 @@ export async function watchCommand(_opts: Record<string, unknown>, ctx: CommandC
   };
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
+  const wiring = globusWiring(config, ctx.env, logger);
   try {
     const { exitCode } = await watchLoop({
       config,
       logger,
-      env: ctx.env,
       signal: stop.signal,
       runCycle: async (signal) => {
         const line = progressFor(process.stderr, ctx.global.quiet);
         try {
-          return await runJob({ config, logger, env: ctx.env, wait: false, signal, ...runProgress(line) });
+          return await runJob({ config, logger, ...wiring, wait: false, signal, ...runProgress(line) });
         } finally {
           line?.stop();
         }

@@ -1,8 +1,9 @@
-import { formatBytes } from '../plan/render.js';
-import { summaryLine } from '../sync/summary.js';
+import { formatBytes } from '../report/format-bytes.js';
+import { summaryLine } from '../report/run-summary.js';
 import { EXIT } from '../errors/exit-codes.js';
 import type { Logger } from '../log/logger.js';
-import { runJob, type RunJobResult } from '../sync/run-job.js';
+import type { Config } from '../config/schema.js';
+import { runJob, type RunJobOptions, type RunJobResult } from '../sync/run-job.js';
 import { compareTrees } from './compare-trees.js';
 import { startDemoJob, type DemoJob } from './demo-job.js';
 import { changeSampleTree, writeSampleTree } from './sample-tree.js';
@@ -12,6 +13,8 @@ export interface DemoOptions {
   work: string;
   out: NodeJS.WritableStream;
   logger: Logger;
+  /** Builds runJob's remote for the demo job (the command passes globusWiring). */
+  wire(config: Config, env: NodeJS.ProcessEnv, logger: Logger): Pick<RunJobOptions, 'openRemote' | 'crashPoint'>;
   /** Wall clock in ms (the tree's mtimes are set relative to it). */
   now?: () => number;
 }
@@ -28,7 +31,7 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
 }
 
 async function story(job: DemoJob, opts: DemoOptions, say: (line?: string) => void): Promise<number> {
-  const run = () => runJob({ config: job.config, logger: opts.logger, env: job.env, wait: true, timeoutSeconds: 60, pollIntervalMs: 25 });
+  const run = () => runJob({ config: job.config, logger: opts.logger, ...opts.wire(job.config, job.env, opts.logger), wait: true, timeoutSeconds: 60, pollIntervalMs: 25 });
   const nowS = Math.floor((opts.now ?? Date.now)() / 1000);
   let ok = true;
   const expect = (r: RunJobResult, result: RunJobResult['result']) => {

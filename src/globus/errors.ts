@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import { GsyncError, type ErrorKind } from '../errors/errors.js';
+import { causeChain } from '../errors/cause-chain.js';
 
 export type GlobusService = 'transfer' | 'auth';
 
@@ -157,7 +158,7 @@ const NETWORK_REASON: Record<string, string> = {
 };
 
 function networkCode(err: unknown): string | undefined {
-  for (let e: unknown = err, depth = 0; e !== null && typeof e === 'object' && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+  for (const e of causeChain(err)) {
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string') return code;
   }

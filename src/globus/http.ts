@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
 import type { z } from 'zod';
 import { configError, GsyncError } from '../errors/errors.js';
@@ -117,7 +118,7 @@ export class GlobusHttp {
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.maxRetries = opts.retry?.maxRetries ?? DEFAULT_MAX_RETRIES;
     this.backoff = { baseMs: opts.retry?.baseMs, maxMs: opts.retry?.maxMs, random: opts.retry?.random };
-    this.sleep = opts.retry?.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.sleep = opts.retry?.sleep ?? ((ms) => sleep(ms));
     this.agent = new Agent({ connect: { timeout: this.timeoutMs }, headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs });
   }
 

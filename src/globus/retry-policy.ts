@@ -1,3 +1,4 @@
+import { causeChain } from '../errors/cause-chain.js';
 /**
  * When to try a Globus call again, following the official Python SDK
  * (globus_sdk.transport): 429 and 500/502/503/504 and network errors are
@@ -78,7 +79,7 @@ const TRANSIENT_NETWORK_CODES = new Set([
 
 /** True for a failure to get any answer at all, which is worth asking again. */
 export function isTransientNetworkError(err: unknown): boolean {
-  for (let e: unknown = err, depth = 0; e !== null && typeof e === 'object' && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+  for (const e of causeChain(err)) {
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && TRANSIENT_NETWORK_CODES.has(code)) return true;
   }

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { lockedError } from '../errors/errors.js';
+import { isAlive } from './process-alive.js';
 
 /**
  * One run per job at a time. The lock is a write transaction held open on a
@@ -85,11 +86,3 @@ function readPidFile(lockPath: string): number | undefined {
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'; // alive, but another user's
-  }
-}

@@ -14,6 +14,10 @@ export interface RunMetrics {
   deferredPaths: number;
   /** Age of the oldest task still ACTIVE; 0 when none is pending. */
   pendingTaskAgeSeconds: number;
+  /** deletes.enabled only: paths the last run recorded as deleted at the destination (delete task SUCCEEDED). */
+  deletedPaths?: number;
+  /** deletes.enabled only: 1 when a deletes guard stopped the last run's deletes. */
+  deletesStopped?: number;
 }
 
 const GAUGES: Array<[keyof RunMetrics, string, string]> = [
@@ -25,6 +29,8 @@ const GAUGES: Array<[keyof RunMetrics, string, string]> = [
   ['dirtyPaths', 'gsync_dirty_paths', 'Paths that changed and are not yet shipped.'],
   ['deferredPaths', 'gsync_deferred_paths', 'Files left for a later run because they were modified too recently.'],
   ['pendingTaskAgeSeconds', 'gsync_pending_task_age_seconds', 'Age of the oldest submitted task not yet finished.'],
+  ['deletedPaths', 'gsync_deleted_paths', 'Paths the last run recorded as deleted at the destination (delete task SUCCEEDED).'],
+  ['deletesStopped', 'gsync_deletes_stopped', '1 when a deletes guard stopped the last run from deleting anything.'],
 ];
 
 export function renderMetrics(m: RunMetrics): string {

@@ -36,6 +36,8 @@ const NOT_NEWER = 1 << 7;
 const ROW_SEEN = 1 << 8;
 const ROW_GONE = 1 << 9;
 const ROW_WAS_DIR = 1 << 10;
+const SHIPPED_DIR = 1 << 11;
+const SHIPPED_FILE = 1 << 12;
 
 export interface Listing {
   rel: string;
@@ -51,8 +53,8 @@ export interface Listing {
   nums: BigInt64Array;
   /** Error codes of the entries tagged unreadable, in order. */
   codes: string[];
-  /** Rows no longer in the directory and not yet marked gone. */
-  gone: number[];
+  /** Rows no longer in the directory, in the trie's order: [id, name, already marked gone]. */
+  left: Array<[number, string, boolean]>;
 }
 
 /** One entry of a Listing, unpacked on demand. */
@@ -67,6 +69,9 @@ export interface Entry {
   rowGone: boolean;
   /** The row was shipped or seen as a directory. */
   rowWasDir: boolean;
+  /** The row was shipped as a directory / as a file. */
+  shippedDir: boolean;
+  shippedFile: boolean;
   size: bigint;
   mtimeNs: bigint;
   ctimeNs: bigint;
@@ -87,6 +92,8 @@ export function entryAt(l: Listing, i: number): Entry {
     rowSeen: (info & ROW_SEEN) !== 0,
     rowGone: (info & ROW_GONE) !== 0,
     rowWasDir: (info & ROW_WAS_DIR) !== 0,
+    shippedDir: (info & SHIPPED_DIR) !== 0,
+    shippedFile: (info & SHIPPED_FILE) !== 0,
     size: a[o + 2]!,
     mtimeNs: a[o + 3]!,
     ctimeNs: a[o + 4]!,
@@ -133,7 +140,7 @@ export function errorCode(err: unknown): string {
 }
 
 export function compareDir(task: DirTask, env: CompareEnv): Listing {
-  const l: Listing = { rel: task.rel, readError: null, rawError: null, nonUtf8: [], count: 0, names: '', nums: new BigInt64Array(0), codes: [], gone: [] };
+  const l: Listing = { rel: task.rel, readError: null, rawError: null, nonUtf8: [], count: 0, names: '', nums: new BigInt64Array(0), codes: [], left: [] };
   let names: string[];
   try {
     names = task.names ?? env.readdir(task.abs);
@@ -156,7 +163,8 @@ export function compareDir(task: DirTask, env: CompareEnv): Listing {
         ? 0
         : (row.seen_kind !== null ? ROW_SEEN : 0) |
           (row.gone !== 0n ? ROW_GONE : 0) |
-          (row.shipped_kind === 'd' || row.seen_kind === 'd' ? ROW_WAS_DIR : 0);
+          (row.shipped_kind === 'd' || row.seen_kind === 'd' ? ROW_WAS_DIR : 0) |
+          (row.shipped_kind === 'd' ? SHIPPED_DIR : row.shipped_kind === 'f' ? SHIPPED_FILE : 0);
     const relPath = task.rel === '' ? name : `${task.rel}/${name}`;
     if (env.isExcluded(relPath)) {
       nums[o] = BigInt(TAG.excluded | rowBits);
@@ -192,7 +200,7 @@ export function compareDir(task: DirTask, env: CompareEnv): Listing {
     nums[o + 5] = fp.ino;
   }
   // Rows left over were not in the directory: vanished since the last scan.
-  for (const row of rows.values()) if (row.gone === 0n) l.gone.push(Number(row.id));
+  for (const row of rows.values()) l.left.push([Number(row.id), row.name, row.gone !== 0n]);
   l.count = sorted.length;
   l.names = sorted.join('/');
   l.nums = nums;

@@ -2,7 +2,7 @@ import type { Fingerprint, NodeKind } from '../state/fingerprint.js';
 import type { TrieStore } from '../state/trie.js';
 import { entryAt, E, TAG, type DirTask, type Entry, type Listing } from './compare.js';
 import { escapeName } from './names.js';
-import type { ScanCounts, ScanVisitor, ScanWarning, SkipReason } from './scanner.js';
+import type { RemovedEntry, ScanCounts, ScanVisitor, ScanWarning, SkipReason } from './scanner.js';
 
 /**
  * The recording of what the scan saw: turns each directory's Listing, in walk
@@ -19,6 +19,8 @@ export interface RecorderOptions {
   counts: ScanCounts;
   batchSize: number;
   onBatchCommitted?(batches: number): void;
+  onRemoved?(removed: RemovedEntry): void;
+  onUnreadable?(relPath: string): void;
   onProgress?(counts: Readonly<ScanCounts>): void;
   progressEvery: number;
   /** The listing of a subdirectory, asked for in walk order. */
@@ -93,9 +95,12 @@ export class Recorder {
           this.subdir(nodeId, name, `${base}/${name}`, relPath, entryAt(l, i));
       }
     }
-    counts.gone += l.gone.length;
-    if (write) {
-      for (const id of l.gone) this.w(() => this.o.trie!.markGone(id));
+    // Rows left over were not in the directory: vanished since the last scan.
+    for (const [id, name, wasGone] of l.left) {
+      this.o.onRemoved?.({ relPath: l.rel === '' ? name : `${l.rel}/${name}`, nodeId: id, change: 'gone' });
+      if (wasGone) continue;
+      counts.gone++;
+      if (write) this.w(() => this.o.trie!.markGone(id));
     }
   }
 
@@ -107,6 +112,7 @@ export class Recorder {
       return;
     }
     let id = e.rowId;
+    if (e.shippedDir) this.o.onRemoved?.({ relPath, nodeId: e.rowId!, change: 'type' });
     if (this.o.write) {
       id = this.record(parentId!, name, e, 'f');
       if (e.rowWasDir) this.w(() => this.o.trie!.markChildrenGone(id!));
@@ -124,6 +130,7 @@ export class Recorder {
       return;
     }
     let id = e.rowId;
+    if (e.shippedFile) this.o.onRemoved?.({ relPath, nodeId: e.rowId!, change: 'type' });
     if (this.o.write) id = this.record(parentId!, name, e, 'd');
     this.o.counts.dirs++;
     this.o.visitor.enterDir({ relPath, nodeId: id, shipped: e.verdict === 'clean' });
@@ -174,6 +181,9 @@ export class Recorder {
 
   private skipForCode(relPath: string, code: string): void {
     if (code === 'ENOENT') this.skip(relPath, 'vanished', 'vanished during the scan');
-    else this.skip(relPath, 'unreadable', `cannot be read (${code}); not shipped`);
+    else {
+      this.o.onUnreadable?.(relPath);
+      this.skip(relPath, 'unreadable', `cannot be read (${code}); not shipped`);
+    }
   }
 }

@@ -58,6 +58,17 @@ export interface ScanCounts {
   gone: number;
 }
 
+/**
+ * A recorded path the scan did not find as it was recorded: vanished ('gone',
+ * reported at the topmost vanished path only, whether or not an earlier scan
+ * saw it go) or now of the other type ('type'). For deletes.
+ */
+export interface RemovedEntry {
+  relPath: string;
+  nodeId: number;
+  change: 'gone' | 'type';
+}
+
 export interface ScanWarning {
   /** Relative path, escaped so it prints on one line whatever bytes it holds. */
   path: string;
@@ -106,6 +117,10 @@ export interface ScanOptions {
   workerFile?: string;
   /** Once the scan is done: who did the work, and what it wrote. */
   onStats?(stats: ScanStats): void;
+  /** Recorded paths found gone or of another type (see RemovedEntry); read-only scans report them too. */
+  onRemoved?(removed: RemovedEntry): void;
+  /** An entry that could not be read: its trie rows were not compared, so nothing under it may be deleted. */
+  onUnreadable?(relPath: string): void;
   /** After each committed batch; a throw here stands for a crash between batches. */
   onBatchCommitted?(batches: number): void;
 }
@@ -166,6 +181,8 @@ export function scan(opts: ScanOptions): ScanCounts {
     counts,
     batchSize: opts.batchSize ?? 5000,
     onBatchCommitted: opts.onBatchCommitted,
+    onRemoved: opts.onRemoved,
+    onUnreadable: opts.onUnreadable,
     onProgress: opts.onProgress,
     progressEvery: opts.progressEvery ?? 10_000,
     listing: (task) => (pool === null ? here(task) : pool.listing(task)),

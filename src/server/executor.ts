@@ -2,7 +2,8 @@ import type { Stats } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { copyAtomically, ItemError, itemError, needsCopy } from './copy.js';
-import { isoSeconds, sleep } from './http.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isoSeconds } from './http.js';
 import type { ResolvedOptions } from './options.js';
 import type { TaskItem, TransferTask } from './task.js';
 
@@ -234,7 +235,7 @@ class TaskRun {
   private async pause(ms: number): Promise<void> {
     if (ms <= 0) return this.checkStopped();
     try {
-      await sleep(ms, this.t.abort.signal);
+      await sleep(ms, undefined, { signal: this.t.abort.signal });
     } catch {
       throw new Stopped();
     }

@@ -4,7 +4,8 @@ import { randomUUID } from 'node:crypto';
 import { authorize, revoke, token, type AuthContext } from './auth-routes.js';
 import { CollectionRegistry, type Collection } from './collections.js';
 import { Faults, type FaultAction } from './faults.js';
-import { json, readBody, requestId, sleep, transferError, type Reply } from './http.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { json, readBody, requestId, transferError, type Reply } from './http.js';
 import {
   DEMO_CLIENT_ID,
   DEMO_SERVICE_CLIENT_ID,

@@ -1,4 +1,5 @@
 import { ROOT_NODE_ID, type State } from './open.js';
+import { subtreeCte } from './subtree.js';
 
 /** The trie node of a path relative to the source directory ('' is the source itself); null if not tracked. */
 export function findNode(state: State, relPath: string): number | null {
@@ -27,7 +28,7 @@ export function setLastTransfer(state: State, relPath: string, timeNs: bigint | 
     if (id === null) return null;
     return db
       .prepare(
-        `WITH RECURSIVE sub(id) AS (SELECT ? UNION ALL SELECT n.id FROM node n JOIN sub ON n.parent = sub.id)
+        `${subtreeCte()}
          UPDATE node SET shipped_kind = NULL, shipped_size = NULL, shipped_mtime_ns = NULL, shipped_ctime_ns = NULL,
            shipped_ino = NULL, last_transfer_ns = ? WHERE id IN (SELECT id FROM sub)`,
       )

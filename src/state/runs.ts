@@ -1,6 +1,7 @@
 import type { State } from './open.js';
 
-export interface RunOutcome {
+/** What a finished run leaves in the run table. */
+export interface FinishedRun {
   finishedNs: bigint;
   /** Short word for status: 'submitted', 'succeeded', 'failed', 'nothing-to-do', ... */
   result: string;
@@ -14,7 +15,7 @@ export interface RunOutcome {
   message?: string | null;
 }
 
-export interface RunRecord extends RunOutcome {
+export interface RunRecord extends FinishedRun {
   id: number;
   startedNs: bigint;
 }
@@ -23,7 +24,7 @@ export function startRun(state: State, startedNs: bigint): number {
   return Number(state.db.prepare(`INSERT INTO run (started_ns) VALUES (?)`).run(startedNs).lastInsertRowid);
 }
 
-export function finishRun(state: State, id: number, o: RunOutcome): void {
+export function finishRun(state: State, id: number, o: FinishedRun): void {
   state.db
     .prepare(
       `UPDATE run SET finished_ns = ?, result = ?, exit_code = ?, submission = ?, items = ?, files = ?, bytes = ?,

@@ -1,5 +1,6 @@
 import { failure } from '../errors/errors.js';
 import type { State } from './open.js';
+import { subtreeCte } from './subtree.js';
 
 export interface NewSubmission {
   /** Globus submission_id: the same id on a retry makes Globus refuse a duplicate task. */
@@ -60,7 +61,7 @@ export function capturePending(state: State, submissionRowId: number, items: New
      SELECT id, ?, seen_kind, seen_size, seen_mtime_ns, seen_ctime_ns, seen_ino FROM node WHERE id = ? AND seen_kind IS NOT NULL`,
   );
   const subtree = db.prepare(
-    `WITH RECURSIVE sub(id) AS (SELECT ? UNION ALL SELECT n.id FROM node n JOIN sub ON n.parent = sub.id WHERE n.gone = 0)
+    `${subtreeCte({ liveOnly: true })}
      INSERT INTO pending (node_id, submission, kind, size, mtime_ns, ctime_ns, ino)
      SELECT n.id, ?, n.seen_kind, n.seen_size, n.seen_mtime_ns, n.seen_ctime_ns, n.seen_ino
      FROM node n JOIN sub ON n.id = sub.id WHERE n.seen_kind IS NOT NULL`,
@@ -95,7 +96,7 @@ export function commitSubmission(state: State, rowId: number, completedNs: bigin
     // A skipped directory keeps everything under it owed.
     const drop = db.prepare(
       `DELETE FROM pending WHERE submission = ? AND node_id IN (
-         WITH RECURSIVE sub(id) AS (SELECT ? UNION ALL SELECT n.id FROM node n JOIN sub ON n.parent = sub.id) SELECT id FROM sub)`,
+         ${subtreeCte()} SELECT id FROM sub)`,
     );
     for (const nodeId of skipped) drop.run(rowId, nodeId);
     db.prepare(

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { Fingerprint, NodeKind } from './fingerprint.js';
 import type { State } from './open.js';
+import { subtreeCte } from './subtree.js';
 
 /** The shipped side of a trie row: what the change rule compares against. */
 export interface ShippedRecord {
@@ -54,7 +55,7 @@ function toRow(r: RawRow): NodeRow {
   };
 }
 
-const SUBTREE = `WITH RECURSIVE sub(id) AS (SELECT ? UNION ALL SELECT n.id FROM node n JOIN sub ON n.parent = sub.id)`;
+const SUBTREE = subtreeCte();
 
 /**
  * The scanner's window on the trie: one directory's children at a time, and the
@@ -102,25 +103,25 @@ export class TrieStore {
   }
 
   insertNode(parentId: number, name: string, seen: Fingerprint | null): number {
-    return Number(this.w().insert.run(parentId, name, ...seenValues(seen)).lastInsertRowid);
+    return Number(this.writeStatements().insert.run(parentId, name, ...seenValues(seen)).lastInsertRowid);
   }
 
   setSeen(id: number, seen: Fingerprint | null): void {
-    this.w().updateSeen.run(...seenValues(seen), id);
+    this.writeStatements().updateSeen.run(...seenValues(seen), id);
   }
 
   unGone(id: number): void {
-    this.w().clearGone.run(id);
+    this.writeStatements().clearGone.run(id);
   }
 
   /** A vanished path: it and everything recorded under it. */
   markGone(id: number): void {
-    this.w().goneSubtree.run(id);
+    this.writeStatements().goneSubtree.run(id);
   }
 
   /** A directory replaced by a file: its old contents are gone, the path itself is not. */
   markChildrenGone(id: number): void {
-    this.w().goneBelow.run(id, id);
+    this.writeStatements().goneBelow.run(id, id);
   }
 
   begin(): void {
@@ -136,7 +137,7 @@ export class TrieStore {
   }
 
   /** Prepared on first use: a read-only connection cannot even prepare them. */
-  private w(): ReturnType<typeof prepareWrites> {
+  private writeStatements(): ReturnType<typeof prepareWrites> {
     return (this.writes ??= prepareWrites(this.db));
   }
 }

@@ -1,16 +1,21 @@
 /**
  * Named points where the crash harness (test/crash.test.ts) kills the process
  * as a power cut would: GSYNC_CRASH_AT=<name> makes the process SIGKILL itself
- * on reaching that point. Off unless that variable is set, and it never is in
- * a deployed unit file.
+ * on reaching that point. The command wiring reads the variable
+ * (src/commands/globus-session.ts) and hands runJob the hook; it is off unless
+ * that variable is set, and it never is in a deployed unit file.
  */
 export type CrashPointName =
   | 'scan-batch' // a scan batch has committed, more are to come
   | 'after-submission-id' // Globus gave an id; nothing recorded yet
   | 'after-record' // the submission row is committed; not POSTed
   | 'after-post' // Globus accepted the task; its id is not recorded
-  | 'before-commit'; // Globus said SUCCEEDED; not yet recorded as shipped
+  | 'before-commit' // Globus said SUCCEEDED; not yet recorded as shipped
+  | 'delete-after-submission-id' // a delete task's id from Globus; nothing recorded yet
+  | 'delete-after-record' // the delete task row is committed; not POSTed
+  | 'delete-after-post' // Globus accepted the delete task; its id is not recorded
+  | 'delete-before-commit'; // the delete task SUCCEEDED; its paths not yet forgotten
 
-export function crashPoint(name: CrashPointName): void {
-  if (process.env.GSYNC_CRASH_AT === name) process.kill(process.pid, 'SIGKILL');
-}
+export type CrashHook = (name: CrashPointName) => void;
+
+export const noCrash: CrashHook = () => {};

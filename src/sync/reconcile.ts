@@ -8,18 +8,20 @@ import {
   updateSubmissionStatus,
   type SubmissionRecord,
 } from '../state/submissions.js';
-import { crashPoint } from './crash-point.js';
 import { postSubmission } from './submit.js';
 import type { SyncContext } from './sync-context.js';
 import { relPathOnSource } from './transfer-document.js';
 
-export type Outcome = 'succeeded' | 'failed' | 'active' | 'inactive' | 'lost';
+/** What Globus said about one submitted task. */
+export type TaskOutcome = 'succeeded' | 'failed' | 'active' | 'inactive' | 'lost';
 
 export interface ReconcileReport {
   succeeded: number;
   failed: number;
   active: number;
   inactive: number;
+  /** A deletes guard stopped this run's deletes, or its delete task did not succeed while waited for (deletes.enabled). */
+  deleteTrouble?: boolean;
   /** Paths Globus skipped in succeeded tasks; they stay owed. */
   skippedPaths: number;
   /** One line per thing an operator should know: failed and inactive tasks. */
@@ -29,27 +31,27 @@ export interface ReconcileReport {
 export const emptyReport = (): ReconcileReport => ({ succeeded: 0, failed: 0, active: 0, inactive: 0, skippedPaths: 0, problems: [] });
 
 /** Settles every submission an earlier run left open, oldest first, before anything new is planned. */
-export async function reconcileOpen(ctx: SyncContext, report = emptyReport()): Promise<ReconcileReport> {
-  for (const sub of openSubmissions(ctx.state)) {
-    const taskId = sub.taskId ?? (await resubmit(ctx, sub));
+export async function reconcileOpen(sync: SyncContext, report = emptyReport()): Promise<ReconcileReport> {
+  for (const sub of openSubmissions(sync.state)) {
+    const taskId = sub.taskId ?? (await resubmit(sync, sub));
     let task: Task;
     try {
-      task = await ctx.client.getTask(taskId);
+      task = await sync.remote.getTask(taskId);
     } catch (err) {
       if (!(err instanceof GlobusApiError && err.isNotFound)) throw err;
-      forget(ctx, { ...sub, taskId }, err);
+      forget(sync, { ...sub, taskId }, err);
       continue;
     }
-    await settle(ctx, sub, task, report);
+    await settle(sync, sub, task, report);
   }
   return report;
 }
 
 /** A row with no task id: the earlier run died or lost its connection around the POST. */
-async function resubmit(ctx: SyncContext, sub: SubmissionRecord): Promise<string> {
+async function resubmit(sync: SyncContext, sub: SubmissionRecord): Promise<string> {
   const doc = JSON.parse(sub.document) as TransferDocument;
-  const result = await postSubmission(ctx, sub.id, doc);
-  ctx.logger.info(
+  const result = await postSubmission(sync, sub.id, doc);
+  sync.logger.info(
     { submissionId: sub.submissionId, taskId: result.task_id, code: result.code },
     result.code === 'Duplicate' ? 'an earlier run had submitted this transfer; Globus returned its task' : 'resubmitted a transfer an earlier run had prepared',
   );
@@ -57,14 +59,14 @@ async function resubmit(ctx: SyncContext, sub: SubmissionRecord): Promise<string
 }
 
 /** Applies what Globus says about one task to the state. */
-export async function settle(ctx: SyncContext, sub: SubmissionRecord, task: Task, report: ReconcileReport): Promise<Outcome> {
-  const log = ctx.logger.child({ taskId: task.task_id });
+export async function settle(sync: SyncContext, sub: SubmissionRecord, task: Task, report: ReconcileReport): Promise<TaskOutcome> {
+  const log = sync.logger.child({ taskId: task.task_id });
   switch (task.status) {
     case 'SUCCEEDED': {
-      const skipped = mayHaveSkipped(task) ? await collect(ctx.client.skippedErrors(task.task_id)) : [];
-      const nodes = skippedNodes(ctx, skipped);
-      crashPoint('before-commit');
-      commitSubmission(ctx.state, sub.id, ctx.now(), nodes);
+      const skipped = mayHaveSkipped(task) ? await collect(sync.remote.skippedErrors(task.task_id)) : [];
+      const nodes = skippedNodes(sync, skipped);
+      sync.crashPoint('before-commit');
+      commitSubmission(sync.state, sub.id, sync.now(), nodes);
       report.succeeded++;
       report.skippedPaths += skipped.length;
       log.info({ files: task.files_transferred, bytes: task.bytes_transferred, skipped: skipped.length }, 'task SUCCEEDED: its paths are recorded as shipped');
@@ -75,8 +77,8 @@ export async function settle(ctx: SyncContext, sub: SubmissionRecord, task: Task
     }
     case 'FAILED': {
       const why = task.fatal_error ? `${task.fatal_error.code}: ${task.fatal_error.description}` : (task.nice_status ?? 'no reason given');
-      const skipped = await collect(ctx.client.skippedErrors(task.task_id), 20).catch(() => []);
-      releaseSubmission(ctx.state, sub.id, 'FAILED', why, ctx.now());
+      const skipped = await collect(sync.remote.skippedErrors(task.task_id), 20).catch(() => []);
+      releaseSubmission(sync.state, sub.id, 'FAILED', why, sync.now());
       report.failed++;
       report.problems.push(`task ${task.task_id} FAILED (${why}); its paths will ship again`);
       log.error({ fatalError: task.fatal_error ?? null }, `task FAILED: ${why}; its paths will ship again`);
@@ -84,7 +86,7 @@ export async function settle(ctx: SyncContext, sub: SubmissionRecord, task: Task
       return 'failed';
     }
     case 'INACTIVE': {
-      updateSubmissionStatus(ctx.state, sub.id, 'INACTIVE');
+      updateSubmissionStatus(sync.state, sub.id, 'INACTIVE');
       report.inactive++;
       const why = task.nice_status_short_description ?? task.nice_status ?? 'paused';
       report.problems.push(`task ${task.task_id} is INACTIVE (${why}); credentials on a collection usually expired: reactivate it in the Globus web app`);
@@ -92,7 +94,7 @@ export async function settle(ctx: SyncContext, sub: SubmissionRecord, task: Task
       return 'inactive';
     }
     case 'ACTIVE': {
-      updateSubmissionStatus(ctx.state, sub.id, 'ACTIVE');
+      updateSubmissionStatus(sync.state, sub.id, 'ACTIVE');
       report.active++;
       if (task.faults > 0) {
         log.warn({ faults: task.faults, niceStatus: task.nice_status }, `task ACTIVE with ${task.faults} faults: ${task.nice_status ?? 'retrying'}`);
@@ -108,9 +110,9 @@ export async function settle(ctx: SyncContext, sub: SubmissionRecord, task: Task
  * A task Globus does not know (404) cannot finish, so its paths ship again;
  * this happens when the configured Transfer service changed under a state database.
  */
-function forget(ctx: SyncContext, sub: SubmissionRecord, err: GlobusApiError): void {
-  releaseSubmission(ctx.state, sub.id, 'LOST', err.message, ctx.now());
-  ctx.logger.warn({ taskId: sub.taskId }, `Globus does not know task ${sub.taskId}; its paths will ship again`);
+function forget(sync: SyncContext, sub: SubmissionRecord, err: GlobusApiError): void {
+  releaseSubmission(sync.state, sub.id, 'LOST', err.message, sync.now());
+  sync.logger.warn({ taskId: sub.taskId }, `Globus does not know task ${sub.taskId}; its paths will ship again`);
 }
 
 // files_skipped counts files sync_level found up to date; skipped errors are counted apart.
@@ -118,11 +120,11 @@ function mayHaveSkipped(task: Task): boolean {
   return task.subtasks_skipped_errors === undefined || task.subtasks_skipped_errors > 0;
 }
 
-function skippedNodes(ctx: SyncContext, skipped: readonly SkippedError[]): number[] {
+function skippedNodes(sync: SyncContext, skipped: readonly SkippedError[]): number[] {
   const out: number[] = [];
   for (const s of skipped) {
-    const rel = relPathOnSource(s.source_path, ctx.config.source.collectionPath);
-    const id = rel === null ? null : findNode(ctx.state, rel);
+    const rel = relPathOnSource(s.source_path, sync.config.source.collectionPath);
+    const id = rel === null ? null : findNode(sync.state, rel);
     if (id !== null) out.push(id);
   }
   return out;

@@ -1,8 +1,6 @@
-import { createCredentials, type Credentials } from '../auth/credentials.js';
 import type { Config } from '../config/schema.js';
-import { EXIT, exitCodeFor } from '../errors/exit-codes.js';
+import { EXIT, exitCodeFor, exitCodeForRun } from '../errors/exit-codes.js';
 import type { Task } from '../globus/schemas.js';
-import { TransferClient } from '../globus/transfer-client.js';
 import { acquireJobLock, lockPathFor } from '../lock/job-lock.js';
 import type { Logger } from '../log/logger.js';
 import type { TransferItem } from '../plan/coalescer.js';
@@ -10,39 +8,47 @@ import { logSkipped, planScan, type PlanTotals } from '../plan/plan.js';
 import { defaultScanThreads, type ScanCounts } from '../scan/scanner.js';
 import { explainStateError, openState, type State } from '../state/open.js';
 import { finishRun, startRun } from '../state/runs.js';
-import { crashPoint } from './crash-point.js';
+import { noCrash, type CrashHook } from './crash-point.js';
 import { createSubmission, getSubmission } from '../state/submissions.js';
 import { TrieStore } from '../state/trie.js';
 import { writeRunMetrics } from './run-metrics.js';
-import { emptyReport, reconcileOpen, settle, type Outcome, type ReconcileReport } from './reconcile.js';
+import { emptyReport, reconcileOpen, settle, type ReconcileReport, type TaskOutcome } from './reconcile.js';
+import { recordedResult, type RecordedResult, type RunOutcome } from './outcome.js';
+import type { OpenRemote, RemoteSession } from './remote.js';
 import { postSubmission } from './submit.js';
 import { nowNs, type SyncContext } from './sync-context.js';
 import { buildTransferDocument, syncLevelFor } from './transfer-document.js';
 import { waitForTask } from './wait.js';
+import { emptyDeleteReport, reconcileOpenDeletes, type DeleteReport } from '../deletes/delete-tasks.js';
+import { collectRemovals } from '../deletes/plan-deletes.js';
+import { holdBack, runDeletes, waitForDelete, type DeleteRunOutcome } from '../deletes/run-deletes.js';
 
 export interface RunJobOptions {
   config: Config;
   logger: Logger;
-  env: NodeJS.ProcessEnv;
+  /** The remote and login, opened once the lock is held (src/commands/globus-session.ts wires the real one). */
+  openRemote: OpenRemote;
+  /** The crash harness's hook; default none. */
+  crashPoint?: CrashHook;
   /** Poll the submitted task until it ends and reconcile it at once. */
   wait?: boolean;
   /** With wait: stop waiting after this many seconds (the task stays recorded). */
   timeoutSeconds?: number;
   /** First poll interval while waiting. */
   pollIntervalMs?: number;
-  /** Default: from the config and environment, as createCredentials decides. */
-  credentials?: Credentials;
   now?: () => bigint;
   onScanProgress?(counts: Readonly<ScanCounts>): void;
   onTaskPoll?(task: Task): void;
   signal?: AbortSignal;
+  /** `--allow-deletes N`: this run may delete up to N paths past the deletes guards. */
+  allowDeletes?: number;
 }
 
-export type RunResultWord = 'nothing-to-do' | 'submitted' | 'succeeded' | 'failed' | 'still-active' | 'problems';
-
 export interface RunJobResult {
-  exitCode: number;
-  result: RunResultWord;
+  /** What happened to this run's transfer; exitCodeForRun maps it (with `reconciled`) to the exit code. */
+  outcome: RunOutcome;
+  /** The word recorded in the run table and shown by status. */
+  result: RecordedResult;
   taskId: string | null;
   /** The state's row for the transfer this run submitted. */
   submissionRowId: number | null;
@@ -51,6 +57,8 @@ export interface RunJobResult {
   bytes: bigint;
   plan: PlanTotals;
   reconciled: ReconcileReport;
+  /** Delete tasks settled in this run, and what the delete step planned and submitted (deletes.enabled). */
+  deletes: DeleteReport & Omit<DeleteRunOutcome, 'plan'> & { planned: number };
 }
 
 /**
@@ -77,23 +85,22 @@ async function runLocked(opts: RunJobOptions): Promise<RunJobResult> {
   const state = openState(config.state.path);
   const started = now();
   let runId: number | undefined;
-  let client: TransferClient | undefined;
-  let ctx: SyncContext | undefined;
+  let session: RemoteSession | undefined;
+  let sync: SyncContext | undefined;
   let outcome: RunJobResult | undefined;
   let exitCode: number = EXIT.failure;
   try {
     runId = startRun(state, started);
-    const credentials = opts.credentials ?? createCredentials(config, opts.env, logger);
+    session = opts.openRemote();
     // A login that is certainly missing fails now, before a scan whose result could not be sent.
-    credentials.requireUsable();
-    // GSYNC_HTTP_TIMEOUT_MS: per-request limit (default 60 s), for tests.
-    client = new TransferClient({ tokens: credentials.tokens, logger, env: opts.env, timeoutMs: Number(opts.env.GSYNC_HTTP_TIMEOUT_MS) || undefined });
-    ctx = { config, logger, state, client, credentials, now };
-    outcome = await cycle(ctx, opts);
+    session.auth.requireUsable();
+    sync = { config, logger, state, remote: session.remote, auth: session.auth, now, crashPoint: opts.crashPoint ?? noCrash };
+    outcome = await cycle(sync, opts);
+    exitCode = exitCodeForRun(outcome);
     finishRun(state, runId, {
       finishedNs: now(),
       result: outcome.result,
-      exitCode: outcome.exitCode,
+      exitCode,
       submission: outcome.submissionRowId,
       items: outcome.items,
       files: outcome.files,
@@ -102,15 +109,14 @@ async function runLocked(opts: RunJobOptions): Promise<RunJobResult> {
       skipped: outcome.plan.skipped,
       message: outcome.reconciled.problems.join('; ') || null,
     });
-    exitCode = outcome.exitCode;
     return outcome;
   } catch (err) {
     exitCode = exitCodeFor(err);
     if (runId !== undefined) recordFailure(state, runId, now(), exitCode, err, logger);
     throw err;
   } finally {
-    if (ctx) writeRunMetrics(ctx, started, exitCode, outcome);
-    await client?.close();
+    if (sync) writeRunMetrics(sync, started, exitCode, outcome);
+    await session?.close();
     state.close();
   }
 }
@@ -124,9 +130,13 @@ function recordFailure(state: State, runId: number, finishedNs: bigint, exitCode
   }
 }
 
-async function cycle(ctx: SyncContext, opts: RunJobOptions): Promise<RunJobResult> {
-  const { config, logger } = ctx;
-  const reconciled = await reconcileOpen(ctx, emptyReport());
+async function cycle(sync: SyncContext, opts: RunJobOptions): Promise<RunJobResult> {
+  const { config, logger } = sync;
+  const reconciled = await reconcileOpen(sync, emptyReport());
+  const deleted = emptyDeleteReport();
+  // Open delete tasks are settled even with deletes.enabled turned off since: their paths are held until then.
+  await reconcileOpenDeletes(sync, deleted, reconciled);
+  const removals = config.deletes.enabled ? collectRemovals() : null;
 
   // The scan still walks everything (it records what it saw); only the document is capped.
   const cap = config.transfer.maxItems;
@@ -135,12 +145,12 @@ async function cycle(ctx: SyncContext, opts: RunJobOptions): Promise<RunJobResul
   let bytes = 0n;
   const plan = planScan({
     root: config.source.path,
-    trie: new TrieStore(ctx.state),
+    trie: new TrieStore(sync.state),
     write: true,
     exclude: config.scan.exclude,
     minAgeSeconds: config.scan.minAgeSeconds,
     threads: config.scan.threads ?? defaultScanThreads(),
-    nowNs: ctx.now(),
+    nowNs: sync.now(),
     mapping: { sourceRoot: config.source.collectionPath, destinationRoot: config.destination.path },
     onItem: (item) => {
       if (items.length >= cap) return;
@@ -152,7 +162,9 @@ async function cycle(ctx: SyncContext, opts: RunJobOptions): Promise<RunJobResul
     onProgress: opts.onScanProgress,
     // Often enough that a person sees a small tree move; a callback per 1,000 entries costs nothing measurable.
     progressEvery: 1000,
-    onBatchCommitted: () => crashPoint('scan-batch'),
+    onBatchCommitted: () => sync.crashPoint('scan-batch'),
+    onRemoved: removals?.onRemoved,
+    onUnreadable: removals?.onUnreadable,
   });
   logger.info(
     { scanned: plan.scanned, items: plan.items, files: plan.files, bytes: String(plan.bytes), deferred: plan.deferred, inflight: plan.inflight },
@@ -161,54 +173,104 @@ async function cycle(ctx: SyncContext, opts: RunJobOptions): Promise<RunJobResul
   if (plan.items > items.length) {
     logger.warn({ maxItems: cap, items: plan.items }, `${plan.items} items to ship; this transfer takes the first ${cap} (transfer.maxItems), the rest go with the next run`);
   }
-  const problemsExit = reconciled.failed + reconciled.inactive > 0 ? EXIT.failure : EXIT.ok;
-  const base = { plan, reconciled, items: items.length, files, bytes };
+  // Guards are checked and the delete task submitted before the transfer; paths a delete still covers wait.
+  const step = removals ? await runDeletes(sync, removals, plan, opts.allowDeletes) : { plan: null, submitted: null, stoppedBy: null };
+  const hold = holdBack(sync, items, step.plan);
+  if (hold.held.length > 0) {
+    items.splice(0, items.length, ...hold.kept);
+    files = items.reduce((n, i) => n + i.files, 0);
+    bytes = items.reduce((n, i) => n + i.bytes, 0n);
+  }
+  const deletes = { ...deleted, submitted: step.submitted, stoppedBy: step.stoppedBy, planned: step.plan?.paths ?? 0 };
+  if (step.stoppedBy) {
+    reconciled.problems.push(step.stoppedBy);
+    reconciled.deleteTrouble = true;
+  }
+  const result = await shipTransfer(sync, opts, { plan, reconciled, items, files, bytes, deletes });
+  if (!opts.wait || step.submitted === null) return result;
+  // --wait: the delete task this run submitted is waited for and settled too; it not ending well is news.
+  const ok = await waitForDelete(sync, step.submitted.rowId, step.submitted.taskId, waitOptions(opts), deletes, reconciled);
+  if (!ok) reconciled.deleteTrouble = true;
+  return { ...result, result: recordedResult({ outcome: result.outcome, reconciled }) };
+}
+
+function waitOptions(opts: RunJobOptions) {
+  return {
+    timeoutMs: opts.timeoutSeconds === undefined ? undefined : opts.timeoutSeconds * 1000,
+    intervalMs: opts.pollIntervalMs,
+    onPoll: opts.onTaskPoll,
+    signal: opts.signal,
+  };
+}
+
+interface Planned {
+  plan: PlanTotals;
+  reconciled: ReconcileReport;
+  items: TransferItem[];
+  files: number;
+  bytes: bigint;
+  deletes: RunJobResult['deletes'];
+}
+
+async function shipTransfer(sync: SyncContext, opts: RunJobOptions, p: Planned): Promise<RunJobResult> {
+  const { config, logger } = sync;
+  const { plan, reconciled, items, files, bytes, deletes } = p;
+  const base = { plan, reconciled, items: items.length, files, bytes, deletes };
+  const done = (outcome: RunOutcome, rest: Pick<RunJobResult, 'taskId' | 'submissionRowId'>): RunJobResult => ({
+    ...base,
+    ...rest,
+    outcome,
+    result: recordedResult({ outcome, reconciled }),
+  });
   if (items.length === 0) {
-    return { ...base, exitCode: problemsExit, result: problemsExit ? 'problems' : 'nothing-to-do', taskId: null, submissionRowId: null };
+    const outcome: RunOutcome = deletes.submitted ? (opts.wait ? 'shipped' : 'submitted') : plan.deferred > 0 ? 'deferred' : 'nothing-to-do';
+    return done(outcome, { taskId: null, submissionRowId: null });
   }
 
-  const submissionId = await ctx.client.getSubmissionId();
-  crashPoint('after-submission-id');
+  const submissionId = await sync.remote.getSubmissionId();
+  sync.crashPoint('after-submission-id');
   const syncLevel = syncLevelFor(config.transfer.syncLevel, plan.mtimeNotNewer);
   if (syncLevel !== config.transfer.syncLevel) {
     logger.warn({ files: plan.mtimeNotNewer }, `${plan.mtimeNotNewer} changed files have an mtime no newer than the shipped version; this transfer uses sync_level checksum`);
   }
-  const doc = buildTransferDocument(config, submissionId, items, new Date(Number(ctx.now() / 1_000_000n)), syncLevel);
-  const rowId = createSubmission(ctx.state, {
+  const doc = buildTransferDocument(config, submissionId, items, new Date(Number(sync.now() / 1_000_000n)), syncLevel);
+  const rowId = createSubmission(sync.state, {
     submissionId,
     document: JSON.stringify(doc),
     items,
     files,
     bytes,
-    createdNs: ctx.now(),
+    createdNs: sync.now(),
   });
   items.length = 0; // the document holds them now; let the array go before the POST
-  crashPoint('after-record');
-  const submitted = await postSubmission(ctx, rowId, doc);
+  sync.crashPoint('after-record');
+  const submitted = await postSubmission(sync, rowId, doc);
   const taskId = submitted.task_id;
   logger.info({ taskId, submissionId, code: submitted.code }, `submitted task ${taskId}`);
-  const shipped = { ...base, taskId, submissionRowId: rowId };
-  if (!opts.wait) return { ...shipped, exitCode: problemsExit, result: problemsExit ? 'problems' : 'submitted' };
+  const sent = { taskId, submissionRowId: rowId };
+  if (!opts.wait) return done('submitted', sent);
 
-  const task = await waitForTask(ctx.client, taskId, {
-    timeoutMs: opts.timeoutSeconds === undefined ? undefined : opts.timeoutSeconds * 1000,
-    intervalMs: opts.pollIntervalMs,
-    onPoll: opts.onTaskPoll,
-    signal: opts.signal,
-  });
+  const task = await waitForTask(sync.remote, taskId, waitOptions(opts));
   if (task === null) {
     const why = opts.signal?.aborted ? 'stopped waiting' : `still ACTIVE after ${opts.timeoutSeconds} s`;
     logger.warn({ taskId }, `task ${taskId} ${why}; it stays recorded and the next run reconciles it`);
-    return { ...shipped, exitCode: EXIT.failure, result: 'still-active' };
+    return done('still-active', sent);
   }
-  const sub = getSubmission(ctx.state, rowId);
+  const sub = getSubmission(sync.state, rowId);
   if (sub === undefined) throw new Error('internal: the submission row vanished');
   // Its own report: `reconciled` describes what earlier runs left, this is the task just sent.
   const own = emptyReport();
-  const outcome: Outcome = await settle(ctx, sub, task, own);
+  const settled: TaskOutcome = await settle(sync, sub, task, own);
   reconciled.problems.push(...own.problems);
-  const ok = outcome === 'succeeded' && problemsExit === EXIT.ok;
-  const result: RunResultWord = outcome === 'failed' ? 'failed' : ok ? 'succeeded' : 'problems';
-  return { ...shipped, exitCode: ok ? EXIT.ok : EXIT.failure, result };
+  return done(OWN_TASK[settled], sent);
 }
 
+
+/** The task this run waited for, as the run's outcome. `settle` never answers 'lost' (that is a 404 in reconcileOpen). */
+const OWN_TASK: Record<TaskOutcome, RunOutcome> = {
+  succeeded: 'shipped',
+  failed: 'task-failed',
+  inactive: 'task-inactive',
+  active: 'still-active',
+  lost: 'task-failed',
+};

@@ -8,25 +8,28 @@ import type { SyncContext } from './sync-context.js';
 const seconds = (ns: bigint) => Number(ns / 1_000_000n) / 1000;
 
 /** After every run that held the lock, successful or not; a metrics failure never fails the run. */
-export function writeRunMetrics(ctx: SyncContext, startedNs: bigint, exitCode: number, outcome: RunJobResult | undefined): void {
-  const file = ctx.config.metrics.textfile;
+export function writeRunMetrics(sync: SyncContext, startedNs: bigint, exitCode: number, outcome: RunJobResult | undefined): void {
+  const file = sync.config.metrics.textfile;
   if (file === undefined) return;
   try {
-    const now = ctx.now();
-    const oldest = openSubmissions(ctx.state).find((s) => s.submittedNs !== null);
-    const success = lastSuccessNs(ctx.state);
+    const now = sync.now();
+    const oldest = openSubmissions(sync.state).find((s) => s.submittedNs !== null);
+    const success = lastSuccessNs(sync.state);
     writeMetricsFile(file, {
-      job: ctx.config.name,
+      job: sync.config.name,
       ...(success === null ? {} : { lastSuccessSeconds: Math.floor(seconds(success)) }),
       lastExitCode: exitCode,
       runDurationSeconds: seconds(now - startedNs),
       filesShipped: outcome?.submissionRowId ? outcome.files : 0,
       bytesShipped: outcome?.submissionRowId ? Number(outcome.bytes) : 0,
-      dirtyPaths: stateSummary(ctx.state).dirty,
+      dirtyPaths: stateSummary(sync.state).dirty,
       deferredPaths: outcome?.plan.deferred ?? 0,
       pendingTaskAgeSeconds: oldest?.submittedNs ? Math.max(0, seconds(now - oldest.submittedNs)) : 0,
+      ...(sync.config.deletes.enabled
+        ? { deletedPaths: outcome?.deletes.deletedPaths ?? 0, deletesStopped: outcome?.deletes.stoppedBy ? 1 : 0 }
+        : {}),
     });
   } catch (err) {
-    ctx.logger.warn({ file }, `could not write the metrics file: ${(err as Error).message}`);
+    sync.logger.warn({ file }, `could not write the metrics file: ${(err as Error).message}`);
   }
 }

@@ -1,7 +1,6 @@
 import { ConsentRequiredError, GlobusApiError } from '../globus/errors.js';
 import type { TransferDocument, TransferResult } from '../globus/schemas.js';
 import { markSubmitted, releaseSubmission } from '../state/submissions.js';
-import { crashPoint } from './crash-point.js';
 import type { SyncContext } from './sync-context.js';
 
 /**
@@ -12,34 +11,40 @@ import type { SyncContext } from './sync-context.js';
  * ship again; anything else (no answer, 5xx, login needed) keeps the row, so
  * the next run re-POSTs the same document under the same submission_id.
  */
-export async function postSubmission(ctx: SyncContext, rowId: number, doc: TransferDocument): Promise<TransferResult> {
+export async function postSubmission(sync: SyncContext, rowId: number, doc: TransferDocument): Promise<TransferResult> {
   let result: TransferResult;
   try {
-    result = await postWithConsent(ctx, doc);
+    result = await postWithConsent(sync, doc);
   } catch (err) {
     if (isRefusal(err)) {
-      releaseSubmission(ctx.state, rowId, 'REJECTED', err.message, ctx.now());
-      ctx.logger.error({ submissionId: doc.submission_id, code: err.code }, `Globus refused the transfer: ${err.message}`);
+      releaseSubmission(sync.state, rowId, 'REJECTED', err.message, sync.now());
+      sync.logger.error({ submissionId: doc.submission_id, code: err.code }, `Globus refused the transfer: ${err.message}`);
     }
     throw err;
   }
-  crashPoint('after-post');
-  markSubmitted(ctx.state, rowId, result.task_id, ctx.now());
+  sync.crashPoint('after-post');
+  markSubmitted(sync.state, rowId, result.task_id, sync.now());
   return result;
 }
 
-async function postWithConsent(ctx: SyncContext, doc: TransferDocument): Promise<TransferResult> {
+function postWithConsent(sync: SyncContext, doc: TransferDocument): Promise<TransferResult> {
+  return withConsent(sync, () => sync.remote.submitTransfer(doc));
+}
+
+/** One submission POST; a ConsentRequired answer is resolved once (service accounts) and the POST repeated. */
+export async function withConsent<T>(sync: SyncContext, post: () => Promise<T>): Promise<T> {
   try {
-    return await ctx.client.submitTransfer(doc);
+    return await post();
   } catch (err) {
     if (!(err instanceof ConsentRequiredError)) throw err;
     // Resolves only when a service account obtained the scopes; a user login throws an auth error.
-    await ctx.credentials.handleConsentRequired(err);
-    return await ctx.client.submitTransfer(doc);
+    await sync.auth.handleConsentRequired(err);
+    return await post();
   }
 }
 
-function isRefusal(err: unknown): err is GlobusApiError {
+/** Globus refused the document itself: resending it can never work. */
+export function isRefusal(err: unknown): err is GlobusApiError {
   return (
     err instanceof GlobusApiError &&
     err.kind !== 'auth' &&

@@ -1,5 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Task } from '../globus/schemas.js';
-import type { TransferClient } from '../globus/transfer-client.js';
+import type { SyncRemote } from './remote.js';
 
 export interface WaitOptions {
   /** Give up after this long; the task stays recorded and the next run reconciles it. */
@@ -16,29 +17,18 @@ export interface WaitOptions {
  * person (expired collection credentials) and could hold a --wait for days.
  * null when the timeout or the signal came first.
  */
-export async function waitForTask(client: TransferClient, taskId: string, opts: WaitOptions = {}): Promise<Task | null> {
+export async function waitForTask(remote: Pick<SyncRemote, 'getTask'>, taskId: string, opts: WaitOptions = {}): Promise<Task | null> {
   const deadline = opts.timeoutMs === undefined ? Infinity : Date.now() + opts.timeoutMs;
   let interval = opts.intervalMs ?? 500;
   const max = opts.maxIntervalMs ?? 15_000;
   for (;;) {
-    const task = await client.getTask(taskId);
+    const task = await remote.getTask(taskId);
     opts.onPoll?.(task);
     if (task.status !== 'ACTIVE') return task;
     const left = deadline - Date.now();
     if (left <= 0 || opts.signal?.aborted) return null;
-    await sleep(Math.min(interval, left), opts.signal);
+    // An abort ends the pause early; the loop then returns null.
+    await sleep(Math.min(interval, left), undefined, { signal: opts.signal }).catch(() => {});
     interval = Math.min(interval * 2, max);
   }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }

@@ -1,10 +1,11 @@
 import type { Config } from '../config/schema.js';
 import { GsyncError } from '../errors/errors.js';
-import { EXIT, exitCodeFor } from '../errors/exit-codes.js';
+import { EXIT } from '../errors/exit-codes.js';
 import type { Logger } from '../log/logger.js';
 import { metricsTempPrefix } from '../metrics/textfile.js';
-import { summaryLine } from '../sync/summary.js';
-import { runJob, type RunJobResult } from '../sync/run-job.js';
+import { needsAttention } from '../sync/outcome.js';
+import { summaryLine } from '../report/run-summary.js';
+import type { RunJobResult } from '../sync/run-job.js';
 import { watchSource, type SourceWatcher } from './source-watcher.js';
 
 export type CycleReason = 'start' | 'change' | 'rescan' | 'retry' | 'pending';
@@ -12,11 +13,10 @@ export type CycleReason = 'start' | 'change' | 'rescan' | 'retry' | 'pending';
 export interface WatchLoopOptions {
   config: Config;
   logger: Logger;
-  env: NodeJS.ProcessEnv;
   /** Aborting stops the watcher, lets a cycle in progress finish, and resolves with exit 0. */
   signal: AbortSignal;
-  /** One sync cycle; default runJob without waiting for the task. */
-  runCycle?: (signal: AbortSignal, reason: CycleReason) => Promise<RunJobResult>;
+  /** One sync cycle: runJob without waiting for the task, wired by the command (src/commands/watch.ts). */
+  runCycle: (signal: AbortSignal, reason: CycleReason) => Promise<RunJobResult>;
   /** Quiet time after the last change before a cycle; default scan.minAgeSeconds, at least 1 s. */
   settleMs?: number;
   /** A tree that never goes quiet (a log appended every few seconds) still gets a cycle this long after its first unsynced change; default 10 × settleMs, at least 5 min. */
@@ -49,7 +49,7 @@ export async function watchLoop(opts: WatchLoopOptions): Promise<WatchLoopResult
   const maxWaitMs = opts.maxWaitMs ?? Math.max(settleMs * 10, 300_000);
   const retryMs = opts.retryMs ?? 30_000;
   const pendingMs = opts.pendingCheckMs ?? 60_000;
-  const runCycle = opts.runCycle ?? ((s: AbortSignal) => runJob({ config, logger, env: opts.env, wait: false, signal: s }));
+  const runCycle = opts.runCycle;
 
   let dirty = false;
   let firstChange = 0;
@@ -115,17 +115,17 @@ export async function watchLoop(opts: WatchLoopOptions): Promise<WatchLoopResult
         const r = await runCycle(signal, reason);
         failures = 0;
         // A FAILED or INACTIVE task is news for whoever reads the journal; the loop goes on and its files ship again.
-        (r.exitCode === EXIT.ok ? logger.info : logger.warn).call(logger, { reason, result: r.result, taskId: r.taskId, files: r.files, deferred: r.plan.deferred }, summaryLine(r));
-        if (r.result === 'submitted' || r.reconciled.active > 0 || r.result === 'still-active') pendingAt = Date.now() + pendingMs;
+        (needsAttention(r) ? logger.warn : logger.info).call(logger, { reason, result: r.result, taskId: r.taskId, files: r.files, deferred: r.plan.deferred }, summaryLine(r));
+        if (r.outcome === 'submitted' || r.outcome === 'still-active' || r.reconciled.active > 0) pendingAt = Date.now() + pendingMs;
         // Files too young to ship were left for later; no event may come for them again.
         if (r.plan.deferred > 0) markChanged();
       } catch (err) {
-        const code = exitCodeFor(err);
-        if (code === EXIT.auth) {
+        const kind = err instanceof GsyncError ? err.kind : 'failure';
+        if (kind === 'auth') {
           logger.error({ hint: (err as GsyncError).hint }, `${(err as Error).message}; stopping: nothing can ship without a login`);
           return { exitCode: EXIT.auth, cycles };
         }
-        if (code === EXIT.locked) {
+        if (kind === 'locked') {
           logger.info(`${(err as Error).message}; trying again in ${Math.round(retryMs / 1000)} s`);
           retryAt = Date.now() + retryMs;
         } else {

@@ -4,6 +4,7 @@ import { parseConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { DEMO_CLIENT_ID, DEMO_SERVICE_ACCOUNT_ENV, type GlobusServer, type GlobusServerOptions } from '../../src/server/index.js';
+import { globusWiring } from '../../src/commands/globus-session.js';
 import { runJob, type RunJobOptions, type RunJobResult } from '../../src/sync/run-job.js';
 import { DST_ID, readTree, SRC_ID, twoCollections } from '../server-support.js';
 
@@ -16,7 +17,10 @@ export interface JobWorld {
   config: Config;
   /** Server URLs and service-account credentials: what a child gsync needs. */
   env: NodeJS.ProcessEnv;
-  run(opts?: Partial<RunJobOptions>): Promise<RunJobResult>;
+  /** runJob's remote for this job, as `gsync run` wires it from `env`. */
+  wiring: Pick<RunJobOptions, 'openRemote' | 'crashPoint'>;
+  /** runJob, waiting; `env` replaces the world's environment for this run's credentials and URLs. */
+  run(opts?: Partial<RunJobOptions> & { env?: NodeJS.ProcessEnv }): Promise<RunJobResult>;
   /** Source and destination hold the same files with the same contents. */
   inSync(): boolean;
   diff(): string;
@@ -55,7 +59,8 @@ export async function jobWorld(server: GlobusServerOptions = {}, configPatch: Re
     configFile,
     config,
     env,
-    run: (opts = {}) => runJob({ config, logger: silentLogger, env, wait: true, pollIntervalMs: 20, ...opts }),
+    wiring: globusWiring(config, env, silentLogger),
+    run: ({ env: runEnv, ...opts } = {}) => runJob({ config, logger: silentLogger, ...globusWiring(config, runEnv ?? env, silentLogger), wait: true, pollIntervalMs: 20, ...opts }),
     inSync: () => diff() === '',
     diff,
     cleanup: async () => {

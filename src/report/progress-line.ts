@@ -1,5 +1,5 @@
 import type { Task } from '../globus/schemas.js';
-import { formatBytes } from '../plan/render.js';
+import { formatBytes } from './format-bytes.js';
 import type { ScanCounts } from '../scan/scanner.js';
 
 export type ProgressStream = NodeJS.WritableStream & { isTTY?: boolean; columns?: number };

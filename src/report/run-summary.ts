@@ -1,8 +1,21 @@
-import { formatBytes } from '../plan/render.js';
-import type { RunJobResult } from './run-job.js';
+import type { RunJobResult } from '../sync/run-job.js';
+import { formatBytes } from './format-bytes.js';
 
 /** One line a person reads after a run: printed by `gsync run`, logged by watch, shown by the demo. */
 export function summaryLine(r: RunJobResult): string {
+  return transferPart(r) + deletesPart(r);
+}
+
+/** Deletes are news only when there were some: with deletes.enabled off this is always empty. */
+function deletesPart(r: RunJobResult): string {
+  const d = r.deletes;
+  const parts: string[] = [];
+  if (d.submitted) parts.push(`delete task ${d.submitted.taskId}: ${count(d.submitted.paths, 'path')}`);
+  if (d.deletedPaths > 0) parts.push(`${count(d.deletedPaths, 'path')} deleted at the destination`);
+  return parts.length ? `; ${parts.join('; ')}` : '';
+}
+
+function transferPart(r: RunJobResult): string {
   const what = `${count(r.files, 'file')} (${formatBytes(r.bytes)}) in ${count(r.items, 'item')}`;
   const problems = r.reconciled.problems.length ? `; ${r.reconciled.problems.join('; ')}` : '';
   switch (r.result) {
@@ -10,8 +23,10 @@ export function summaryLine(r: RunJobResult): string {
     case 'problems':
       return r.taskId === null ? `nothing to ship${deferred(r)}${problems}` : `task ${r.taskId}: ${what}${problems}`;
     case 'submitted':
+      if (r.taskId === null) return `nothing to ship${deferred(r)}`;
       return `submitted task ${r.taskId}: ${what}${deferred(r)}`;
     case 'succeeded':
+      if (r.taskId === null) return `nothing to ship${deferred(r)}`;
       return `task ${r.taskId} SUCCEEDED: ${what}${deferred(r)}`;
     case 'failed':
       return `task ${r.taskId} FAILED: its ${count(r.files, 'file')} will ship again${problems}`;

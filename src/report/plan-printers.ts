@@ -1,5 +1,6 @@
-import type { TransferItem } from './coalescer.js';
-import type { PlanTotals } from './plan.js';
+import type { TransferItem } from '../plan/coalescer.js';
+import type { PlanTotals } from '../plan/plan.js';
+import { formatBytes } from './format-bytes.js';
 
 export interface PlanPrinter {
   item(item: TransferItem): void;
@@ -23,36 +24,36 @@ function chunked(out: NodeJS.WritableStream) {
 
 /** One Globus transfer_item per line, then one totals object (which has none of the item keys). */
 export function jsonLinesPrinter(out: NodeJS.WritableStream): PlanPrinter {
-  const w = chunked(out);
+  const lines = chunked(out);
   return {
     item(it) {
-      w.line(JSON.stringify({ DATA_TYPE: 'transfer_item', source_path: it.source_path, destination_path: it.destination_path, recursive: it.recursive }));
+      lines.line(JSON.stringify({ DATA_TYPE: 'transfer_item', source_path: it.source_path, destination_path: it.destination_path, recursive: it.recursive }));
     },
     totals(t) {
-      w.line(JSON.stringify({ DATA_TYPE: 'gsync_plan_totals', ...totalsRecord(t) }));
-      w.flush();
+      lines.line(JSON.stringify({ DATA_TYPE: 'gsync_plan_totals', ...totalsRecord(t) }));
+      lines.flush();
     },
   };
 }
 
 export function textPrinter(out: NodeJS.WritableStream): PlanPrinter {
-  const w = chunked(out);
+  const lines = chunked(out);
   return {
     item(it) {
       const what = it.recursive ? `dir  ${it.files} files, ${formatBytes(it.bytes)}` : `file ${formatBytes(it.bytes)}`;
-      w.line(`${shown(it.source_path)} -> ${shown(it.destination_path)}  (${what})`);
+      lines.line(`${shown(it.source_path)} -> ${shown(it.destination_path)}  (${what})`);
     },
     totals(t) {
       const head = t.items === 0 ? 'nothing to ship' : `${t.items} item(s), ${t.files} file(s), ${formatBytes(t.bytes)}`;
-      w.line(
+      lines.line(
         `plan: ${head}; deferred ${t.deferred} (too recent), excluded ${t.excluded}, skipped ${t.skipped}, in flight ${t.inflight}, gone ${t.gone}`,
       );
-      w.flush();
+      lines.flush();
     },
   };
 }
 
-export function totalsRecord(t: PlanTotals) {
+function totalsRecord(t: PlanTotals) {
   return {
     items: t.items,
     files: t.files,
@@ -70,21 +71,4 @@ export function totalsRecord(t: PlanTotals) {
 /** Quoted when the path would not read back unambiguously from one line (control characters, edge spaces). */
 function shown(p: string): string {
   return /[\x00-\x1f\x7f]|^ | $/.test(p) ? JSON.stringify(p) : p;
-}
-
-const UNITS = {
-  decimal: { step: 1000, names: ['B', 'kB', 'MB', 'GB', 'TB', 'PB'] },
-  binary: { step: 1024, names: ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'] },
-};
-
-/** "3.4 MB"; with 'binary', "3.2 MiB", as status and the progress line print sizes. */
-export function formatBytes(n: bigint | number, units: keyof typeof UNITS = 'decimal'): string {
-  const { step, names } = UNITS[units];
-  let v = Number(n);
-  let u = 0;
-  while (v >= step && u < names.length - 1) {
-    v /= step;
-    u++;
-  }
-  return u === 0 ? `${v} B` : `${v.toFixed(1)} ${names[u]}`;
 }

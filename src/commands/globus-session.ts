@@ -1,0 +1,35 @@
+import { createCredentials } from '../auth/credentials.js';
+import type { Config } from '../config/schema.js';
+import { TransferClient } from '../globus/transfer-client.js';
+import type { Logger } from '../log/logger.js';
+import { noCrash, type CrashHook } from '../sync/crash-point.js';
+import type { OpenRemote } from '../sync/remote.js';
+
+/**
+ * The real remote for runJob: the job's credentials (service account from the
+ * environment, else the stored login) and a TransferClient at
+ * GLOBUS_SDK_SERVICE_URL_TRANSFER when set. Opened by runJob after it holds the
+ * lock, so a bad client secret is recorded as that run's failure, as before.
+ */
+export function globusSession(config: Config, env: NodeJS.ProcessEnv, logger: Logger): OpenRemote {
+  return () => {
+    const credentials = createCredentials(config, env, logger);
+    // GSYNC_HTTP_TIMEOUT_MS: per-request limit (default 60 s), for tests.
+    const client = new TransferClient({ tokens: credentials.tokens, logger, env, timeoutMs: Number(env.GSYNC_HTTP_TIMEOUT_MS) || undefined });
+    return { remote: client, auth: credentials, close: () => client.close() };
+  };
+}
+
+/** GSYNC_CRASH_AT=<point>: the crash harness's kill switch (see src/sync/crash-point.ts). */
+export function crashHookFrom(env: NodeJS.ProcessEnv): CrashHook {
+  const at = env.GSYNC_CRASH_AT;
+  if (!at) return noCrash;
+  return (name) => {
+    if (name === at) process.kill(process.pid, 'SIGKILL');
+  };
+}
+
+/** What runJob needs from the process, for `run`, `watch` and the demo: spread it into runJob's options. */
+export function globusWiring(config: Config, env: NodeJS.ProcessEnv, logger: Logger): { openRemote: OpenRemote; crashPoint: CrashHook } {
+  return { openRemote: globusSession(config, env, logger), crashPoint: crashHookFrom(env) };
+}

@@ -1,0 +1,112 @@
+import { formatBytes } from './format-bytes.js';
+
+/** The report `gsync status` builds (src/commands/status.ts); `--json` prints it as is. */
+export interface RunView {
+  id: number;
+  started: string;
+  finished: string | null;
+  durationSeconds: number | null;
+  result: string;
+  exitCode: number;
+  taskId: string | null;
+  items: number | null;
+  files: number | null;
+  bytes: number | string | null;
+  deferred: number | null;
+  skipped: number | null;
+  message: string | null;
+}
+
+export interface PendingView {
+  taskId: string | null;
+  submissionId: string;
+  /** What the state database last recorded. */
+  recordedStatus: string;
+  /** What Globus says now; null when it could not be asked. */
+  liveStatus: string | null;
+  niceStatus: string | null;
+  created: string;
+  submitted: string | null;
+  items: number;
+  files: number;
+  bytes: number | string;
+  filesTransferred: number | null;
+  bytesTransferred: number | null;
+  faults: number | null;
+}
+
+/** A delete task (deletes.enabled) not yet settled: its paths are neither shipped nor forgotten meanwhile. */
+export interface PendingDeleteView {
+  taskId: string | null;
+  submissionId: string;
+  recordedStatus: string;
+  liveStatus: string | null;
+  created: string;
+  items: number;
+  paths: number;
+}
+
+export interface StatusView {
+  job: string;
+  state: string;
+  runs: RunView[];
+  pending: PendingView[];
+  pendingDeletes: PendingDeleteView[];
+  paths: { tracked: number; dirty: number; inflight: number; gone: number; deferred: number | null; skipped: number | null } | null;
+  credentials: { kind: 'user' | 'client'; expiresAt: string | null; refreshable: boolean | null; tokenFile: string | null } | null;
+  /** One-line explanations of what could not be shown (no login, network down). */
+  notes: string[];
+}
+
+/** One JSON object on one line: the report itself. */
+export function renderStatusJson(v: StatusView): string {
+  return JSON.stringify(v) + '\n';
+}
+
+/** What `gsync status` prints at a terminal. */
+export function renderStatusText(v: StatusView): string {
+  const lines: string[] = [`job      ${v.job}`, `state    ${v.state}`];
+  if (v.paths) {
+    const p = v.paths;
+    lines.push(
+      `paths    ${p.tracked} tracked, ${p.dirty} dirty, ${p.inflight} in flight, ${p.gone} gone` +
+        (p.deferred === null ? '' : `; last run: ${p.deferred} deferred, ${p.skipped ?? 0} skipped`),
+    );
+  }
+  if (v.credentials) {
+    const c = v.credentials;
+    const exp = c.expiresAt ? `access token expires ${c.expiresAt}` : c.kind === 'client' ? 'a token is granted at each run' : 'no token stored';
+    lines.push(`login    ${c.kind === 'client' ? 'service account' : 'user login'}, ${exp}${c.refreshable === false ? ', no refresh token' : ''}`);
+  }
+  for (const p of v.pending) {
+    const nice = p.niceStatus && p.niceStatus !== p.liveStatus ? ` (${p.niceStatus})` : '';
+    // A task that ended since the last run is recorded by the next run, not here: say both.
+    const recorded = p.liveStatus !== null && p.liveStatus !== p.recordedStatus ? `, recorded ${p.recordedStatus} until the next run` : '';
+    const live = p.liveStatus ? `${p.liveStatus}${nice}${recorded}` : `${p.recordedStatus} (recorded)`;
+    const progress = p.filesTransferred === null ? '' : `, ${p.filesTransferred}/${p.files} files done, ${p.faults} faults`;
+    lines.push(`pending  task ${p.taskId ?? '(not yet submitted)'}: ${live}, ${p.items} items, ${p.files} files, ${formatBytes(Number(p.bytes), 'binary')}${progress}`);
+  }
+  for (const d of v.pendingDeletes) {
+    const state = d.liveStatus ? `${d.liveStatus}${d.liveStatus !== d.recordedStatus ? `, recorded ${d.recordedStatus} until the next run` : ''}` : `${d.recordedStatus} (recorded)`;
+    lines.push(`deleting task ${d.taskId ?? '(not yet submitted)'}: ${state}, ${d.paths} paths in ${d.items} items`);
+  }
+  if (v.runs.length > 0) {
+    lines.push('runs     started               duration  result          task                                  items   files  bytes');
+    for (const r of v.runs) {
+      lines.push(
+        '         ' +
+          [
+            r.started.replace(/\.\d{3}Z$/, 'Z').padEnd(21),
+            (r.durationSeconds === null ? '-' : `${r.durationSeconds.toFixed(1)}s`).padStart(8),
+            ' ' + r.result.padEnd(15),
+            (r.taskId ?? '-').padEnd(37),
+            String(r.items ?? '-').padStart(5),
+            String(r.files ?? '-').padStart(7),
+            ' ' + (r.bytes === null ? '-' : formatBytes(Number(r.bytes), 'binary')),
+          ].join(' '),
+      );
+    }
+  }
+  for (const n of v.notes) lines.push(`note     ${n}`);
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,52 @@
+/**
+ * What one sync cycle did with its own transfer. runJob returns it; the exit-code
+ * table (src/errors/exit-codes.ts, exitCodeForRun) turns it into a number and
+ * watch decides on it. Conditions that stop a cycle before it can do anything
+ * (the lock is held, no login) are GsyncErrors, whose kind the same table maps.
+ */
+export type RunOutcome =
+  | 'nothing-to-do' // nothing changed
+  | 'deferred' // nothing shipped: what changed was modified too recently (scan.minAgeSeconds)
+  | 'submitted' // a task was sent; not waited for
+  | 'shipped' // waited: the task SUCCEEDED and its paths are recorded shipped
+  | 'task-failed' // waited: FAILED; its paths ship again
+  | 'task-inactive' // waited: INACTIVE; it needs a person
+  | 'still-active'; // waited until the timeout or the signal; the next run settles it
+
+/** What the outcome and the tasks earlier runs left say about the cycle. */
+export interface CycleVerdict {
+  outcome: RunOutcome;
+  /** Settled tasks of earlier runs; a FAILED or INACTIVE one is news too. */
+  reconciled: { failed: number; inactive: number; deleteTrouble?: boolean };
+}
+
+const TROUBLE: ReadonlySet<RunOutcome> = new Set(['task-failed', 'task-inactive', 'still-active']);
+
+/** True when a person should read the log: this run's task did not succeed, or an earlier one failed or went INACTIVE. */
+export function needsAttention(v: CycleVerdict): boolean {
+  return TROUBLE.has(v.outcome) || v.reconciled.failed + v.reconciled.inactive > 0 || v.reconciled.deleteTrouble === true;
+}
+
+/** The word kept in the run table and shown by `gsync status` (unchanged from earlier versions). */
+export type RecordedResult = 'nothing-to-do' | 'submitted' | 'succeeded' | 'failed' | 'still-active' | 'problems';
+
+export function recordedResult(v: CycleVerdict): RecordedResult {
+  switch (v.outcome) {
+    case 'task-failed':
+      return 'failed';
+    case 'still-active':
+      return 'still-active';
+    case 'task-inactive':
+      return 'problems';
+  }
+  if (needsAttention(v)) return 'problems';
+  switch (v.outcome) {
+    case 'nothing-to-do':
+    case 'deferred':
+      return 'nothing-to-do';
+    case 'submitted':
+      return 'submitted';
+    case 'shipped':
+      return 'succeeded';
+  }
+}

@@ -1,0 +1,39 @@
+import type { DeleteDocument, DeleteResult, SkippedError, Task, TransferDocument, TransferResult } from '../globus/schemas.js';
+
+/**
+ * The Transfer operations a sync cycle needs, declared here by their user (as
+ * restic's archiver declares `archiverRepo`), so sync/ depends on this and not
+ * on a concrete client. TransferClient satisfies it against Globus or the local
+ * server; test/support/memory-remote.ts satisfies it in memory. Both pass the
+ * same contract suite (test/remote-contract.test.ts). Later operations (delete
+ * submission, listing the destination) are added here, with a contract test.
+ */
+export interface SyncRemote {
+  /** A fresh id to record before submitting: resubmitting it after a crash is answered "Duplicate". */
+  getSubmissionId(): Promise<string>;
+  submitTransfer(doc: TransferDocument): Promise<TransferResult>;
+  /** POST /delete (deletes.enabled): the same submission_id rule as transfers. */
+  submitDelete(doc: DeleteDocument): Promise<DeleteResult>;
+  /** Throws a GlobusApiError with isNotFound when the service does not know the task. */
+  getTask(taskId: string): Promise<Task>;
+  /** Paths the task skipped (skip_source_errors), every page. */
+  skippedErrors(taskId: string): AsyncIterable<SkippedError>;
+}
+
+/** What a cycle needs from the job's login (Credentials satisfies it). */
+export interface SyncAuth {
+  /** Local check: throws the 'auth' error a login is sure to meet, before anything is scanned. */
+  requireUsable(): void;
+  /** Resolves when a call that met ConsentRequired may be retried once; throws otherwise. */
+  handleConsentRequired(err: unknown): Promise<void>;
+}
+
+/** The remote and login for one cycle; opened by runJob once it holds the lock, closed when the cycle ends. */
+export interface RemoteSession {
+  remote: SyncRemote;
+  auth: SyncAuth;
+  close(): Promise<void>;
+}
+
+/** Built where commands are wired (src/commands/globus-session.ts); sync/ never builds a client itself. */
+export type OpenRemote = () => RemoteSession;
