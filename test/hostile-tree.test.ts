@@ -230,12 +230,13 @@ describe('hostile trees', () => {
     expectShipped();
   });
 
-  it('files that vanish or grow while the scan runs: the vanished one is skipped, the grown one ships again', async () => {
+  it('a directory that vanishes and a file that grows while the scan runs: the vanished one is skipped, the grown one ships again', async () => {
     // 10,000 excluded names make the walk pass its first progress report (every 10,000 entries)
-    // between the two victims in one directory, so the change lands inside the scan, after the listing.
-    w = await jobWorld({}, { scan: { minAgeSeconds: 0, exclude: ['bulk/x*'] } });
+    // while it records bulk/, after bulk/ was compared (a-grows.txt lstat'd) and before bulk/zz-vanishes/
+    // is read. One thread, so that no worker reads bulk/zz-vanishes/ ahead of the recording.
+    w = await jobWorld({}, { scan: { minAgeSeconds: 0, exclude: ['bulk/x*'], threads: 1 } });
     put('bulk/a-grows.txt', 'small', 600);
-    put('bulk/zz-vanishes.txt', 'here at listing time', 600);
+    put('bulk/zz-vanishes/inside.txt', 'here at listing time', 600);
     for (let i = 0; i < 10_000; i++) fs.writeFileSync(path.join(w.src, 'bulk', `x${i}`), '');
     const excluded = picomatch('bulk/x*', { dot: true });
     let hits = 0;
@@ -245,13 +246,13 @@ describe('hostile trees', () => {
       // Progress comes every N entries (N <= 10,000); act at the first report after a-grows.txt was seen.
       onScanProgress: (counts) => {
         if (counts.files < 1 || hits++ > 0) return;
-        fs.rmSync(path.join(w.src, 'bulk', 'zz-vanishes.txt'));
+        fs.rmSync(path.join(w.src, 'bulk', 'zz-vanishes'), { recursive: true });
         fs.appendFileSync(path.join(w.src, 'bulk', 'a-grows.txt'), ', then much bigger');
       },
     });
     expect(hits).toBeGreaterThanOrEqual(1);
     expect(r.result).toBe('succeeded');
-    expect(skippedWarnings(c)).toEqual(['vanished bulk/zz-vanishes.txt']);
+    expect(skippedWarnings(c)).toEqual(['vanished bulk/zz-vanishes']);
     // The copy took the grown file; its recorded fingerprint is the smaller one seen by the scan.
     expectShipped(excluded);
     const next = await w.run();

@@ -71,6 +71,8 @@ const transfer = z.strictObject({
 const scan = z.strictObject({
   exclude: z.array(z.string().min(1, 'patterns must not be empty')).default([]),
   minAgeSeconds: z.number().int().min(0, 'must be 0 or more').default(60),
+  /** Threads that walk the tree (src/scan/pool.ts); unset: one per core. 1 walks on the main thread alone. */
+  threads: z.number().int().min(1, 'must be 1 or more').max(256).optional(),
 });
 
 /** Mirroring deletions (README "Deletions"): off unless asked for, and guarded when on. */

@@ -6,7 +6,7 @@ import { acquireJobLock, lockPathFor } from '../lock/job-lock.js';
 import type { Logger } from '../log/logger.js';
 import type { TransferItem } from '../plan/coalescer.js';
 import { logSkipped, planScan, type PlanTotals } from '../plan/plan.js';
-import type { ScanCounts } from '../scan/scanner.js';
+import { defaultScanThreads, type ScanCounts } from '../scan/scanner.js';
 import { explainStateError, openState, type State } from '../state/open.js';
 import { finishRun, startRun } from '../state/runs.js';
 import { noCrash, type CrashHook } from './crash-point.js';
@@ -165,6 +165,7 @@ async function cycle(sync: SyncContext, opts: RunJobOptions): Promise<RunJobResu
     write: true,
     exclude: config.scan.exclude,
     minAgeSeconds: config.scan.minAgeSeconds,
+    threads: config.scan.threads ?? defaultScanThreads(),
     nowNs: sync.now(),
     mapping: { sourceRoot: config.source.collectionPath, destinationRoot: config.destination.path },
     onItem: (item) => {
