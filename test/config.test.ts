@@ -21,6 +21,9 @@ describe('config', () => {
     expect(r.config.transfer.syncLevel).toBe('mtime');
     expect(r.config.transfer.verifyChecksum).toBe(true);
     expect(r.config.transfer.notifyOnSucceeded).toBe(false);
+    expect(r.config.transfer.maxOpenTasks).toBe(2);
+    // No deadline unless asked for: Globus extends the deadline of a task submitted without one (task_behavior).
+    expect(r.config.transfer.deadlineSeconds).toBeUndefined();
     expect(r.config.scan.minAgeSeconds).toBe(60);
     expect(r.config.source.collectionPath).toBe('/data/src');
     expect(r.config.state.path).toBe('/home/u/.local/state/gsync/job.db');
@@ -39,6 +42,15 @@ describe('config', () => {
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.errors).toEqual(['unknown key transfer.synclevel: remove it or check its spelling in config.example.json']);
+  });
+
+  it('scan.threads: unset means one per core (left to the commands), 0 is refused naming the key', () => {
+    const r = parseConfig(minimal());
+    expect(r.ok && r.config.scan.threads).toBeUndefined();
+    const bad = parseConfig({ ...minimal(), scan: { threads: 0 } });
+    expect(bad.ok).toBe(false);
+    if (bad.ok) return;
+    expect(bad.errors.join('\n')).toMatch(/scan\.threads.*1 or more/);
   });
 
   it('gives one line per bad value, naming the key', () => {
@@ -61,6 +73,8 @@ describe('config', () => {
 
   it('accepts config.example.json as it is committed', () => {
     const raw = JSON.parse(fs.readFileSync(new URL('../config.example.json', import.meta.url), 'utf8'));
+    // A deadline switches off Globus's automatic extension (task_behavior, Deadlines): the example sets none.
+    expect(raw.transfer.deadlineSeconds).toBeUndefined();
     const r = parseConfig(raw);
     expect(r.ok ? [] : r.errors).toEqual([]);
   });

@@ -1,8 +1,11 @@
+import path from 'node:path';
 import { createCredentials, type Credentials } from '../auth/credentials.js';
+import type { Config } from '../config/schema.js';
 import { EXIT } from '../errors/exit-codes.js';
 import { TransferClient } from '../globus/transfer-client.js';
 import type { Logger } from '../log/logger.js';
-import { renderStatusJson, renderStatusText, type PendingDeleteView, type PendingView, type StatusView } from '../report/status.js';
+import { renderStatusJson, renderStatusText, type HookView, type PendingDeleteView, type PendingView, type StatusView } from '../report/status.js';
+import { owedHooks, type HookRecord } from '../state/hooks.js';
 import { openDeleteTasks } from '../state/delete-tasks.js';
 import { errorLine } from '../report/text.js';
 import { openExistingState, type State } from '../state/open.js';
@@ -28,7 +31,7 @@ export async function statusCommand(opts: StatusOptions, ctx: CommandContext): P
   } catch (err) {
     notes.push(`credentials: ${(err as Error).message}`);
   }
-  const view: StatusView = { job: config.name, state: config.state.path, runs: [], pending: [], pendingDeletes: [], paths: null, credentials: null, notes };
+  const view: StatusView = { job: config.name, state: config.state.path, runs: [], pending: [], pendingDeletes: [], hooks: [], paths: null, credentials: null, notes };
   if (creds) {
     const d = creds.describe();
     view.credentials = { kind: d.kind, expiresAt: d.expiresAt?.toISOString() ?? null, refreshable: d.refreshable ?? null, tokenFile: d.tokenFile ?? null };
@@ -40,6 +43,7 @@ export async function statusCommand(opts: StatusOptions, ctx: CommandContext): P
   } else {
     try {
       fillFromState(view, state);
+      view.hooks = owedHooks(state).map((h) => hookView(h, config.hooks));
       await fillLive(view.pending, creds, ctx, logger, notes, view.pendingDeletes);
     } finally {
       state.close();
@@ -93,6 +97,21 @@ function fillFromState(view: StatusView, state: State): void {
     gone: s.gone,
     deferred: lastFinished?.deferred ?? null,
     skipped: lastFinished?.skipped ?? null,
+  };
+}
+
+function hookView(h: HookRecord, hooks: Config['hooks']): HookView {
+  return {
+    hook: h.event !== 'SUCCEEDED' ? 'onFailed' : hooks.onSucceeded ? 'onSucceeded' : 'manifest',
+    taskId: h.taskId,
+    status: h.event,
+    owedSince: iso(h.createdNs),
+    attempts: h.attempts,
+    failures: h.failures,
+    lastResult: h.lastResult,
+    lastAttempt: h.lastAttemptNs === null ? null : iso(h.lastAttemptNs),
+    manifest: h.manifest === null ? null : path.join(hooks.manifestDir, h.manifest),
+    files: h.files,
   };
 }
 

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { labelTemplateProblem } from './label.js';
 
 /** Globus ids are UUID-shaped but not always RFC 4122 versioned (test ids are not), so accept any hex UUID. */
 const uuid = z
@@ -38,8 +39,15 @@ const transfer = z.strictObject({
   verifyChecksum: z.boolean().default(true),
   preserveTimestamp: z.boolean().default(true),
   encryptData: z.boolean().default(false),
-  /** {name}, {date} and {time} are filled in; the result is cut to Globus's 128 characters. */
-  label: z.string().max(128, 'must be at most 128 characters').default('gsync {name} {date} {time}'),
+  /** {name}, {date} and {time} are filled in; the result is cleaned, cut to Globus's 128 characters and trimmed (config/label.ts). */
+  label: z
+    .string()
+    .max(128, 'must be at most 128 characters')
+    .superRefine((t, ctx) => {
+      const problem = labelTemplateProblem(t);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .default('gsync {name} {date} {time}'),
   notifyOnSucceeded: z.boolean().default(false),
   notifyOnFailed: z.boolean().default(true),
   notifyOnInactive: z.boolean().default(true),
@@ -52,11 +60,19 @@ const transfer = z.strictObject({
    * does not fit stays owed and goes with the next run.
    */
   maxItems: z.number().int().positive().max(1_000_000).default(50_000),
+  /**
+   * Globus works on 3 transfer tasks per user at a time and queues the rest
+   * (task_behavior, Queuing). With this many of this job's tasks still open, a
+   * run scans and records but submits nothing; the paths stay owed.
+   */
+  maxOpenTasks: z.number().int().positive().max(100).default(2),
 });
 
 const scan = z.strictObject({
   exclude: z.array(z.string().min(1, 'patterns must not be empty')).default([]),
   minAgeSeconds: z.number().int().min(0, 'must be 0 or more').default(60),
+  /** Threads that walk the tree (src/scan/pool.ts); unset: one per core. 1 walks on the main thread alone. */
+  threads: z.number().int().min(1, 'must be 1 or more').max(256).optional(),
 });
 
 /** Mirroring deletions (README "Deletions"): off unless asked for, and guarded when on. */
@@ -87,6 +103,27 @@ const watch = z.strictObject({
   rescanIntervalSeconds: z.number().int().positive().default(3600),
 });
 
+/** An argv array: run directly, no shell unless the user writes one (["/bin/sh", "-c", "..."]). */
+const argv = z.array(z.string().min(1, 'arguments must not be empty')).min(1, 'must name a program to run, e.g. ["/usr/local/bin/register", "--quiet"]');
+
+const hooks = z
+  .strictObject({
+    /** Runs once per task that SUCCEEDED and delivered files, after its manifest is written. */
+    onSucceeded: argv.optional(),
+    /** Runs once per task and status when a task FAILED or went INACTIVE. */
+    onFailed: argv.optional(),
+    /** Where manifests go; default <state directory>/<name>.manifests. */
+    manifestDir: absolutePath.optional(),
+    /** How many manifests to keep; 0 writes none (only without onSucceeded, which needs one). */
+    keepManifests: z.number().int().min(0, 'must be 0 or more').default(100),
+    /** A hook still running after this long has its process group killed and counts as failed. */
+    timeoutSeconds: z.number().positive('must be more than 0').max(7 * 86400, 'must be at most a week (604800)').default(600),
+  })
+  .refine((h) => !(h.onSucceeded && h.keepManifests === 0), {
+    path: ['keepManifests'],
+    message: 'must be at least 1 while hooks.onSucceeded is set: the hook reads the manifest',
+  });
+
 export const configSchema = z.strictObject({
   name: z
     .string()
@@ -101,6 +138,7 @@ export const configSchema = z.strictObject({
   log: log.default(() => log.parse({})),
   metrics: metrics.default({}),
   watch: watch.default(() => watch.parse({})),
+  hooks: hooks.default(() => hooks.parse({})),
 });
 
 export type ConfigInput = z.input<typeof configSchema>;
@@ -111,4 +149,5 @@ export type Config = z.output<typeof configSchema> & {
   source: z.output<typeof source> & { collectionPath: string };
   state: { path: string };
   auth: z.output<typeof auth> & { tokenFile: string };
+  hooks: z.output<typeof hooks> & { manifestDir: string };
 };

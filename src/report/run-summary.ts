@@ -22,18 +22,24 @@ function transferPart(r: RunJobResult): string {
     case 'nothing-to-do':
     case 'problems':
       return r.taskId === null ? `nothing to ship${deferred(r)}${problems}` : `task ${r.taskId}: ${what}${problems}`;
+    case 'held':
+      return `nothing submitted: ${count(r.files, 'file')} stay owed while this job's tasks are still open (transfer.maxOpenTasks)${deferred(r)}`;
     case 'submitted':
       if (r.taskId === null) return `nothing to ship${deferred(r)}`;
-      return `submitted task ${r.taskId}: ${what}${deferred(r)}`;
+      return `submitted ${tasksOf(r)}: ${what}${deferred(r)}`;
     case 'succeeded':
       if (r.taskId === null) return `nothing to ship${deferred(r)}`;
-      return `task ${r.taskId} SUCCEEDED: ${what}${deferred(r)}`;
+      return `${tasksOf(r)} SUCCEEDED: ${what}${deferred(r)}`;
     case 'failed':
       return `task ${r.taskId} FAILED: its ${count(r.files, 'file')} will ship again${problems}`;
     case 'still-active':
       return `task ${r.taskId} still ACTIVE; the next run will reconcile it`;
   }
 }
+
+/** "task X", or "tasks X (repair, checksum), Y" when partial copies are being repaired apart. */
+const tasksOf = (r: RunJobResult) =>
+  r.tasks.length <= 1 ? `task ${r.taskId}` : `tasks ${r.tasks.map((t) => (t.repair ? `${t.taskId} (repair, checksum)` : t.taskId)).join(', ')}`;
 
 const deferred = (r: RunJobResult) => (r.plan.deferred ? `; ${count(r.plan.deferred, 'file')} modified too recently wait for the next run` : '');
 

@@ -30,6 +30,14 @@ export type TaskOutcomeFault =
   /** Goes INACTIVE (as when credentials expire) until its deadline or a cancel. */
   | { type: 'inactive'; code?: string; description?: string };
 
+/** The session_required_* members of authorization_parameters. */
+export interface SessionPolicy {
+  session_required_policies?: string[];
+  session_required_identities?: string[];
+  session_required_single_domain?: string[];
+  session_required_mfa?: boolean;
+}
+
 interface LiveRule extends FaultRule {
   remaining: number;
 }
@@ -47,6 +55,8 @@ export class Faults {
   private rules: LiveRule[] = [];
   private taskOutcomes: TaskOutcomeFault[] = [];
   private readonly consent = new Set<string>();
+  private readonly sessions = new Map<string, SessionPolicy>();
+  private readonly unreadable = new Set<string>();
 
   constructor(private readonly hooks: FaultHooks) {}
 
@@ -79,6 +89,34 @@ export class Faults {
 
   consentRequiredFor(collectionId: string): boolean {
     return this.consent.has(collectionId.toLowerCase());
+  }
+
+  /**
+   * Transfer answers 403 AuthPolicyFailed with these authorization_parameters
+   * for every request touching this collection (a policy the login session does
+   * not meet); null lifts it.
+   */
+  requireSession(collectionId: string, policy: SessionPolicy | null): void {
+    if (policy === null) this.sessions.delete(collectionId.toLowerCase());
+    else this.sessions.set(collectionId.toLowerCase(), policy);
+  }
+
+  /**
+   * The server cannot read this source path (collection path, e.g. "/a.txt"):
+   * tasks meet PERMISSION_DENIED on it, as when the file's permissions shut
+   * out the collection's account, until `on` is false.
+   */
+  denySource(collectionPath: string, on = true): void {
+    if (on) this.unreadable.add(collectionPath);
+    else this.unreadable.delete(collectionPath);
+  }
+
+  sourceDenied(collectionPath: string): boolean {
+    return this.unreadable.has(collectionPath);
+  }
+
+  sessionPolicyFor(collectionId: string): SessionPolicy | undefined {
+    return this.sessions.get(collectionId.toLowerCase());
   }
 
   /** Every access token issued so far expires now (refresh tokens stay valid). */

@@ -127,7 +127,9 @@ function forgetSubtree(state: State, topId: number, topPresent: boolean): void {
   const rows = db
     .prepare(
       `WITH RECURSIVE sub(id) AS (SELECT ? UNION ALL SELECT n.id FROM node n JOIN sub ON n.parent = sub.id)
-       SELECT n.id, n.parent, n.gone, EXISTS (SELECT 1 FROM pending p WHERE p.node_id = n.id) AS held
+       SELECT n.id, n.parent, n.gone, EXISTS (SELECT 1 FROM pending p WHERE p.node_id = n.id)
+         -- a manifest still owed names the node (src/state/hooks.ts): keep the row until its hook is done
+         OR EXISTS (SELECT 1 FROM manifest_file m WHERE m.node_id = n.id) AS held
        FROM node n JOIN sub ON n.id = sub.id`,
     )
     .all(topId) as Array<{ id: number; parent: number | null; gone: number; held: number }>;
@@ -149,7 +151,12 @@ function forgetSubtree(state: State, topId: number, topPresent: boolean): void {
   for (const id of keep) clear.run(id);
   // Children before parents, so each DELETE satisfies the parent reference on its own.
   const del = db.prepare(`DELETE FROM node WHERE id = ?`);
-  for (const id of drop.reverse()) del.run(id);
+  // A repair mark (a partial copy from a failed task) dies with the destination copy it was for.
+  const unmark = db.prepare(`DELETE FROM repair WHERE node_id = ?`);
+  for (const id of drop.reverse()) {
+    unmark.run(id);
+    del.run(id);
+  }
 }
 
 function requireOpen(state: State, rowId: number): void {

@@ -7,6 +7,7 @@
 export type RunOutcome =
   | 'nothing-to-do' // nothing changed
   | 'deferred' // nothing shipped: what changed was modified too recently (scan.minAgeSeconds)
+  | 'held' // nothing sent: transfer.maxOpenTasks of this job's tasks are still open; the paths stay owed
   | 'submitted' // a task was sent; not waited for
   | 'shipped' // waited: the task SUCCEEDED and its paths are recorded shipped
   | 'task-failed' // waited: FAILED; its paths ship again
@@ -18,17 +19,19 @@ export interface CycleVerdict {
   outcome: RunOutcome;
   /** Settled tasks of earlier runs; a FAILED or INACTIVE one is news too. */
   reconciled: { failed: number; inactive: number; deleteTrouble?: boolean };
+  /** Hooks that failed in this run (src/hooks/): they stay owed, and a person should look. */
+  hooksFailed?: number;
 }
 
 const TROUBLE: ReadonlySet<RunOutcome> = new Set(['task-failed', 'task-inactive', 'still-active']);
 
 /** True when a person should read the log: this run's task did not succeed, or an earlier one failed or went INACTIVE. */
 export function needsAttention(v: CycleVerdict): boolean {
-  return TROUBLE.has(v.outcome) || v.reconciled.failed + v.reconciled.inactive > 0 || v.reconciled.deleteTrouble === true;
+  return TROUBLE.has(v.outcome) || v.reconciled.failed + v.reconciled.inactive > 0 || v.reconciled.deleteTrouble === true || (v.hooksFailed ?? 0) > 0;
 }
 
 /** The word kept in the run table and shown by `gsync status` (unchanged from earlier versions). */
-export type RecordedResult = 'nothing-to-do' | 'submitted' | 'succeeded' | 'failed' | 'still-active' | 'problems';
+export type RecordedResult = 'nothing-to-do' | 'held' | 'submitted' | 'succeeded' | 'failed' | 'still-active' | 'problems';
 
 export function recordedResult(v: CycleVerdict): RecordedResult {
   switch (v.outcome) {
@@ -44,6 +47,8 @@ export function recordedResult(v: CycleVerdict): RecordedResult {
     case 'nothing-to-do':
     case 'deferred':
       return 'nothing-to-do';
+    case 'held':
+      return 'held';
     case 'submitted':
       return 'submitted';
     case 'shipped':
