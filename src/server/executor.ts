@@ -69,7 +69,7 @@ class TaskRun {
   private async applyOutcomeFault(): Promise<boolean> {
     const t = this.t;
     const o = t.outcome;
-    if (!o) return true;
+    if (!o || o.type === 'deny') return true;
     if (o.type === 'fail') {
       t.faults++;
       t.subtasksFailed++;
@@ -183,6 +183,10 @@ class TaskRun {
     const t = this.t;
     if (this.settled.has(pair(srcPath, dstPath))) return;
     t.filesSeen.add(pair(srcPath, dstPath));
+    if (this.denied(srcPath)) {
+      this.entryError(new ItemError('PERMISSION_DENIED', 'permission denied', 'source', `source ${srcPath}: permission denied (injected by the local server)`), srcPath, dstPath, false, 'source');
+      return;
+    }
     try {
       if (!(await needsCopy(src, st, dst, t.options.syncLevel, this.opts.mtimePrecision))) {
         t.filesSkipped++;
@@ -230,6 +234,13 @@ class TaskRun {
       is_symlink: false,
       source_path: srcPath,
     });
+  }
+
+  /** The 'deny' fault: the source collection refuses this path or a folder above it. */
+  private denied(srcPath: string): boolean {
+    const o = this.t.outcome;
+    if (o?.type !== 'deny') return false;
+    return o.paths.some((p) => srcPath === p || srcPath.startsWith(p.endsWith('/') ? p : `${p}/`));
   }
 
   private async pause(ms: number): Promise<void> {

@@ -28,7 +28,14 @@ export type TaskOutcomeFault =
   /** Stays ACTIVE with faults growing (until its deadline, a cancel, or `recoverAfter` faults, then runs normally). */
   | { type: 'faulty'; code?: string; description?: string; recoverAfter?: number }
   /** Goes INACTIVE (as when credentials expire) until its deadline or a cancel. */
-  | { type: 'inactive'; code?: string; description?: string };
+  | { type: 'inactive'; code?: string; description?: string }
+  /**
+   * Runs normally, but the source collection refuses to read these collection paths
+   * (and what lies under them) with PERMISSION_DENIED, as a storage gateway's path
+   * restrictions do; with skip_source_errors they become skipped errors
+   * (test/fixtures/globus/skipped_errors.json records one).
+   */
+  | { type: 'deny'; paths: string[] };
 
 interface LiveRule extends FaultRule {
   remaining: number;
@@ -101,6 +108,11 @@ export class Faults {
 
   inactivateNextTask(opts: { code?: string; description?: string } = {}): void {
     this.taskOutcomes.push({ type: 'inactive', ...opts });
+  }
+
+  /** The next task's source collection refuses to read these paths (PERMISSION_DENIED). */
+  denyReadNextTask(paths: string[]): void {
+    this.taskOutcomes.push({ type: 'deny', paths });
   }
 
   nextTask(outcome: TaskOutcomeFault): void {

@@ -15,6 +15,7 @@ import { writeRunMetrics } from './run-metrics.js';
 import { emptyReport, reconcileOpen, settle, type ReconcileReport, type TaskOutcome } from './reconcile.js';
 import { recordedResult, type RecordedResult, type RunOutcome } from './outcome.js';
 import type { OpenRemote, RemoteSession } from './remote.js';
+import type { Delivery } from './delivery.js';
 import { postSubmission } from './submit.js';
 import { nowNs, type SyncContext } from './sync-context.js';
 import { buildTransferDocument, syncLevelFor } from './transfer-document.js';
@@ -52,6 +53,8 @@ export interface RunJobResult {
   bytes: bigint;
   plan: PlanTotals;
   reconciled: ReconcileReport;
+  /** What Globus reported for this run's own task, when it was waited for and SUCCEEDED; earlier tasks' are in reconciled.deliveries. */
+  delivery: Delivery | null;
 }
 
 /**
@@ -100,7 +103,7 @@ async function runLocked(opts: RunJobOptions): Promise<RunJobResult> {
       bytes: outcome.bytes,
       deferred: outcome.plan.deferred,
       skipped: outcome.plan.skipped,
-      message: outcome.reconciled.problems.join('; ') || null,
+      message: [...outcome.reconciled.problems, ...owedNotes(outcome)].join('; ') || null,
     });
     return outcome;
   } catch (err) {
@@ -160,11 +163,12 @@ async function cycle(sync: SyncContext, opts: RunJobOptions): Promise<RunJobResu
     logger.warn({ maxItems: cap, items: plan.items }, `${plan.items} items to ship; this transfer takes the first ${cap} (transfer.maxItems), the rest go with the next run`);
   }
   const base = { plan, reconciled, items: items.length, files, bytes };
-  const done = (outcome: RunOutcome, rest: Pick<RunJobResult, 'taskId' | 'submissionRowId'>): RunJobResult => ({
+  const done = (outcome: RunOutcome, rest: Pick<RunJobResult, 'taskId' | 'submissionRowId'>, delivery: Delivery | null = null): RunJobResult => ({
     ...base,
     ...rest,
     outcome,
-    result: recordedResult({ outcome, reconciled }),
+    delivery,
+    result: recordedResult({ outcome, reconciled, delivery }),
   });
   if (items.length === 0) return done(plan.deferred > 0 ? 'deferred' : 'nothing-to-do', { taskId: null, submissionRowId: null });
 
@@ -208,7 +212,14 @@ async function cycle(sync: SyncContext, opts: RunJobOptions): Promise<RunJobResu
   const own = emptyReport();
   const settled: TaskOutcome = await settle(sync, sub, task, own);
   reconciled.problems.push(...own.problems);
-  return done(OWN_TASK[settled], sent);
+  return done(OWN_TASK[settled], sent, own.deliveries[0] ?? null);
+}
+
+/** For the run table's message: what `gsync status --json` shows of skipped paths a person must fix. */
+function owedNotes(r: RunJobResult): string[] {
+  return [r.delivery, ...r.reconciled.deliveries]
+    .filter((d): d is Delivery => d !== null && d.hint !== null)
+    .map((d) => `task ${d.taskId}: ${d.owed} path(s) skipped by Globus stay owed; ${d.hint}`);
 }
 
 
