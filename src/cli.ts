@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { processContext, type GlobalOptions } from './commands/context.js';
+import { packageVersion } from './version/package-version.js';
 import { joinLines } from './report/text.js';
 
 /**
@@ -9,7 +10,7 @@ import { joinLines } from './report/text.js';
 export function buildCli(onExitCode: (code: number) => void): Command {
   const program = new Command('gsync')
     .description('Keep a remote Globus collection up to date with a local directory tree')
-    .version('0.1.0')
+    .version(packageVersion(), '-V, --version', 'print the gsync version (more for bug reports: gsync version)')
     .option('-c, --config <file>', 'job config file (default: $GSYNC_CONFIG, else ./gsync.json)')
     .option('-q, --quiet', 'only warnings and errors (for cron)')
     .option('--log-json', 'JSON log lines even at a terminal')
@@ -28,6 +29,7 @@ export function buildCli(onExitCode: (code: number) => void): Command {
     .option('--wait', 'poll until the task ends and record the result')
     .option('--timeout <seconds>', 'with --wait: give up waiting after this many seconds', positiveInt)
     .option('--dry-run', 'scan and plan, but submit nothing and change no state')
+    .option('--allow-deletes <n>', 'with deletes.enabled: this run may delete up to N paths past the deletes guards', nonNegativeInt)
     .action(async (opts) => done(await (await import('./commands/run.js')).runCommand(opts, ctx())));
 
   program
@@ -49,6 +51,7 @@ export function buildCli(onExitCode: (code: number) => void): Command {
     .command('test-config')
     .description('check config, credentials and both collections; print a checklist')
     .option('--fix', 'create the destination path if it is missing')
+    .option('--no-login', 'never log in, even at a terminal (a missing login fails the check, exit 77)')
     .action(async (opts) => done(await (await import('./commands/test-config.js')).testConfigCommand(opts, ctx())));
 
   program
@@ -79,6 +82,12 @@ export function buildCli(onExitCode: (code: number) => void): Command {
     .option('--dir <dir>', 'work folder (default: a new temporary folder)')
     .option('--keep', 'keep the work folder afterwards')
     .action(async (opts) => done(await (await import('./commands/demo.js')).demoCommand(opts, ctx())));
+
+  program
+    .command('version')
+    .description('gsync, Node and state schema versions, for bug reports')
+    .option('--json', 'one JSON object')
+    .action(async (opts) => done(await (await import('./commands/version.js')).versionCommand(opts, ctx())));
 
   program
     .command('server')

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SCHEMA_VERSION } from '../src/state/migrations.js';
 import { openState } from '../src/state/open.js';
 import { assertBuilt, gsync, type CliResult } from './helpers/cli.js';
 import { seededRandom } from './helpers/reliability.js';
@@ -193,6 +194,24 @@ describe('a state database gsync did not write: a clear line, and the file is ne
     const before = digest(file);
     const r = await runWith(file);
     expectOneLine(r, 1, `state database ${file} is damaged`, /malformed|not a database/, 'move it aside');
+    expect(digest(file)).toBe(before);
+  });
+
+  it('a state database from a newer gsync (after a downgrade): one line naming both versions, exit 2, the file unchanged', async () => {
+    const file = path.join(dir, 'newer.db');
+    const state = openState(file);
+    state.db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+    state.db.prepare(`INSERT INTO meta (key, value) VALUES (?, '9.4.0')`).run(`schema_${SCHEMA_VERSION + 1}_written_by`);
+    state.db.pragma('wal_checkpoint(TRUNCATE)');
+    state.close();
+    const before = digest(file);
+    const cfg = base() as Cfg;
+    cfg.state = { path: file };
+    const config = writeConfig(cfg);
+    for (const command of ['run', 'status']) {
+      const r = await gsync([command, '--config', config], { env: env() });
+      expectOneLine(r, 2, `state database ${file} has schema ${SCHEMA_VERSION + 1}, written by gsync 9.4.0; this is gsync `, 'install gsync 9.4.0 or newer again');
+    }
     expect(digest(file)).toBe(before);
   });
 

@@ -17,6 +17,7 @@ import {
   releaseSubmission,
 } from '../src/state/submissions.js';
 import { stateSummary } from '../src/state/summary.js';
+import { packageVersion } from '../src/version/package-version.js';
 import { brief, LATER_NS, planOf, submit } from './helpers/ship.js';
 import { makeTree, tempDir } from './helpers/tree.js';
 
@@ -75,7 +76,33 @@ describe('state database', () => {
     const state = fresh();
     state.db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
     state.close();
-    expect(thrown(() => openState(state.path)).message).toMatch(/newer gsync/);
+    const err = thrown(() => openState(state.path));
+    expect(err.message).toMatch(/written by a newer gsync; this is gsync /);
+    expect(err.hint).toBe('install that newer gsync again, or point state.path at a new file');
+  });
+
+  it('remembers which gsync brought it to its schema, and after a downgrade names that release and changes nothing', () => {
+    const state = fresh();
+    expect(state.db.prepare(`SELECT value FROM meta WHERE key = ?`).pluck().get(`schema_${SCHEMA_VERSION}_written_by`)).toBe(packageVersion());
+    // What a later release would leave behind: one more step, and its own name for it.
+    state.db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+    state.db.prepare(`INSERT INTO meta (key, value) VALUES (?, '9.4.0')`).run(`schema_${SCHEMA_VERSION + 1}_written_by`);
+    state.db.pragma('wal_checkpoint(TRUNCATE)');
+    state.close();
+    const before = fs.readFileSync(state.path);
+    for (const readonly of [false, true]) {
+      const err = thrown(() => openState(state.path, { readonly }));
+      expect(err.message).toBe(
+        `state database ${state.path} has schema ${SCHEMA_VERSION + 1}, written by gsync 9.4.0; ` +
+          `this is gsync ${packageVersion()}, which knows schema ${SCHEMA_VERSION} at most and will not touch it`,
+      );
+      expect(err.hint).toBe('install gsync 9.4.0 or newer again, or point state.path at a new file');
+      expect(exitCodeFor(err)).toBe(2);
+    }
+    expect(fs.readFileSync(state.path).equals(before)).toBe(true);
+    const check = new Database(state.path, { readonly: true });
+    expect(check.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION + 1);
+    check.close();
   });
 
   it('read-only opening never creates a database', () => {

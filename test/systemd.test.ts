@@ -18,14 +18,16 @@ function verify(patch: (service: string) => string = (s) => s): { status: number
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gsync-systemd-'));
   fs.writeFileSync(path.join(dir, 'gsync@demo.service'), patch(fs.readFileSync(path.join(UNITS, 'gsync@.service'), 'utf8')));
   fs.copyFileSync(path.join(UNITS, 'gsync@.timer'), path.join(dir, 'gsync@demo.timer'));
-  const r = spawnSync('systemd-analyze', ['verify', './gsync@demo.service', './gsync@demo.timer'], { cwd: dir, encoding: 'utf8', timeout: 20_000 });
+  fs.copyFileSync(path.join(UNITS, 'gsync-watch@.service'), path.join(dir, 'gsync-watch@demo.service'));
+  const units = ['./gsync@demo.service', './gsync@demo.timer', './gsync-watch@demo.service'];
+  const r = spawnSync('systemd-analyze', ['verify', ...units], { cwd: dir, encoding: 'utf8', timeout: 20_000 });
   // Warnings about unrelated units on the host say nothing about ours.
-  const complaints = `${r.stdout}\n${r.stderr}`.split('\n').filter((l) => l.includes('gsync@demo'));
+  const complaints = `${r.stdout}\n${r.stderr}`.split('\n').filter((l) => /gsync(-watch)?@demo/.test(l));
   return { status: r.status, complaints };
 }
 
 describe.skipIf(!hasAnalyze)('systemd units', () => {
-  it('gsync@.service and gsync@.timer verify without a single complaint', () => {
+  it('gsync@.service, gsync@.timer and gsync-watch@.service verify without a single complaint', () => {
     // ExecStart is /usr/bin/env gsync: verify checks that /usr/bin/env exists, not that gsync is installed.
     expect(verify()).toEqual({ status: 0, complaints: [] });
   });
@@ -41,5 +43,27 @@ describe.skipIf(!hasAnalyze)('systemd units', () => {
     // No Unit= line: a timer activates the service with its own name, gsync@NAME.service.
     expect(timer).not.toMatch(/^Unit=/m);
     expect(fs.readFileSync(path.join(UNITS, 'gsync@.service'), 'utf8')).toMatch(/^SuccessExitStatus=75$/m);
+  });
+});
+
+// Plain reading, so these run where systemd-analyze is missing too.
+describe('gsync-watch@.service', () => {
+  it('is long-running, restarts after a crash but not for what needs a person', () => {
+    const watch = fs.readFileSync(path.join(UNITS, 'gsync-watch@.service'), 'utf8');
+    expect(watch).toMatch(/^Type=simple$/m);
+    expect(watch).toMatch(/^ExecStart=\/usr\/bin\/env gsync --log-json watch$/m);
+    expect(watch).toMatch(/^Restart=on-failure$/m);
+    expect(watch).toMatch(/^RestartPreventExitStatus=2 77$/m);
+    expect(watch).not.toMatch(/^TimeoutStartSec=/m);
+  });
+
+  it('has exactly the sandbox of gsync@.service', () => {
+    // Everything from the sandbox comment on: what it may write, and what it may not touch.
+    const sandbox = (unit: string) => {
+      const text = fs.readFileSync(path.join(UNITS, unit), 'utf8');
+      return text.slice(text.indexOf('# State, tokens and logs'));
+    };
+    expect(sandbox('gsync-watch@.service')).toBe(sandbox('gsync@.service'));
+    expect(sandbox('gsync@.service')).toMatch(/^ProtectSystem=strict$/m);
   });
 });

@@ -60,7 +60,7 @@ function userLogin(j: Job, scope?: string): void {
   writeLogin(w.srv, j.tokenFile, { scope });
 }
 
-async function check(j: Job, opts: { fix?: boolean; env?: NodeJS.ProcessEnv; interactive?: boolean; srv?: World } = {}) {
+async function check(j: Job, opts: { fix?: boolean; login?: boolean; env?: NodeJS.ProcessEnv; interactive?: boolean; srv?: World } = {}) {
   const out = new PassThrough();
   let text = '';
   out.on('data', (c: Buffer) => (text += c.toString()));
@@ -72,7 +72,7 @@ async function check(j: Job, opts: { fix?: boolean; env?: NodeJS.ProcessEnv; int
     // Never ended: a prompt would wait on it and time the test out.
     stdin: new PassThrough(),
   };
-  const code = await testConfigCommand({ fix: opts.fix }, ctx);
+  const code = await testConfigCommand({ fix: opts.fix, login: opts.login }, ctx);
   const lines = text.trimEnd().split('\n');
   return { code, text, lines, line: (prefix: string) => lines.find((l) => l.startsWith(prefix)) };
 }
@@ -92,7 +92,7 @@ describe('gsync test-config', () => {
       expect.stringMatching(new RegExp(`^ok   destination collection ${DST_ID} \\(.*\\) is a GCSv5 guest collection$`)),
       `ok   destination data access to ${DST_ID} is granted`,
       `ok   destination path /${path.basename(j.destDir)} exists`,
-      'all 10 checks passed',
+      'all 10 checks passed: this job is ready for cron',
     ]);
     expect(r.code).toBe(0);
     expect(fs.existsSync(path.dirname(j.statePath))).toBe(false);
@@ -126,7 +126,7 @@ describe('gsync test-config', () => {
     expect(r.line('FAIL source directory')).toBe('FAIL source directory /nonexistent/gsync/source: does not exist -> create it, or fix source.path in ' + j.config);
     expect(r.line('ok   credentials')).toBeDefined();
     expect(r.line('ok   destination path')).toBeDefined();
-    expect(r.lines.at(-1)).toBe('1 of 10 checks failed');
+    expect(r.lines.at(-1)).toBe('1 of 10 checks failed (source directory): not ready for cron');
     expect(r.code).toBe(1);
   });
 
@@ -185,17 +185,30 @@ describe('gsync test-config', () => {
     expect(r.code).toBe(77);
   });
 
-  it('no credentials at a terminal: the hint says to run gsync login now, and nothing is prompted', async () => {
+  it('no credentials at a terminal with --no-login: the hint says to run gsync login now, and nothing is prompted', async () => {
     const j = job();
-    const r = await check(j, { env: {}, interactive: true });
+    const r = await check(j, { env: {}, interactive: true, login: false });
     expect(r.line('FAIL credentials')).toMatch(/-> run gsync login now \(gsync login --config .*\), then this check again$/);
     expect(r.code).toBe(77);
   });
 
-  it('a wrong service-account secret: auth failure with the client hint, exit 77', async () => {
+  it('a wrong service-account secret: the FAIL line names the variables to fix, exit 77, even at a terminal nothing is prompted', async () => {
     const j = job();
-    const r = await check(j, { env: { GLOBUS_CLIENT_ID: DEMO_SERVICE_CLIENT_ID, GLOBUS_CLIENT_SECRET: 'wrong' } });
-    expect(r.line('FAIL credentials')).toMatch(/-> check the client id and secret .*gsync login$/);
+    const r = await check(j, { env: { GLOBUS_CLIENT_ID: DEMO_SERVICE_CLIENT_ID, GLOBUS_CLIENT_SECRET: 'wrong' }, interactive: true });
+    expect(r.line('FAIL credentials')).toBe(
+      `FAIL credentials: Globus Auth rejected service account ${DEMO_SERVICE_CLIENT_ID} (401 unauthorized) -> fix GLOBUS_CLIENT_SECRET, or GLOBUS_CLIENT_ID if ${DEMO_SERVICE_CLIENT_ID} is not the service account's client id`,
+    );
+    expect(r.code).toBe(77);
+  });
+
+  it('a wrong secret in auth.clientSecretFile: the hint names that file, and auth.clientId as the id in use', async () => {
+    const secretFile = path.join(tempDir('gsync-secret-'), 'secret');
+    fs.writeFileSync(secretFile, 'wrong\n', { mode: 0o600 });
+    const j = job((c) => (c.auth = { clientId: DEMO_SERVICE_CLIENT_ID, clientSecretFile: secretFile, tokenFile: c.auth.tokenFile }));
+    const r = await check(j, { env: {} });
+    expect(r.line('FAIL credentials')).toBe(
+      `FAIL credentials: Globus Auth rejected service account ${DEMO_SERVICE_CLIENT_ID} (401 unauthorized) -> fix the secret in auth.clientSecretFile ${secretFile}, or GLOBUS_CLIENT_ID (unset, so auth.clientId in ${j.config} is used) if ${DEMO_SERVICE_CLIENT_ID} is not the service account's client id`,
+    );
     expect(r.code).toBe(77);
   });
 
@@ -318,7 +331,7 @@ describe('gsync test-config with a revoked user login', () => {
     expect(code).toBe(77);
     expect(stdout).toMatch(/^FAIL credentials: Globus rejected the stored refresh token .* -> run: gsync login --config /m);
     expect(stdout).not.toContain('login now');
-    expect(stdout.trimEnd().split('\n').at(-1)).toBe('1 of 6 checks failed');
+    expect(stdout.trimEnd().split('\n').at(-1)).toBe('1 of 6 checks failed (credentials), 2 skipped: not ready for cron');
     // Logs go to stderr; the checklist alone is on stdout, and no authorize URL was offered.
     expect(stdout).not.toContain('https://');
     expect(stderr).not.toContain('FAIL');

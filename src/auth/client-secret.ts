@@ -1,11 +1,14 @@
 import fs from 'node:fs';
-import { configError } from '../errors/errors.js';
+import { configError, GsyncError } from '../errors/errors.js';
+import { GlobusApiError } from '../globus/errors.js';
 
 export interface ClientCredentials {
   clientId: string;
   clientSecret: string;
   /** Where the secret came from, for messages: never the secret itself. */
   secretSource: string;
+  /** Where the client id came from, for messages. */
+  idSource: 'GLOBUS_CLIENT_ID' | 'auth.clientId';
 }
 
 /**
@@ -22,12 +25,13 @@ export function resolveClientCredentials(
 ): ClientCredentials | undefined {
   const envId = env.GLOBUS_CLIENT_ID?.trim();
   const envSecret = env.GLOBUS_CLIENT_SECRET?.trim();
-  if (envSecret) return { clientId: envId || auth.clientId, clientSecret: envSecret, secretSource: 'GLOBUS_CLIENT_SECRET' };
+  const idSource = envId ? 'GLOBUS_CLIENT_ID' : 'auth.clientId';
+  if (envSecret) return { clientId: envId || auth.clientId, clientSecret: envSecret, secretSource: 'GLOBUS_CLIENT_SECRET', idSource };
   if (envId && !auth.clientSecretFile) {
     throw configError('GLOBUS_CLIENT_ID is set but GLOBUS_CLIENT_SECRET is not', `set both, or unset GLOBUS_CLIENT_ID to use gsync login`);
   }
   if (!auth.clientSecretFile) return undefined;
-  return { clientId: envId || auth.clientId, clientSecret: readSecretFile(auth.clientSecretFile, configFile), secretSource: auth.clientSecretFile };
+  return { clientId: envId || auth.clientId, clientSecret: readSecretFile(auth.clientSecretFile, configFile), secretSource: auth.clientSecretFile, idSource };
 }
 
 export function readSecretFile(file: string, configFile: string): string {
@@ -44,4 +48,20 @@ export function readSecretFile(file: string, configFile: string): string {
   const secret = fs.readFileSync(file, 'utf8').trim();
   if (!secret) throw configError(`auth.clientSecretFile ${file} is empty`, `put the client secret in it`);
   return secret;
+}
+
+/**
+ * Globus Auth refusing the client itself (401, invalid_client) cannot say
+ * whether the id or the secret is wrong, so the hint names both, where each
+ * came from, secret first (the usual culprit). Anything else is returned as is.
+ */
+export function rejectedClient(err: unknown, client: ClientCredentials, configFile: string): unknown {
+  if (!(err instanceof GlobusApiError) || err.service !== 'auth') return err;
+  if (!(err.httpStatus === 401 || err.code === 'invalid_client' || err.code === 'unauthorized')) return err;
+  const secret = client.secretSource === 'GLOBUS_CLIENT_SECRET' ? 'GLOBUS_CLIENT_SECRET' : `the secret in auth.clientSecretFile ${client.secretSource}`;
+  const id = client.idSource === 'GLOBUS_CLIENT_ID' ? 'GLOBUS_CLIENT_ID' : `GLOBUS_CLIENT_ID (unset, so auth.clientId in ${configFile} is used)`;
+  return new GsyncError('auth', `Globus Auth rejected service account ${client.clientId} (${err.httpStatus} ${err.code})`, {
+    hint: `fix ${secret}, or ${id} if ${client.clientId} is not the service account's client id`,
+    cause: err,
+  });
 }

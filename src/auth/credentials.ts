@@ -3,7 +3,7 @@ import { GsyncError } from '../errors/errors.js';
 import type { TokenSource } from '../globus/token-source.js';
 import type { Logger } from '../log/logger.js';
 import type { AuthApiFactory } from './auth-api.js';
-import { resolveClientCredentials } from './client-secret.js';
+import { rejectedClient, resolveClientCredentials } from './client-secret.js';
 import { ClientTokenSource } from './client-token-source.js';
 import { consentError, isConsentRequired, mergeScopes } from './consent.js';
 import { globusAuthFactory } from './globus-clients.js';
@@ -68,7 +68,10 @@ export function createCredentials(config: Config, env: NodeJS.ProcessEnv, logger
   const authFactory = deps.authFactory ?? globusAuthFactory(env, logger);
   const client = resolveClientCredentials(config.auth, env, config.file);
   if (client) {
-    const source = new ClientTokenSource(authFactory({ clientId: client.clientId, clientSecret: client.clientSecret }), { now: deps.now });
+    const api = authFactory({ clientId: client.clientId, clientSecret: client.clientSecret });
+    // Every grant, for test-config and runs alike: a refused client names the variables to fix.
+    const grant = (scopes: string) => api.clientCredentials(scopes).catch((err: unknown) => Promise.reject(rejectedClient(err, client, config.file)));
+    const source = new ClientTokenSource({ clientCredentials: grant }, { now: deps.now });
     const tried = new Set<string>();
     const describe = (): CredentialsDescription => {
       const exp = source.expiresAt();

@@ -7,7 +7,8 @@ import { TRANSFER_RESOURCE_SERVER, TRANSFER_SCOPE, transferScopeWithDataAccess, 
 import type { Logger } from '../log/logger.js';
 import type { AuthApi, CollectionLookup, TokenResponse } from './auth-api.js';
 import { loginHintFor } from './credentials.js';
-import { dataAccessCollections } from './scopes.js';
+import { mergeScopes } from './consent.js';
+import { collectionsInScopes, dataAccessCollections } from './scopes.js';
 import type { TokenFile, TokenStore } from './token-store.js';
 import { mergeTokens, UserTokenSource } from './user-token-source.js';
 
@@ -41,8 +42,10 @@ export interface LoginResult {
  * with a usable earlier login, look them up first and ask for everything in
  * one round; on a first login, ask for Transfer alone, look them up with the
  * new token, and ask once more only if some collection needs data_access.
+ * `scopes` (what a ConsentRequired answer named) are asked for in the first
+ * round too, merged into the same Transfer scope.
  */
-export async function login(config: Config, io: LoginIO, deps: LoginDeps): Promise<LoginResult> {
+export async function login(config: Config, io: LoginIO, deps: LoginDeps, opts: { scopes?: string[] } = {}): Promise<LoginResult> {
   const now = deps.now ?? Date.now;
   const collections = [config.source.collection, config.destination.collection];
   const hint = loginHintFor(config);
@@ -57,23 +60,25 @@ export async function login(config: Config, io: LoginIO, deps: LoginDeps): Promi
     }
   }
 
-  let scope = transferScopeWithDataAccess(known ?? []);
+  let scope = mergeScopes(transferScopeWithDataAccess(known ?? []), opts.scopes ?? []);
   await round(scope, io, deps, config, now);
-  let dataAccess = known ?? [];
   if (known === undefined) {
+    let needed: string[] = [];
     try {
-      dataAccess = await dataAccessCollections(deps.lookup(tokensFrom()), collections);
+      needed = await dataAccessCollections(deps.lookup(tokensFrom()), collections);
     } catch (err) {
       io.say(`Logged in, but the collections could not be looked up (${(err as Error).message}); run gsync test-config to check them.`);
     }
-    if (dataAccess.length > 0) {
-      scope = transferScopeWithDataAccess(dataAccess);
-      io.say(`Globus also needs your consent for data access on collection${dataAccess.length > 1 ? 's' : ''} ${dataAccess.join(', ')}.`);
+    const held = collectionsInScopes([scope]);
+    const missing = needed.filter((id) => !held.includes(id));
+    if (missing.length > 0) {
+      scope = mergeScopes(scope, [transferScopeWithDataAccess(missing)]);
+      io.say(`Globus also needs your consent for data access on collection${missing.length > 1 ? 's' : ''} ${missing.join(', ')}.`);
       await round(scope, io, deps, config, now);
     }
   }
   const t = deps.store.read()?.tokens[TRANSFER_RESOURCE_SERVER];
-  return { expiresAt: new Date((t?.expires_at ?? 0) * 1000), scope, dataAccess };
+  return { expiresAt: new Date((t?.expires_at ?? 0) * 1000), scope, dataAccess: collectionsInScopes([scope]) };
 }
 
 async function round(scope: string, io: LoginIO, deps: LoginDeps, config: Config, now: () => number): Promise<void> {

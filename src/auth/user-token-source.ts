@@ -103,8 +103,20 @@ export class UserTokenSource implements TokenSource {
     return t;
   }
 
-  private loginNeeded(message: string, cause?: unknown): GsyncError {
-    return new GsyncError('auth', message, { hint: this.opts.loginHint, cause });
+  private loginNeeded(message: string, cause?: unknown): LoginNeededError {
+    return new LoginNeededError(message, this.opts.loginHint, cause);
+  }
+}
+
+/**
+ * No stored login that can still be refreshed (no token file, no Transfer
+ * token, nothing to refresh with, or the refresh token refused): the auth
+ * error that a new login, and only a login, fixes. test-config offers one.
+ */
+export class LoginNeededError extends GsyncError {
+  constructor(message: string, hint: string, cause?: unknown) {
+    super('auth', message, { hint, cause });
+    this.name = 'LoginNeededError';
   }
 }
 

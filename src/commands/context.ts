@@ -19,6 +19,8 @@ export interface CommandContext {
   /** True when a person can answer a prompt; never true under cron or systemd. */
   interactive: boolean;
   stdin: NodeJS.ReadableStream;
+  /** Where prompts for the person at the terminal go (stderr); default process.stderr. */
+  err?: NodeJS.WritableStream;
 }
 
 export function processContext(global: GlobalOptions): CommandContext {
@@ -28,6 +30,7 @@ export function processContext(global: GlobalOptions): CommandContext {
     env: process.env,
     interactive: Boolean(process.stdin.isTTY && process.stderr.isTTY),
     stdin: process.stdin,
+    err: process.stderr,
   };
 }
 

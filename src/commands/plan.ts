@@ -1,4 +1,7 @@
+import { atOrUnder, collectRemovals, planDeletes } from '../deletes/plan-deletes.js';
+import { renderDeletePlan } from '../deletes/render-deletes.js';
 import { EXIT } from '../errors/exit-codes.js';
+import type { TransferItem } from '../plan/coalescer.js';
 import { logSkipped, planScan } from '../plan/plan.js';
 import { jsonLinesPrinter, textPrinter } from '../report/plan-printers.js';
 import { explainStateError, openExistingState } from '../state/open.js';
@@ -15,16 +18,28 @@ export async function planCommand(opts: PlanCommandOptions, ctx: CommandContext)
   const state = openExistingState(config.state.path);
   try {
     const printer = opts.json ? jsonLinesPrinter(ctx.out) : textPrinter(ctx.out);
+    // With deletes on, items wait until the delete plan says which ones a delete still covers.
+    const removals = config.deletes.enabled && state !== null ? collectRemovals() : null;
+    const buffered: TransferItem[] = [];
     const totals = planScan({
       root: config.source.path,
       trie: state === null ? null : new TrieStore(state),
       exclude: config.scan.exclude,
       minAgeSeconds: config.scan.minAgeSeconds,
       mapping: { sourceRoot: config.source.collectionPath, destinationRoot: config.destination.path },
-      onItem: printer.item,
+      onItem: removals ? (item) => buffered.push(item) : printer.item,
       onWarning: logSkipped(logger),
+      onRemoved: removals?.onRemoved,
+      onUnreadable: removals?.onUnreadable,
     });
+    const deletes = removals && state ? planDeletes({ state, config, removals, totals }) : null;
+    if (deletes) {
+      const held = new Set(deletes.held);
+      for (const item of buffered) if (!atOrUnder(item.relPath, held)) printer.item(item);
+    }
     printer.totals(totals);
+    // After the totals, so that without deletes.enabled the output is exactly what it always was.
+    if (deletes) ctx.out.write(renderDeletePlan(deletes, opts.json === true));
   } catch (err) {
     throw explainStateError(err, config.state.path);
   } finally {

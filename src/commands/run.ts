@@ -1,3 +1,4 @@
+import { usageError } from '../errors/errors.js';
 import { exitCodeForRun } from '../errors/exit-codes.js';
 import { progressFor, runProgress } from '../report/progress-line.js';
 import { runJob, type RunJobResult } from '../sync/run-job.js';
@@ -10,16 +11,20 @@ export interface RunCommandOptions {
   wait?: boolean;
   timeout?: number;
   dryRun?: boolean;
+  allowDeletes?: number;
 }
 
 export async function runCommand(opts: RunCommandOptions, ctx: CommandContext): Promise<number> {
   // A dry run is exactly a plan: read-only, no lock, no Globus.
   if (opts.dryRun) return planCommand({}, ctx);
   const { config, logger } = loadJob(ctx);
+  if (opts.allowDeletes !== undefined && !config.deletes.enabled) {
+    throw usageError('--allow-deletes needs deletes.enabled: true in the job config', 'turn deletes on in the config first, or leave --allow-deletes out');
+  }
   const line = progressFor(process.stderr, ctx.global.quiet);
   let result: RunJobResult;
   try {
-    result = await runJob({ config, logger, ...globusWiring(config, ctx.env, logger), wait: opts.wait, timeoutSeconds: opts.timeout, ...runProgress(line) });
+    result = await runJob({ config, logger, ...globusWiring(config, ctx.env, logger), wait: opts.wait, timeoutSeconds: opts.timeout, allowDeletes: opts.allowDeletes, ...runProgress(line) });
   } finally {
     line?.stop();
   }

@@ -2,7 +2,8 @@ import { createCredentials, type Credentials } from '../auth/credentials.js';
 import { EXIT } from '../errors/exit-codes.js';
 import { TransferClient } from '../globus/transfer-client.js';
 import type { Logger } from '../log/logger.js';
-import { renderStatusJson, renderStatusText, type PendingView, type RunView, type StatusView } from '../report/status.js';
+import { renderStatusJson, renderStatusText, type PendingDeleteView, type PendingView, type RunView, type StatusView } from '../report/status.js';
+import { openDeleteTasks } from '../state/delete-tasks.js';
 import { errorLine } from '../report/text.js';
 import { openExistingState, type State } from '../state/open.js';
 import { getDelivery, PERSISTENT_SKIP_TASKS, skipStreaks } from '../state/deliveries.js';
@@ -28,7 +29,7 @@ export async function statusCommand(opts: StatusOptions, ctx: CommandContext): P
   } catch (err) {
     notes.push(`credentials: ${(err as Error).message}`);
   }
-  const view: StatusView = { job: config.name, state: config.state.path, runs: [], pending: [], paths: null, credentials: null, notes };
+  const view: StatusView = { job: config.name, state: config.state.path, runs: [], pending: [], pendingDeletes: [], paths: null, credentials: null, notes };
   if (creds) {
     const d = creds.describe();
     view.credentials = { kind: d.kind, expiresAt: d.expiresAt?.toISOString() ?? null, refreshable: d.refreshable ?? null, tokenFile: d.tokenFile ?? null };
@@ -40,7 +41,7 @@ export async function statusCommand(opts: StatusOptions, ctx: CommandContext): P
   } else {
     try {
       fillFromState(view, state);
-      await fillLive(view.pending, creds, ctx, logger, notes);
+      await fillLive(view.pending, creds, ctx, logger, notes, view.pendingDeletes);
     } finally {
       state.close();
     }
@@ -76,6 +77,15 @@ function fillFromState(view: StatusView, state: State): void {
   }));
   view.skips = skipStreaks(state).map((k) => ({ path: k.path, code: k.code, tasks: k.tasks, since: iso(k.firstNs), last: iso(k.lastNs), persistent: k.tasks >= PERSISTENT_SKIP_TASKS }));
   view.pending = openSubmissions(state).map(pendingView);
+  view.pendingDeletes = openDeleteTasks(state).map((d) => ({
+    taskId: d.taskId,
+    submissionId: d.submissionId,
+    recordedStatus: d.status,
+    liveStatus: null,
+    created: iso(d.createdNs),
+    items: d.items,
+    paths: d.paths,
+  }));
   const s = stateSummary(state);
   // Deferred and skipped are facts about one scan, kept only on the run row, so they come from the last finished run.
   const lastFinished = view.runs.find((r) => r.finished !== null);
@@ -114,9 +124,10 @@ function pendingView(s: SubmissionRecord): PendingView {
 }
 
 /** Best effort: status must still answer when Globus cannot be reached or nobody is logged in. */
-async function fillLive(pending: PendingView[], creds: Credentials | null, ctx: CommandContext, logger: Logger, notes: string[]): Promise<void> {
+async function fillLive(pending: PendingView[], creds: Credentials | null, ctx: CommandContext, logger: Logger, notes: string[], deletes: PendingDeleteView[] = []): Promise<void> {
   const withTask = pending.filter((p) => p.taskId !== null);
-  if (withTask.length === 0 || creds === null) return;
+  const deletesWithTask = deletes.filter((d) => d.taskId !== null);
+  if (withTask.length + deletesWithTask.length === 0 || creds === null) return;
   // No retries: a person waiting on status wants the recorded state now rather than a minute of backoff.
   const client = new TransferClient({ tokens: creds.tokens, logger, env: ctx.env, retry: { maxRetries: 0 }, timeoutMs: 15_000 });
   try {
@@ -132,6 +143,13 @@ async function fillLive(pending: PendingView[], creds: Credentials | null, ctx: 
         const hint = (err as { hint?: string }).hint;
         notes.push(`live task state not available, showing the recorded status: ${errorLine(err)}${hint ? ` (${hint})` : ''}`);
         return;
+      }
+    }
+    for (const d of deletesWithTask) {
+      try {
+        d.liveStatus = (await client.getTask(d.taskId!)).status;
+      } catch {
+        return; // the recorded status says enough
       }
     }
   } finally {

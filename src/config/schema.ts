@@ -59,6 +59,15 @@ const scan = z.strictObject({
   minAgeSeconds: z.number().int().min(0, 'must be 0 or more').default(60),
 });
 
+/** Mirroring deletions (README "Deletions"): off unless asked for, and guarded when on. */
+const deletes = z.strictObject({
+  enabled: z.boolean().default(false),
+  /** A run deletes at most this share of the tracked paths; more stops every delete of that run. */
+  maxPercent: z.number().min(0, 'must be 0 to 100').max(100, 'must be 0 to 100').default(10),
+  /** An absolute cap on the paths one run deletes. */
+  maxCount: z.number().int().min(0, 'must be 0 or more').optional(),
+});
+
 const state = z.strictObject({
   path: absolutePath.optional(),
 });
@@ -88,6 +97,7 @@ export const configSchema = z.strictObject({
   state: state.default({}),
   transfer: transfer.default(() => transfer.parse({})),
   scan: scan.default(() => scan.parse({})),
+  deletes: deletes.default(() => deletes.parse({})),
   log: log.default(() => log.parse({})),
   metrics: metrics.default({}),
   watch: watch.default(() => watch.parse({})),

@@ -58,6 +58,27 @@ export const transferDocumentSchema = z.strictObject({
 });
 export type TransferDocument = z.infer<typeof transferDocumentSchema>;
 
+/**
+ * The POST /delete document gsync sends (Transfer task_submit, "Delete specific
+ * fields"; globus-sdk-python DeleteData): `recursive` is one flag for the whole
+ * document, required as soon as any item is a directory.
+ */
+export const deleteDocumentSchema = z.strictObject({
+  DATA_TYPE: z.literal('delete'),
+  submission_id: z.string().min(1),
+  endpoint: z.string().min(1),
+  DATA: z.array(z.strictObject({ DATA_TYPE: z.literal('delete_item'), path: z.string().min(1) })),
+  recursive: z.boolean(),
+  ignore_missing: z.boolean(),
+  interpret_globs: z.boolean(),
+  label: z.string().max(128).optional(),
+  notify_on_succeeded: z.boolean().optional(),
+  notify_on_failed: z.boolean().optional(),
+  notify_on_inactive: z.boolean().optional(),
+  deadline: z.string().optional(),
+});
+export type DeleteDocument = z.infer<typeof deleteDocumentSchema>;
+
 const submitResult = {
   code: z.string(), // "Accepted" for a new task, "Duplicate" when the submission_id was seen before
   message: z.string(),
@@ -72,6 +93,7 @@ export const transferResultSchema = z.looseObject({ DATA_TYPE: z.literal('transf
 export type TransferResult = z.infer<typeof transferResultSchema>;
 
 export const deleteResultSchema = z.looseObject({ DATA_TYPE: z.literal('delete_result'), ...submitResult });
+export type DeleteResult = z.infer<typeof deleteResultSchema>;
 
 // ---- Transfer: tasks -------------------------------------------------------
 

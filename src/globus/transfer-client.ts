@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { serviceHttp, type GlobusHttp, type RequestSpec, type ServiceClientOptions } from './http.js';
 import {
+  deleteResultSchema,
   endpointSchema,
   fileListSchema,
   fileEntrySchema,
@@ -12,6 +13,8 @@ import {
   taskSchema,
   transferResultSchema,
   type CancelResult,
+  type DeleteDocument,
+  type DeleteResult,
   type Endpoint,
   type FileEntry,
   type FileList,
@@ -67,6 +70,11 @@ export class TransferClient {
    */
   async submitTransfer(doc: TransferDocument): Promise<TransferResult> {
     return this.call({ method: 'POST', path: 'transfer', json: doc }, transferResultSchema);
+  }
+
+  /** Submit one delete task (POST /delete); the same submission_id rule makes a retry safe. */
+  async submitDelete(doc: DeleteDocument): Promise<DeleteResult> {
+    return this.call({ method: 'POST', path: 'delete', json: doc }, deleteResultSchema);
   }
 
   async getTask(taskId: string): Promise<Task> {

@@ -14,6 +14,10 @@ export interface RunMetrics {
   deferredPaths: number;
   /** Age of the oldest task still ACTIVE; 0 when none is pending. */
   pendingTaskAgeSeconds: number;
+  /** deletes.enabled only: paths the last run recorded as deleted at the destination (delete task SUCCEEDED). */
+  deletedPaths?: number;
+  /** deletes.enabled only: 1 when a deletes guard stopped the last run's deletes. */
+  deletesStopped?: number;
   /** files_skipped of the tasks this run settled SUCCEEDED: not copied, the destination was up to date. */
   filesUpToDate?: number;
   /** Paths those tasks skipped with errors (skipped_errors). */
@@ -31,6 +35,8 @@ const GAUGES: Array<[keyof RunMetrics, string, string]> = [
   ['dirtyPaths', 'gsync_dirty_paths', 'Paths that changed and are not yet shipped.'],
   ['deferredPaths', 'gsync_deferred_paths', 'Files left for a later run because they were modified too recently.'],
   ['pendingTaskAgeSeconds', 'gsync_pending_task_age_seconds', 'Age of the oldest submitted task not yet finished.'],
+  ['deletedPaths', 'gsync_deleted_paths', 'Paths the last run recorded as deleted at the destination (delete task SUCCEEDED).'],
+  ['deletesStopped', 'gsync_deletes_stopped', '1 when a deletes guard stopped the last run from deleting anything.'],
   ['filesUpToDate', 'gsync_files_up_to_date', 'Files Globus did not copy because the destination was up to date (files_skipped), in the tasks the last run settled.'],
   ['skippedErrors', 'gsync_skipped_errors', 'Paths Globus skipped with errors in the tasks the last run settled.'],
   ['persistentSkips', 'gsync_persistent_skips', 'Paths Globus skipped with the same error in 3 or more tasks in a row.'],

@@ -8,12 +8,21 @@ import { formatBytes } from './format-bytes.js';
  * second line with the hint (stdout carries it, cron mails it).
  */
 export function summaryLine(r: RunJobResult): string {
-  const line = firstLine(r);
+  const line = transferPart(r) + deletesPart(r);
   const hint = [r.delivery, ...r.reconciled.deliveries].find((d) => d?.hint)?.hint;
   return hint ? `${line}\nhint: ${hint}` : line;
 }
 
-function firstLine(r: RunJobResult): string {
+/** Deletes are news only when there were some: with deletes.enabled off this is always empty. */
+function deletesPart(r: RunJobResult): string {
+  const d = r.deletes;
+  const parts: string[] = [];
+  if (d.submitted) parts.push(`delete task ${d.submitted.taskId}: ${count(d.submitted.paths, 'path')}`);
+  if (d.deletedPaths > 0) parts.push(`${count(d.deletedPaths, 'path')} deleted at the destination`);
+  return parts.length ? `; ${parts.join('; ')}` : '';
+}
+
+function transferPart(r: RunJobResult): string {
   const what = `${count(r.files, 'file')} (${formatBytes(r.bytes)}) in ${count(r.items, 'item')}`;
   const problems = [...r.reconciled.problems, ...earlierSkips(r)];
   const news = problems.length ? `; ${problems.join('; ')}` : '';
@@ -24,8 +33,10 @@ function firstLine(r: RunJobResult): string {
     case 'problems':
       return r.taskId === null ? `nothing to ship${deferred(r)}${news}` : `task ${r.taskId}: ${what}${news}`;
     case 'submitted':
+      if (r.taskId === null) return `nothing to ship${deferred(r)}${news}`;
       return `submitted task ${r.taskId}: ${what}${deferred(r)}${news}`;
     case 'succeeded':
+      if (r.taskId === null) return `nothing to ship${deferred(r)}`;
       return `task ${r.taskId} SUCCEEDED: ${what}${deferred(r)}`;
     case 'failed':
       return `task ${r.taskId} FAILED: its ${count(r.files, 'file')} will ship again${news}`;

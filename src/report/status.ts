@@ -48,11 +48,23 @@ export interface PendingView {
   faults: number | null;
 }
 
+/** A delete task (deletes.enabled) not yet settled: its paths are neither shipped nor forgotten meanwhile. */
+export interface PendingDeleteView {
+  taskId: string | null;
+  submissionId: string;
+  recordedStatus: string;
+  liveStatus: string | null;
+  created: string;
+  items: number;
+  paths: number;
+}
+
 export interface StatusView {
   job: string;
   state: string;
   runs: RunView[];
   pending: PendingView[];
+  pendingDeletes: PendingDeleteView[];
   paths: { tracked: number; dirty: number; inflight: number; gone: number; deferred: number | null; skipped: number | null } | null;
   credentials: { kind: 'user' | 'client'; expiresAt: string | null; refreshable: boolean | null; tokenFile: string | null } | null;
   /** One-line explanations of what could not be shown (no login, network down). */
@@ -88,6 +100,10 @@ export function renderStatusText(v: StatusView): string {
     const live = p.liveStatus ? `${p.liveStatus}${nice}${recorded}` : `${p.recordedStatus} (recorded)`;
     const progress = p.filesTransferred === null ? '' : `, ${p.filesTransferred}/${p.files} files done, ${p.faults} faults`;
     lines.push(`pending  task ${p.taskId ?? '(not yet submitted)'}: ${live}, ${p.items} items, ${p.files} files, ${formatBytes(Number(p.bytes), 'binary')}${progress}`);
+  }
+  for (const d of v.pendingDeletes) {
+    const state = d.liveStatus ? `${d.liveStatus}${d.liveStatus !== d.recordedStatus ? `, recorded ${d.recordedStatus} until the next run` : ''}` : `${d.recordedStatus} (recorded)`;
+    lines.push(`deleting task ${d.taskId ?? '(not yet submitted)'}: ${state}, ${d.paths} paths in ${d.items} items`);
   }
   if (v.runs.length > 0) {
     lines.push('runs     started               duration  result          task                                  items   files  bytes');

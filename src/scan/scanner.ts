@@ -56,6 +56,17 @@ export interface ScanCounts {
   gone: number;
 }
 
+/**
+ * A recorded path the scan did not find as it was recorded: vanished ('gone',
+ * reported at the topmost vanished path only, whether or not an earlier scan
+ * saw it go) or now of the other type ('type'). For deletes.
+ */
+export interface RemovedEntry {
+  relPath: string;
+  nodeId: number;
+  change: 'gone' | 'type';
+}
+
 export interface ScanWarning {
   /** Relative path, escaped so it prints on one line whatever bytes it holds. */
   path: string;
@@ -87,6 +98,10 @@ export interface ScanOptions {
    * second thread (src/scan/prefetch.ts), given a second core; 0 always does. For tests.
    */
   prefetchMinNodes?: number;
+  /** Recorded paths found gone or of another type (see RemovedEntry); read-only scans report them too. */
+  onRemoved?(removed: RemovedEntry): void;
+  /** An entry that could not be read: its trie rows were not compared, so nothing under it may be deleted. */
+  onUnreadable?(relPath: string): void;
   /** After each committed batch; a throw here stands for a crash between batches. */
   onBatchCommitted?(batches: number): void;
 }
@@ -135,7 +150,10 @@ export function scan(opts: ScanOptions): ScanCounts {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === undefined) throw err;
     if (code === 'ENOENT') skip(relPath, 'vanished', 'vanished during the scan');
-    else skip(relPath, 'unreadable', `cannot be read (${code}); not shipped`);
+    else {
+      opts.onUnreadable?.(relPath);
+      skip(relPath, 'unreadable', `cannot be read (${code}); not shipped`);
+    }
   };
 
   /**
@@ -219,6 +237,7 @@ export function scan(opts: ScanOptions): ScanCounts {
     }
     // Rows left over were not in the directory: vanished since the last scan.
     for (const row of rows.values()) {
+      opts.onRemoved?.({ relPath: rel === '' ? row.name : `${rel}/${row.name}`, nodeId: Number(row.id), change: 'gone' });
       if (row.gone !== 0n) continue;
       counts.gone++;
       if (write) {
@@ -237,6 +256,7 @@ export function scan(opts: ScanOptions): ScanCounts {
       return;
     }
     let id = row === undefined ? null : Number(row.id);
+    if (row?.shipped_kind === 'd') opts.onRemoved?.({ relPath, nodeId: Number(row.id), change: 'type' });
     if (write) {
       id = record(parentId!, name, row, fp, verdict);
       if (row !== undefined && (row.shipped_kind === 'd' || row.seen_kind === 'd')) {
@@ -263,6 +283,7 @@ export function scan(opts: ScanOptions): ScanCounts {
       return;
     }
     let id = row === undefined ? null : Number(row.id);
+    if (row?.shipped_kind === 'f') opts.onRemoved?.({ relPath, nodeId: Number(row.id), change: 'type' });
     if (write) id = record(parentId!, name, row, fp, verdict);
     counts.dirs++;
     visitor.enterDir({ relPath, nodeId: id, shipped: verdict === 'clean' });

@@ -1,3 +1,4 @@
+import { DeleteTask, runDeleteTask } from './delete-task.js';
 import { runTask } from './executor.js';
 import type { ResolvedOptions } from './options.js';
 import type { TaskStatus, TransferTask } from './task.js';
@@ -11,7 +12,7 @@ export class TaskRegistry {
 
   start(task: TransferTask): void {
     this.byId.set(task.id, task);
-    const p = runTask(task, this.opts).finally(() => this.running.delete(p));
+    const p = (task instanceof DeleteTask ? runDeleteTask(task, this.opts) : runTask(task, this.opts)).finally(() => this.running.delete(p));
     this.running.add(p);
   }
 

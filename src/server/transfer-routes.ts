@@ -7,6 +7,7 @@ import type { ResolvedOptions } from './options.js';
 import { dataAccessScopeFor, hasDataAccess } from './scopes.js';
 import { isRejection, validateSubmission } from './submission.js';
 import { TransferTask } from './task.js';
+import { submitDelete } from './delete-routes.js';
 import type { TaskRegistry } from './tasks.js';
 
 export interface TransferContext {
@@ -40,6 +41,7 @@ export function transferRoute(method: string, segments: string[]): Handler | und
   const n = segments.length;
   if (method === 'GET' && n === 1 && a === 'submission_id') return submissionId;
   if (method === 'POST' && n === 1 && a === 'transfer') return submitTransfer;
+  if (method === 'POST' && n === 1 && a === 'delete') return submitDelete;
   if (method === 'GET' && n === 1 && a === 'task_list') return taskList;
   if (a === 'task' && n === 2 && method === 'GET') return getTask;
   if (a === 'task' && n === 3 && method === 'POST' && c === 'cancel') return cancelTask;

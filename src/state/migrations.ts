@@ -71,7 +71,33 @@ export const MIGRATIONS: readonly string[] = [
     message TEXT
   );
   `,
-  // Issue 20: what Globus reported for each SUCCEEDED task, and paths it skipped with errors task after task.
+  // 2: delete tasks (deletes.enabled), kept apart from transfers. delete_pending holds the
+  // topmost node of each delete item while its task is open: the path is neither shipped
+  // nor deleted again until the task ends, and forgotten only after it SUCCEEDED.
+  `
+  CREATE TABLE delete_task (
+    id INTEGER PRIMARY KEY,
+    submission_id TEXT UNIQUE,
+    task_id TEXT,
+    status TEXT NOT NULL,
+    document TEXT NOT NULL,
+    created_ns INTEGER NOT NULL,
+    submitted_ns INTEGER,
+    completed_ns INTEGER,
+    items INTEGER NOT NULL,
+    paths INTEGER NOT NULL,
+    error TEXT
+  );
+
+  CREATE TABLE delete_pending (
+    node_id INTEGER PRIMARY KEY REFERENCES node(id),
+    delete_task INTEGER NOT NULL REFERENCES delete_task(id),
+    shipped_kind TEXT NOT NULL CHECK (shipped_kind IN ('f', 'd')),
+    paths INTEGER NOT NULL
+  );
+  CREATE INDEX delete_pending_by_task ON delete_pending (delete_task);
+  `,
+  // 3 (issue 20): what Globus reported for each SUCCEEDED task, and paths it skipped with errors task after task.
   `
   CREATE TABLE delivery (
     submission INTEGER PRIMARY KEY REFERENCES submission(id),

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { configError, failure, GsyncError } from '../errors/errors.js';
+import { packageVersion } from '../version/package-version.js';
 import { migrate, SCHEMA_VERSION } from './migrations.js';
 
 export const ROOT_NODE_ID = 1;
@@ -53,12 +54,15 @@ function open(file: string, readonly: boolean): State | null {
         db.close();
         return null;
       }
-      if (status < SCHEMA_VERSION) throw failure(`state database ${file} is from an older gsync`, 'run gsync run once to upgrade it');
+      if (status < SCHEMA_VERSION) {
+        throw new GsyncError('failure', `state database ${file} is from an older gsync`, { hint: 'run gsync run once to upgrade it' });
+      }
     } else {
       db.pragma('journal_mode = WAL');
       // FULL: a submission row must survive power loss once its transfer may have been POSTed.
       db.pragma('synchronous = FULL');
       migrate(db);
+      if (status === 'empty' || status < SCHEMA_VERSION) recordSchemaWriter(db);
     }
     db.pragma('foreign_keys = ON');
   } catch (err) {
@@ -86,10 +90,36 @@ function inspect(db: Database.Database, file: string): 'empty' | number {
     ? (db.prepare(`SELECT value FROM meta WHERE key = 'application'`).get() as { value: string } | undefined)?.value
     : undefined;
   if (app !== 'gsync') throw notOurs('is an SQLite database that gsync did not create');
-  if (version > SCHEMA_VERSION) {
-    throw failure(`state database ${file} was written by a newer gsync (schema ${version}, this one knows ${SCHEMA_VERSION})`, 'upgrade gsync');
-  }
+  if (version > SCHEMA_VERSION) throw newerSchema(db, file, version);
   return version;
+}
+
+/**
+ * meta key naming the gsync release that brought the database to `schema`. Keyed by
+ * the schema so a stale entry (a crash between a step and this record) names nobody.
+ */
+const schemaWriterKey = (schema: number) => `schema_${schema}_written_by`;
+
+/**
+ * Remembered so that an older gsync, after a downgrade, can say which release
+ * it would take to open this database again.
+ */
+function recordSchemaWriter(db: Database.Database): void {
+  db.prepare(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(schemaWriterKey(SCHEMA_VERSION), packageVersion());
+}
+
+/**
+ * After a downgrade: refuse before any write, since this gsync cannot know what
+ * the newer steps changed. Kind config (exit 2): it will not fix itself, so
+ * systemd's RestartPreventExitStatus stops retrying and cron mails someone.
+ */
+function newerSchema(db: Database.Database, file: string, version: number): GsyncError {
+  const writer = (db.prepare(`SELECT value FROM meta WHERE key = ?`).get(schemaWriterKey(version)) as { value: string } | undefined)?.value;
+  const by = writer === undefined ? 'a newer gsync' : `gsync ${writer}`;
+  return configError(
+    `state database ${file} has schema ${version}, written by ${by}; this is gsync ${packageVersion()}, which knows schema ${SCHEMA_VERSION} at most and will not touch it`,
+    `install ${writer === undefined ? 'that newer gsync' : `gsync ${writer} or newer`} again, or point state.path at a new file`,
+  );
 }
 
 /**

@@ -10,7 +10,11 @@ export type CrashPointName =
   | 'after-submission-id' // Globus gave an id; nothing recorded yet
   | 'after-record' // the submission row is committed; not POSTed
   | 'after-post' // Globus accepted the task; its id is not recorded
-  | 'before-commit'; // Globus said SUCCEEDED; not yet recorded as shipped
+  | 'before-commit' // Globus said SUCCEEDED; not yet recorded as shipped
+  | 'delete-after-submission-id' // a delete task's id from Globus; nothing recorded yet
+  | 'delete-after-record' // the delete task row is committed; not POSTed
+  | 'delete-after-post' // Globus accepted the delete task; its id is not recorded
+  | 'delete-before-commit'; // the delete task SUCCEEDED; its paths not yet forgotten
 
 export type CrashHook = (name: CrashPointName) => void;
 

@@ -17,7 +17,7 @@ export type RunOutcome =
 export interface CycleVerdict {
   outcome: RunOutcome;
   /** Settled tasks of earlier runs; a FAILED or INACTIVE one is news too, and so is a path one skipped that still exists locally. */
-  reconciled: { failed: number; inactive: number; deliveries?: ReadonlyArray<{ owed: number }> };
+  reconciled: { failed: number; inactive: number; deleteTrouble?: boolean; deliveries?: ReadonlyArray<{ owed: number }> };
   /** What Globus delivered of this run's own task, when it was waited for and SUCCEEDED. */
   delivery?: { owed: number } | null;
 }
@@ -26,7 +26,7 @@ const TROUBLE: ReadonlySet<RunOutcome> = new Set(['task-failed', 'task-inactive'
 
 /** True when a person should read the log: this run's task did not succeed, or an earlier one failed or went INACTIVE. */
 export function needsAttention(v: CycleVerdict): boolean {
-  return TROUBLE.has(v.outcome) || v.reconciled.failed + v.reconciled.inactive > 0 || owedSkips(v) > 0;
+  return TROUBLE.has(v.outcome) || v.reconciled.failed + v.reconciled.inactive > 0 || v.reconciled.deleteTrouble === true || owedSkips(v) > 0;
 }
 
 /**

@@ -21,6 +21,8 @@ export interface ReconcileReport {
   failed: number;
   active: number;
   inactive: number;
+  /** A deletes guard stopped this run's deletes, or its delete task did not succeed while waited for (deletes.enabled). */
+  deleteTrouble?: boolean;
   /** Paths Globus skipped in succeeded tasks; they stay owed. */
   skippedPaths: number;
   /** One line per thing an operator should know: failed and inactive tasks. */

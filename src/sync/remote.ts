@@ -1,4 +1,4 @@
-import type { SkippedError, Task, TransferDocument, TransferResult } from '../globus/schemas.js';
+import type { DeleteDocument, DeleteResult, SkippedError, Task, TransferDocument, TransferResult } from '../globus/schemas.js';
 
 /**
  * The Transfer operations a sync cycle needs, declared here by their user (as
@@ -12,6 +12,8 @@ export interface SyncRemote {
   /** A fresh id to record before submitting: resubmitting it after a crash is answered "Duplicate". */
   getSubmissionId(): Promise<string>;
   submitTransfer(doc: TransferDocument): Promise<TransferResult>;
+  /** POST /delete (deletes.enabled): the same submission_id rule as transfers. */
+  submitDelete(doc: DeleteDocument): Promise<DeleteResult>;
   /** Throws a GlobusApiError with isNotFound when the service does not know the task. */
   getTask(taskId: string): Promise<Task>;
   /** Paths the task skipped (skip_source_errors), every page. */

@@ -20,6 +20,9 @@ import { postSubmission } from './submit.js';
 import { nowNs, type SyncContext } from './sync-context.js';
 import { buildTransferDocument, syncLevelFor } from './transfer-document.js';
 import { waitForTask } from './wait.js';
+import { emptyDeleteReport, reconcileOpenDeletes, type DeleteReport } from '../deletes/delete-tasks.js';
+import { collectRemovals } from '../deletes/plan-deletes.js';
+import { holdBack, runDeletes, waitForDelete, type DeleteRunOutcome } from '../deletes/run-deletes.js';
 
 export interface RunJobOptions {
   config: Config;
@@ -38,6 +41,8 @@ export interface RunJobOptions {
   onScanProgress?(counts: Readonly<ScanCounts>): void;
   onTaskPoll?(task: Task): void;
   signal?: AbortSignal;
+  /** `--allow-deletes N`: this run may delete up to N paths past the deletes guards. */
+  allowDeletes?: number;
 }
 
 export interface RunJobResult {
@@ -55,6 +60,8 @@ export interface RunJobResult {
   reconciled: ReconcileReport;
   /** What Globus reported for this run's own task, when it was waited for and SUCCEEDED; earlier tasks' are in reconciled.deliveries. */
   delivery: Delivery | null;
+  /** Delete tasks settled in this run, and what the delete step planned and submitted (deletes.enabled). */
+  deletes: DeleteReport & Omit<DeleteRunOutcome, 'plan'> & { planned: number };
 }
 
 /**
@@ -129,6 +136,10 @@ function recordFailure(state: State, runId: number, finishedNs: bigint, exitCode
 async function cycle(sync: SyncContext, opts: RunJobOptions): Promise<RunJobResult> {
   const { config, logger } = sync;
   const reconciled = await reconcileOpen(sync, emptyReport());
+  const deleted = emptyDeleteReport();
+  // Open delete tasks are settled even with deletes.enabled turned off since: their paths are held until then.
+  await reconcileOpenDeletes(sync, deleted, reconciled);
+  const removals = config.deletes.enabled ? collectRemovals() : null;
 
   // The scan still walks everything (it records what it saw); only the document is capped.
   const cap = config.transfer.maxItems;
@@ -154,6 +165,8 @@ async function cycle(sync: SyncContext, opts: RunJobOptions): Promise<RunJobResu
     // Often enough that a person sees a small tree move; a callback per 1,000 entries costs nothing measurable.
     progressEvery: 1000,
     onBatchCommitted: () => sync.crashPoint('scan-batch'),
+    onRemoved: removals?.onRemoved,
+    onUnreadable: removals?.onUnreadable,
   });
   logger.info(
     { scanned: plan.scanned, items: plan.items, files: plan.files, bytes: String(plan.bytes), deferred: plan.deferred, inflight: plan.inflight },
@@ -162,7 +175,49 @@ async function cycle(sync: SyncContext, opts: RunJobOptions): Promise<RunJobResu
   if (plan.items > items.length) {
     logger.warn({ maxItems: cap, items: plan.items }, `${plan.items} items to ship; this transfer takes the first ${cap} (transfer.maxItems), the rest go with the next run`);
   }
-  const base = { plan, reconciled, items: items.length, files, bytes };
+  // Guards are checked and the delete task submitted before the transfer; paths a delete still covers wait.
+  const step = removals ? await runDeletes(sync, removals, plan, opts.allowDeletes) : { plan: null, submitted: null, stoppedBy: null };
+  const hold = holdBack(sync, items, step.plan);
+  if (hold.held.length > 0) {
+    items.splice(0, items.length, ...hold.kept);
+    files = items.reduce((n, i) => n + i.files, 0);
+    bytes = items.reduce((n, i) => n + i.bytes, 0n);
+  }
+  const deletes = { ...deleted, submitted: step.submitted, stoppedBy: step.stoppedBy, planned: step.plan?.paths ?? 0 };
+  if (step.stoppedBy) {
+    reconciled.problems.push(step.stoppedBy);
+    reconciled.deleteTrouble = true;
+  }
+  const result = await shipTransfer(sync, opts, { plan, reconciled, items, files, bytes, deletes });
+  if (!opts.wait || step.submitted === null) return result;
+  // --wait: the delete task this run submitted is waited for and settled too; it not ending well is news.
+  const ok = await waitForDelete(sync, step.submitted.rowId, step.submitted.taskId, waitOptions(opts), deletes, reconciled);
+  if (!ok) reconciled.deleteTrouble = true;
+  return { ...result, result: recordedResult({ outcome: result.outcome, reconciled, delivery: result.delivery }) };
+}
+
+function waitOptions(opts: RunJobOptions) {
+  return {
+    timeoutMs: opts.timeoutSeconds === undefined ? undefined : opts.timeoutSeconds * 1000,
+    intervalMs: opts.pollIntervalMs,
+    onPoll: opts.onTaskPoll,
+    signal: opts.signal,
+  };
+}
+
+interface Planned {
+  plan: PlanTotals;
+  reconciled: ReconcileReport;
+  items: TransferItem[];
+  files: number;
+  bytes: bigint;
+  deletes: RunJobResult['deletes'];
+}
+
+async function shipTransfer(sync: SyncContext, opts: RunJobOptions, p: Planned): Promise<RunJobResult> {
+  const { config, logger } = sync;
+  const { plan, reconciled, items, files, bytes, deletes } = p;
+  const base = { plan, reconciled, items: items.length, files, bytes, deletes };
   const done = (outcome: RunOutcome, rest: Pick<RunJobResult, 'taskId' | 'submissionRowId'>, delivery: Delivery | null = null): RunJobResult => ({
     ...base,
     ...rest,
@@ -170,7 +225,10 @@ async function cycle(sync: SyncContext, opts: RunJobOptions): Promise<RunJobResu
     delivery,
     result: recordedResult({ outcome, reconciled, delivery }),
   });
-  if (items.length === 0) return done(plan.deferred > 0 ? 'deferred' : 'nothing-to-do', { taskId: null, submissionRowId: null });
+  if (items.length === 0) {
+    const outcome: RunOutcome = deletes.submitted ? (opts.wait ? 'shipped' : 'submitted') : plan.deferred > 0 ? 'deferred' : 'nothing-to-do';
+    return done(outcome, { taskId: null, submissionRowId: null });
+  }
 
   const submissionId = await sync.remote.getSubmissionId();
   sync.crashPoint('after-submission-id');
@@ -195,12 +253,7 @@ async function cycle(sync: SyncContext, opts: RunJobOptions): Promise<RunJobResu
   const sent = { taskId, submissionRowId: rowId };
   if (!opts.wait) return done('submitted', sent);
 
-  const task = await waitForTask(sync.remote, taskId, {
-    timeoutMs: opts.timeoutSeconds === undefined ? undefined : opts.timeoutSeconds * 1000,
-    intervalMs: opts.pollIntervalMs,
-    onPoll: opts.onTaskPoll,
-    signal: opts.signal,
-  });
+  const task = await waitForTask(sync.remote, taskId, waitOptions(opts));
   if (task === null) {
     const why = opts.signal?.aborted ? 'stopped waiting' : `still ACTIVE after ${opts.timeoutSeconds} s`;
     logger.warn({ taskId }, `task ${taskId} ${why}; it stays recorded and the next run reconciles it`);

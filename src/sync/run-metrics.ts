@@ -32,6 +32,9 @@ export function writeRunMetrics(sync: SyncContext, startedNs: bigint, exitCode: 
       dirtyPaths: stateSummary(sync.state).dirty,
       deferredPaths: outcome?.plan.deferred ?? 0,
       pendingTaskAgeSeconds: oldest?.submittedNs ? Math.max(0, seconds(now - oldest.submittedNs)) : 0,
+      ...(sync.config.deletes.enabled
+        ? { deletedPaths: outcome?.deletes.deletedPaths ?? 0, deletesStopped: outcome?.deletes.stoppedBy ? 1 : 0 }
+        : {}),
     });
   } catch (err) {
     sync.logger.warn({ file }, `could not write the metrics file: ${(err as Error).message}`);

@@ -27,18 +27,24 @@ export async function postSubmission(sync: SyncContext, rowId: number, doc: Tran
   return result;
 }
 
-async function postWithConsent(sync: SyncContext, doc: TransferDocument): Promise<TransferResult> {
+function postWithConsent(sync: SyncContext, doc: TransferDocument): Promise<TransferResult> {
+  return withConsent(sync, () => sync.remote.submitTransfer(doc));
+}
+
+/** One submission POST; a ConsentRequired answer is resolved once (service accounts) and the POST repeated. */
+export async function withConsent<T>(sync: SyncContext, post: () => Promise<T>): Promise<T> {
   try {
-    return await sync.remote.submitTransfer(doc);
+    return await post();
   } catch (err) {
     if (!(err instanceof ConsentRequiredError)) throw err;
     // Resolves only when a service account obtained the scopes; a user login throws an auth error.
     await sync.auth.handleConsentRequired(err);
-    return await sync.remote.submitTransfer(doc);
+    return await post();
   }
 }
 
-function isRefusal(err: unknown): err is GlobusApiError {
+/** Globus refused the document itself: resending it can never work. */
+export function isRefusal(err: unknown): err is GlobusApiError {
   return (
     err instanceof GlobusApiError &&
     err.kind !== 'auth' &&

@@ -2,7 +2,18 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { GlobusApiError } from '../../src/globus/errors.js';
-import { skippedErrorSchema, taskSchema, transferResultSchema, type SkippedError, type Task, type TransferDocument, type TransferResult } from '../../src/globus/schemas.js';
+import {
+  deleteResultSchema,
+  skippedErrorSchema,
+  taskSchema,
+  transferResultSchema,
+  type DeleteDocument,
+  type DeleteResult,
+  type SkippedError,
+  type Task,
+  type TransferDocument,
+  type TransferResult,
+} from '../../src/globus/schemas.js';
 import type { RemoteSession, SyncRemote } from '../../src/sync/remote.js';
 import { fixture } from '../server-support.js';
 
@@ -61,6 +72,35 @@ export class MemoryRemote implements SyncRemote {
     this.submitted.push(doc);
     this.tasks.set(taskId, this.run(taskId, doc, this.next.shift()));
     return result('Accepted', 'The transfer has been accepted and a task has been created and queued for execution', doc.submission_id, taskId);
+  }
+
+  /** Delete documents accepted, in order. Like transfers, nothing on disk is touched. */
+  readonly deletes: DeleteDocument[] = [];
+
+  async submitDelete(doc: DeleteDocument): Promise<DeleteResult> {
+    this.calls.push('submitDelete');
+    const earlier = this.bySubmission.get(doc.submission_id);
+    const answer = (code: 'Accepted' | 'Duplicate', taskId: string) =>
+      deleteResultSchema.parse({ ...fixture('delete_submit.json'), code, submission_id: doc.submission_id, task_id: taskId, request_id: randomUUID().slice(0, 9) });
+    if (earlier) return answer('Duplicate', earlier);
+    const taskId = randomUUID();
+    this.bySubmission.set(doc.submission_id, taskId);
+    this.deletes.push(doc);
+    const how = this.next.shift();
+    const status = how?.status ?? 'SUCCEEDED';
+    // task_get_failed.json is a recorded DELETE task.
+    const task = taskSchema.parse({
+      ...fixture('task_get_failed.json'),
+      task_id: taskId,
+      status,
+      label: doc.label ?? null,
+      source_endpoint_id: doc.endpoint,
+      files: doc.DATA.length,
+      fatal_error: how?.status === 'FAILED' ? { code: how.code, description: how.description } : null,
+      completion_time: status === 'SUCCEEDED' || status === 'FAILED' ? new Date().toISOString() : null,
+    });
+    this.tasks.set(taskId, { task, skipped: [], doc: doc as unknown as TransferDocument });
+    return answer('Accepted', taskId);
   }
 
   async getTask(taskId: string): Promise<Task> {

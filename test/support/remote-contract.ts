@@ -84,6 +84,18 @@ export function remoteContract(name: string, make: () => Promise<RemoteHarness>)
       expect(err).toMatchObject({ httpStatus: 400, code: fixture('transfer_submit_error_no_items.json').code, kind: 'failure' });
     });
 
+    it('accepts a delete with the keys of delete_submit.json, runs a DELETE task, and answers a repeat "Duplicate"', async () => {
+      writeTree(h.src, { 'gone.txt': 'g' });
+      const sid = await h.remote.getSubmissionId();
+      const del = { DATA_TYPE: 'delete' as const, submission_id: sid, endpoint: SRC_ID, recursive: false, ignore_missing: true, interpret_globs: false, DATA: [{ DATA_TYPE: 'delete_item' as const, path: '/gone.txt' }] };
+      const res = await h.remote.submitDelete(del);
+      expect(res).toMatchObject({ code: 'Accepted', submission_id: sid });
+      expect(keyDiff(res, fixture('delete_submit.json'))).toEqual([]);
+      await h.ended(res.task_id);
+      expect(await h.remote.getTask(res.task_id)).toMatchObject({ task_id: res.task_id, type: 'DELETE', status: 'SUCCEEDED' });
+      expect(await h.remote.submitDelete(del)).toMatchObject({ code: 'Duplicate', task_id: res.task_id });
+    });
+
     it('does not know a task it never ran: a not-found GlobusApiError', async () => {
       const err = await h.remote.getTask('00000000-0000-0000-0000-0000699934d5').catch((e: unknown) => e);
       expect(err).toBeInstanceOf(GlobusApiError);

@@ -1,0 +1,132 @@
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertBuilt } from './helpers/cli.js';
+
+/**
+ * The package as a user gets it: `npm pack`, then an install of that tarball
+ * with no network, from the npm cache that `npm ci` filled (as in CI).
+ *
+ * Two things differ from `npm install -g ./gsync-X.tgz`, both forced by "offline":
+ * - npm resolves a tarball's dependency ranges through the registry's package
+ *   documents, which `npm ci` never caches; so the tarball goes into a scratch
+ *   project whose lockfile pins exactly the runtime packages of ours, and
+ *   `npm ci --offline` installs it (same layout: node_modules/gsync, a bin link).
+ * - better-sqlite3 has no prebuilt binary without network and builds from source
+ *   in 1 to 5 minutes; on three Node versions that is too much for every run, so
+ *   by default scripts are skipped and the addon this checkout built (same
+ *   version, same Node) is copied in. GSYNC_INSTALL_TEST_BUILD=1 builds it instead.
+ * Packing uses --ignore-scripts because `prepare` would rebuild dist/ while other
+ * test files run it; `npm test` has just built it.
+ */
+const REPO = path.resolve(import.meta.dirname, '..');
+const pkg = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as {
+  version: string;
+  license: string;
+  bin: Record<string, string>;
+  engines: Record<string, string>;
+  dependencies: Record<string, string>;
+};
+const BUILD_ADDON = process.env.GSYNC_INSTALL_TEST_BUILD === '1';
+const ADDON = path.join('better-sqlite3', 'build', 'Release', 'better_sqlite3.node');
+
+interface PackResult {
+  filename: string;
+  integrity: string;
+  size: number;
+  entryCount: number;
+  files: Array<{ path: string }>;
+}
+
+let work: string;
+let pack: PackResult;
+let bin: string;
+
+/** npm with none of the npm_* variables `npm test` passes down, which would steer it. */
+function npm(args: string[], cwd: string): SpawnSyncReturns<string> {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
+  const r = spawnSync('npm', args, { cwd, encoding: 'utf8', env: { ...env, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' } });
+  if (r.status !== 0) throw new Error(`npm ${args.join(' ')} exited ${r.status}:\n${r.stderr}`);
+  return r;
+}
+
+/** A lockfile for a project that depends only on the tarball, with our lockfile's runtime packages. */
+function scratchProject(dir: string, tarball: PackResult): void {
+  const ours = JSON.parse(fs.readFileSync(path.join(REPO, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean }> };
+  const spec = `file:${tarball.filename}`;
+  const packages: Record<string, unknown> = {
+    '': { name: 'gsync-install-test', dependencies: { gsync: spec } },
+    'node_modules/gsync': {
+      version: pkg.version,
+      resolved: spec,
+      integrity: tarball.integrity,
+      license: pkg.license,
+      dependencies: pkg.dependencies,
+      bin: pkg.bin,
+      engines: pkg.engines,
+    },
+  };
+  for (const [where, entry] of Object.entries(ours.packages)) if (where !== '' && !entry.dev) packages[where] = entry;
+  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'gsync-install-test', private: true, dependencies: { gsync: spec } }));
+  fs.writeFileSync(path.join(dir, 'package-lock.json'), JSON.stringify({ name: 'gsync-install-test', lockfileVersion: 3, requires: true, packages }));
+}
+
+function run(args: string[]): SpawnSyncReturns<string> {
+  // The bin link runs through `#!/usr/bin/env node`: put this Node first on PATH.
+  const env = { PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH}`, HOME: work, TMPDIR: work };
+  return spawnSync(bin, args, { cwd: work, encoding: 'utf8', env, timeout: 120_000 });
+}
+
+beforeAll(() => {
+  assertBuilt();
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'gsync-install-'));
+  const project = path.join(work, 'project');
+  fs.mkdirSync(project);
+  pack = (JSON.parse(npm(['pack', '--ignore-scripts', '--json', '--pack-destination', project], REPO).stdout) as PackResult[])[0]!;
+  scratchProject(project, pack);
+  npm(['ci', '--offline', ...(BUILD_ADDON ? [] : ['--ignore-scripts'])], project);
+  const modules = path.join(project, 'node_modules');
+  if (!BUILD_ADDON) {
+    const version = (dir: string) => (JSON.parse(fs.readFileSync(path.join(dir, 'better-sqlite3', 'package.json'), 'utf8')) as { version: string }).version;
+    expect(version(modules), 'the copied addon must come from the same better-sqlite3').toBe(version(path.join(REPO, 'node_modules')));
+    fs.mkdirSync(path.dirname(path.join(modules, ADDON)), { recursive: true });
+    fs.copyFileSync(path.join(REPO, 'node_modules', ADDON), path.join(modules, ADDON));
+  }
+  bin = path.join(modules, '.bin', 'gsync');
+}, BUILD_ADDON ? 20 * 60_000 : 5 * 60_000);
+
+afterAll(() => {
+  if (work) fs.rmSync(work, { recursive: true, force: true });
+});
+
+describe('the packed tarball', () => {
+  it('holds what runs and the documents, and no tests, benchmark, sources or source maps', () => {
+    const files = pack.files.map((f) => f.path).sort();
+    expect(files.filter((f) => f.startsWith('test/'))).toEqual([]);
+    const top = ['LICENSE', 'README.md', 'config.example.json', 'package.json'];
+    // Anything else that ever leaks in (bench/, scripts/, src/*.ts, *.map) fails here.
+    expect(files.filter((f) => !top.includes(f) && !f.startsWith('systemd/') && !(f.startsWith('dist/src/') && f.endsWith('.js')))).toEqual([]);
+    expect(files).toEqual(expect.arrayContaining([...top, 'dist/src/index.js', 'systemd/gsync@.service', 'systemd/gsync@.timer', 'systemd/gsync-watch@.service']));
+    expect(fs.readFileSync(path.join(REPO, 'LICENSE'), 'utf8')).toMatch(/Apache License\s+Version 2\.0, January 2004/);
+  });
+
+  it('has no install-time script of its own (prepare runs only in a checkout), and ships its built entry point', () => {
+    const installed = JSON.parse(fs.readFileSync(path.join(work, 'project', 'node_modules', 'gsync', 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
+    for (const hook of ['preinstall', 'install', 'postinstall']) expect(installed.scripts?.[hook], hook).toBeUndefined();
+    expect(fs.existsSync(path.join(work, 'project', 'node_modules', 'gsync', pkg.bin.gsync!))).toBe(true);
+  });
+
+  it('the installed gsync prints its version', () => {
+    const r = run(['--version']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe(`${pkg.version}\n`);
+  });
+
+  it('the installed gsync demo syncs the sample tree and finds both trees equal', () => {
+    const r = run(['demo']);
+    expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+    expect(r.stdout).toMatch(/^The destination equals the source: 38 files, [\d.]+ MB, contents compared byte for byte\.$/m);
+  });
+});
