@@ -21,6 +21,9 @@ describe('config', () => {
     expect(r.config.transfer.syncLevel).toBe('mtime');
     expect(r.config.transfer.verifyChecksum).toBe(true);
     expect(r.config.transfer.notifyOnSucceeded).toBe(false);
+    expect(r.config.transfer.maxOpenTasks).toBe(2);
+    // No deadline unless asked for: Globus extends the deadline of a task submitted without one (task_behavior).
+    expect(r.config.transfer.deadlineSeconds).toBeUndefined();
     expect(r.config.scan.minAgeSeconds).toBe(60);
     expect(r.config.source.collectionPath).toBe('/data/src');
     expect(r.config.state.path).toBe('/home/u/.local/state/gsync/job.db');
@@ -61,6 +64,8 @@ describe('config', () => {
 
   it('accepts config.example.json as it is committed', () => {
     const raw = JSON.parse(fs.readFileSync(new URL('../config.example.json', import.meta.url), 'utf8'));
+    // A deadline switches off Globus's automatic extension (task_behavior, Deadlines): the example sets none.
+    expect(raw.transfer.deadlineSeconds).toBeUndefined();
     const r = parseConfig(raw);
     expect(r.ok ? [] : r.errors).toEqual([]);
   });

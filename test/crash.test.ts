@@ -162,6 +162,32 @@ describe('crash anywhere: SIGKILL, then a normal run loses nothing and sends not
     expect(c.tally.kills).toBe(rounds * points.length);
   }, 240_000);
 
+  it('on the repair path: a FAILED task left truncated copies, and gsync is killed while releasing and repairing them', async () => {
+    w = await jobWorld();
+    const c = new Campaign(w, 'repair path (before-release, after-record-repair, after-post, before-commit)');
+    const rng = seededRandom(11);
+    seedTree(c, 6, 5);
+    const rounds = 6;
+    for (let round = 0; round < rounds; round++) {
+      if (round > 0) c.edit(rng, round, { edits: 5, adds: 2, newDirFiles: round % 3 === 0 ? 3 : 0 });
+      c.startRound();
+      // The task FAILS and leaves a truncated copy, dated now, of every file it carried.
+      w.srv.faults.failNextTask({ code: 'CONNECTION_RESET', description: 'cut off (injected)' });
+      const points = ['before-release', 'after-record-repair', 'after-post', ...(round % 2 === 1 ? ['before-commit'] : [])];
+      for (const at of points) {
+        // Every task has ended first, so the next run settles what the last one left (and so meets before-commit).
+        await Promise.all(w.srv.tasks.list().map((t) => w.srv.tasks.waitFor(t.id)));
+        expect((await c.crash({ at })).signal, at).toBe('SIGKILL');
+      }
+      await c.complete();
+    }
+    expect(c.tally.kills).toBe(rounds * 3 + rounds / 2);
+    const failed = w.srv.tasks.list().filter((t) => t.status === 'FAILED');
+    const repairs = w.srv.tasks.list().filter((t) => t.options.syncLevel === 3 && t.status === 'SUCCEEDED');
+    expect(failed).toHaveLength(rounds);
+    expect(repairs.length).toBeGreaterThanOrEqual(rounds);
+  }, 240_000);
+
   it('between scan batches, then at seeded random moments (external SIGKILL) on a tree whose scan takes a while', async () => {
     // No checksum pass: the server copies thousands of files in the first round.
     w = await jobWorld({}, { transfer: { verifyChecksum: false } });

@@ -107,14 +107,15 @@ describe('paths Globus skipped with errors', () => {
   it('a file the source collection may not read exits 1 with the permissions hint', async () => {
     w = await jobWorld();
     seed(w.src, { 'a.txt': 'a', 'secret.txt': 's', 'z.txt': 'z' });
-    w.srv.faults.denyReadNextTask(['/secret.txt']);
+    w.srv.faults.denySource('/secret.txt');
     const r = await w.run();
     expect(exitCodeForRun(r)).toBe(1);
     expect(r.delivery).toMatchObject({ filesTransferred: 2, owed: 1, vanished: 0 });
     const [line, hint] = summaryLine(r).split('\n');
     expect(line).toMatch(/SUCCEEDED: 2 of 3 files delivered \(2 B\); 1 item skipped by Globus \(PERMISSION_DENIED \/secret\.txt\)$/);
     expect(hint).toMatch(/^hint: .*permissions/);
-    // The denied file stays owed: the next run (no fault) delivers it.
+    // The denied file stays owed: the next run, once it may be read, delivers it.
+    w.srv.faults.denySource('/secret.txt', false);
     const next = await w.run();
     expect(exitCodeForRun(next)).toBe(0);
     expect(next.delivery).toMatchObject({ filesAsked: 1, filesTransferred: 1 });

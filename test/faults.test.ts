@@ -4,7 +4,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { writeLogin } from './helpers/auth.js';
 import { assertBuilt, gsync, messageLines, type CliResult } from './helpers/cli.js';
 import { jobWorld, type JobWorld } from './helpers/job-world.js';
-import { DST_ID, TRANSFER_SCOPE, writeTree } from './server-support.js';
+import { DST_ID, SRC_ID, TRANSFER_SCOPE, writeTree } from './server-support.js';
 
 /**
  * Faults met by the built CLI (`gsync run` child processes) against the
@@ -157,22 +157,23 @@ describe('trouble that outlasts a run: the documented exit, then the next health
     expect((await healthy()).stdout).toMatch(/^nothing to ship/);
   });
 
-  it('a task ACTIVE with faults because a source file vanished: reported, exit 0, paths held; it ships once the file is back', async () => {
-    // skip_source_errors off: a vanished file faults the task (it keeps retrying) instead of being skipped.
-    w = await jobWorld({ taskStartDelayMs: 300 }, { transfer: { skipSourceErrors: false } });
+  it('a task ACTIVE with faults because the destination is blocked: reported, exit 0, paths held; it ships once unblocked', async () => {
+    w = await jobWorld({ taskStartDelayMs: 300 });
     const at = (rel: string, content: string, secondsAgo: number) => {
       writeTree(w.src, { [rel]: content });
       fs.utimesSync(path.join(w.src, rel), Date.now() / 1000 - secondsAgo, Date.now() / 1000 - secondsAgo);
     };
     at('a.txt', 'a', 3600);
-    at('gone.txt', 'g', 3600);
+    at('blocked.txt', 'g', 3600);
     await healthy();
     // Edited files go as single-file items (a fresh directory would go as one recursive item).
     at('a.txt', 'a2', 60);
-    at('gone.txt', 'g2', 60);
+    at('blocked.txt', 'g2', 60);
+    // A directory where the file must go: Globus keeps faulting (IS_A_DIRECTORY) and retrying.
+    fs.rmSync(path.join(w.dst, 'blocked.txt'));
+    fs.mkdirSync(path.join(w.dst, 'blocked.txt'));
     const submitted = await run([]);
     expect(submitted.code, submitted.stderr).toBe(0);
-    fs.renameSync(path.join(w.src, 'gone.txt'), path.join(w.base, 'gone.txt.away'));
     const task = w.srv.tasks.list().at(-1)!;
     for (let i = 0; task.faults === 0; i++) {
       expect(i, 'the task never faulted').toBeLessThan(500);
@@ -192,11 +193,38 @@ describe('trouble that outlasts a run: the documented exit, then the next health
     expect(next.stdout).toMatch(/SUCCEEDED: 1 of 1 file delivered/);
     expect(posts()).toBe(postsBefore + 1);
     expect(task.status).toBe('ACTIVE');
-    fs.renameSync(path.join(w.base, 'gone.txt.away'), path.join(w.src, 'gone.txt'));
+    fs.rmdirSync(path.join(w.dst, 'blocked.txt'));
     await w.srv.tasks.waitFor(task.id);
     expect(task.status).toBe('SUCCEEDED');
     await healthy();
     expect(w.srv.tasks.list().filter((t) => t.status !== 'SUCCEEDED')).toEqual([]);
+    expect(w.diff()).toBe('');
+  });
+
+  it('a source file gone without skip_source_errors: the task FAILS FILE_NOT_FOUND (exit 1), and its files ship whole once it is back', async () => {
+    // A slow start, so the file can vanish between the scan and the copy.
+    w = await jobWorld({ taskStartDelayMs: 1500 }, { transfer: { skipSourceErrors: false } });
+    const at = (tree: Record<string, string>, secondsAgo: number) => {
+      writeTree(w.src, tree);
+      for (const f of Object.keys(tree)) fs.utimesSync(path.join(w.src, f), Date.now() / 1000 - secondsAgo, Date.now() / 1000 - secondsAgo);
+    };
+    at({ 'a.txt': 'a', 'gone.txt': 'g' }, 3600);
+    await healthy();
+    // Edited files go as single-file items, which Globus must find (a recursive item just lists what is there).
+    at({ 'a.txt': 'aaaaaaaa', 'gone.txt': 'gggggggg' }, 60);
+    const submitted = await run([]);
+    expect(submitted.code, submitted.stderr).toBe(0);
+    fs.renameSync(path.join(w.src, 'gone.txt'), path.join(w.base, 'gone.txt.away'));
+    const task = w.srv.tasks.list().at(-1)!;
+    await w.srv.tasks.waitFor(task.id);
+    expect(task.status).toBe('FAILED');
+    expect(task.fatalError?.code).toBe('FILE_NOT_FOUND');
+    const r = await run([]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('FILE_NOT_FOUND');
+    fs.renameSync(path.join(w.base, 'gone.txt.away'), path.join(w.src, 'gone.txt'));
+    await healthy();
+    expect(w.diff()).toBe('');
   });
 });
 
@@ -236,19 +264,48 @@ describe('auth trouble: exit 77 with one line naming what to do, never a prompt'
   it('ConsentRequired for a collection: exit 77 naming the collection and scope; after consent the same submission ships', async () => {
     w = await jobWorld();
     storeLogin(TRANSFER_SCOPE); // no data_access consent
-    w.srv.faults.requireConsent(DST_ID);
+    // The mapped collection: a guest collection has no data_access scope to consent to.
+    w.srv.faults.requireConsent(SRC_ID);
     writeTree(w.src, { 'a.txt': 'a' });
     const r = await run(['--wait'], userEnv());
     expect(r.code).toBe(77);
     expect(r.stdout).toBe('');
     const lines = messageLines(r.stderr);
     expect(lines, r.stderr).toHaveLength(1);
-    expect(lines[0]).toContain(DST_ID);
-    expect(lines[0]).toContain(`https://auth.globus.org/scopes/${DST_ID}/data_access`);
+    expect(lines[0]).toContain(SRC_ID);
+    expect(lines[0]).toContain(`https://auth.globus.org/scopes/${SRC_ID}/data_access`);
     expect(lines[0]).toContain('gsync login');
     expect(w.srv.tasks.list()).toHaveLength(0);
     storeLogin(); // a login that asked for every collection's data_access
     await healthy(userEnv());
     expect(w.srv.tasks.list()).toHaveLength(1);
+  });
+  // Any error carrying authorization_parameters with session requirements is an authentication problem.
+  it('a session policy (403 AuthPolicyFailed with authorization_parameters): exit 77, one line naming the login and the requirement', async () => {
+    w = await jobWorld();
+    storeLogin();
+    writeTree(w.src, { 'a.txt': 'a' });
+    w.srv.faults.requireSession(DST_ID, { session_required_mfa: true, session_required_single_domain: ['uni.example.org'] });
+    const r = await run(['--wait'], userEnv());
+    expect(r.code).toBe(77);
+    const lines = messageLines(r.stderr);
+    expect(lines, r.stderr).toHaveLength(1);
+    expect(lines[0]).toContain('gsync login');
+    expect(lines[0]).toContain('multi-factor authentication (MFA)');
+    expect(lines[0]).toContain('a login from uni.example.org');
+    expect(w.srv.tasks.list()).toHaveLength(0);
+    w.srv.faults.requireSession(DST_ID, null);
+    await healthy(userEnv());
+  });
+
+  it('a session policy met by a service account: exit 77 saying what it cannot satisfy', async () => {
+    w = await jobWorld();
+    writeTree(w.src, { 'a.txt': 'a' });
+    w.srv.faults.requireSession(DST_ID, { session_required_policies: ['0b1c2d3e-0000-4000-8000-000000000001'] });
+    const r = await run(['--wait']);
+    expect(r.code).toBe(77);
+    const lines = messageLines(r.stderr);
+    expect(lines, r.stderr).toHaveLength(1);
+    expect(lines[0]).toContain('a service account (client credentials) cannot satisfy authentication policy 0b1c2d3e-0000-4000-8000-000000000001');
   });
 });

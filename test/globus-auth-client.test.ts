@@ -156,6 +156,6 @@ describe('Auth retries', () => {
   it('recovers from a 503 on the token endpoint', async () => {
     server.on('POST', '/v2/oauth2/token', { status: 503, text: 'upstream down' }, { json: fixture('token_refresh.json') });
     expect((await client.refreshToken('x')).access_token).toBe('new-token');
-    expect(sleeps).toEqual([125]);
+    expect(sleeps).toEqual([250]); // (0.25 + 0.5 * 0) * 2^0 s, as the SDK
   });
 });

@@ -15,23 +15,30 @@ describe('classifyResponse', () => {
     expect(classifyResponse(status, 'ClientError.BadRequest')).toBe('fail');
   });
 
-  it('never retries a 5xx that reports a collection failure', () => {
+  it('never retries a 500, 502 or 504 that reports a collection failure', () => {
     expect(classifyResponse(502, 'ExternalError.DirListingFailed.GCDisconnected')).toBe('fail');
-    expect(classifyResponse(503, 'EndpointError')).toBe('fail');
+    expect(classifyResponse(502, 'EndpointError')).toBe('fail');
+    expect(classifyResponse(504, 'EndpointError')).toBe('fail');
     expect(classifyResponse(500, 'ExternalError.MkdirFailed.Exists')).toBe('fail');
   });
 
-  it('still retries a 429 whatever its code says', () => {
+  // The SDK's check_retry_after_header (429, 503) runs before Transfer's check_transfer_transient_error.
+  it('retries a 429 or 503 whatever its code says, before any Transfer-specific check', () => {
     expect(classifyResponse(429, 'ExternalError.Whatever')).toBe('retry');
+    expect(classifyResponse(503, 'EndpointError')).toBe('retry');
+    expect(classifyResponse(503, 'ExternalError.DirListingFailed.GCDisconnected')).toBe('retry');
   });
 });
 
 describe('backoffMs', () => {
-  it('doubles per attempt with jitter between half and all of the step', () => {
-    expect(backoffMs(0, undefined, { random: () => 0 })).toBe(125);
-    expect(backoffMs(0, undefined, { random: () => 0.999999 })).toBe(250);
-    expect(backoffMs(3, undefined, { random: () => 0 })).toBe(1000);
-    expect(backoffMs(3, undefined, { random: () => 0.999999 })).toBe(2000);
+  // globus_sdk.transport's _exponential_backoff: (0.25 + 0.5 * random()) * 2 ** attempt seconds.
+  it('is (0.25 + 0.5 * random) * 2^attempt seconds, as the SDK', () => {
+    expect(backoffMs(0, undefined, { random: () => 0 })).toBe(250);
+    expect(backoffMs(0, undefined, { random: () => 0.5 })).toBe(500);
+    expect(backoffMs(0, undefined, { random: () => 1 })).toBe(750);
+    expect(backoffMs(1, undefined, { random: () => 0 })).toBe(500);
+    expect(backoffMs(3, undefined, { random: () => 0 })).toBe(2000);
+    expect(backoffMs(3, undefined, { random: () => 1 })).toBe(6000);
   });
 
   it('never waits more than 10 s', () => {
@@ -39,6 +46,8 @@ describe('backoffMs', () => {
       expect(backoffMs(attempt, undefined, { random: () => 0.999999 })).toBeLessThanOrEqual(10_000);
     }
     expect(backoffMs(10, undefined, { random: () => 0.999999 })).toBe(10_000);
+    expect(backoffMs(5, undefined, { random: () => 0 })).toBe(8000);
+    expect(backoffMs(6, undefined, { random: () => 0 })).toBe(10_000);
   });
 
   it('uses Retry-After as given, capped like every other wait', () => {

@@ -182,7 +182,8 @@ describe('retries', () => {
     expect([e.httpStatus, e.code, e.requestId, e.kind]).toEqual([503, 'ServiceUnavailable', 'req503', 'failure']);
     expect(exitCodeFor(e)).toBe(1);
     expect(server.requests).toHaveLength(6);
-    expect(sleeps).toEqual([125, 250, 500, 1000, 2000]);
+    // (0.25 + 0.5 * 0) * 2^attempt s, as the SDK's _exponential_backoff with random() = 0.
+    expect(sleeps).toEqual([250, 500, 1000, 2000, 4000]);
   });
 
   it('retries a POST transfer on 502 (safe: submission_id) and returns the task', async () => {
@@ -199,6 +200,19 @@ describe('retries', () => {
     expect((err as GlobusApiError).message).toContain('The GCP endpoint is not currently connected to Globus');
     expect(server.requests).toHaveLength(1);
     expect(sleeps).toEqual([]);
+  });
+
+  it('retries a 503 EndpointError (Retry-After check first, as the SDK) but reads Retry-After only on 429/503', async () => {
+    server.on(
+      'GET',
+      `/v0.10/task/${TASK}`,
+      { status: 503, headers: { 'retry-after': '2' }, json: { code: 'EndpointError', message: 'busy' } },
+      { status: 500, headers: { 'retry-after': '7' }, json: { code: 'InternalError', message: 'oops' } },
+      { json: fixture('task_get_succeeded.json') },
+    );
+    expect((await client.getTask(TASK)).status).toBe('SUCCEEDED');
+    expect(server.requests).toHaveLength(3);
+    expect(sleeps).toEqual([2000, 500]);
   });
 
   it('gives a clean error for an HTML 502 once retries run out', async () => {

@@ -170,14 +170,29 @@ describe('revoke', () => {
 
 describe('client credentials', () => {
   it('grants the requested scopes to a confidential client over Basic auth, shaped like token_client_credentials.json', async () => {
-    const scope = `${TRANSFER_SCOPE}[*https://auth.globus.org/scopes/${DST_ID}/data_access]`;
+    const scope = `${TRANSFER_SCOPE}[*https://auth.globus.org/scopes/${SRC_ID}/data_access]`;
     const res = await postForm(tokenUrl(), { grant_type: 'client_credentials', scope }, [DEMO_SERVICE_CLIENT_ID, DEMO_SERVICE_CLIENT_SECRET]);
     expect(res.status).toBe(200);
     expect(keyDiff(res.body, fixture('token_client_credentials.json'))).toEqual([]);
     expect(res.body.scope).toBe(scope);
     expect(res.body.refresh_token).toBeUndefined();
-    w.srv.faults.requireConsent(DST_ID);
-    expect((await w.call('GET', `/v0.10/operation/endpoint/${DST_ID}/ls?path=/`, undefined, res.body.access_token)).status).toBe(200);
+    w.srv.faults.requireConsent(SRC_ID);
+    expect((await w.call('GET', `/v0.10/operation/endpoint/${SRC_ID}/ls?path=/`, undefined, res.body.access_token)).status).toBe(200);
+  });
+
+  // Real Auth answers "Unknown Scope" for a data_access scope of a collection without one.
+  it.each([
+    ['guest', 'guest'],
+    ['Globus Connect Personal', 'gcp'],
+    ['high-assurance mapped', 'mapped-ha'],
+  ] as const)('refuses a data_access scope for a %s collection with invalid_scope "Unknown Scope"', async (_name, kind) => {
+    const id = '33333333-2222-3333-4444-555555555555';
+    w.srv.addCollection({ id, root: w.dst, kind: kind === 'mapped-ha' ? 'mapped' : kind, highAssurance: kind === 'mapped-ha' });
+    const scope = `${TRANSFER_SCOPE}[*https://auth.globus.org/scopes/${id}/data_access]`;
+    const res = await postForm(tokenUrl(), { grant_type: 'client_credentials', scope }, [DEMO_SERVICE_CLIENT_ID, DEMO_SERVICE_CLIENT_SECRET]);
+    expect(res.status).toBe(400);
+    expect(res.body.error).toBe('invalid_scope');
+    expect(res.body.error_description).toMatch(/^Unknown Scope .*data_access/);
   });
 
   it('refuses a wrong secret with 401 shaped like auth_error_unauthorized.json', async () => {

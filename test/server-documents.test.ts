@@ -177,14 +177,14 @@ describe('filesystem operations', () => {
 
 describe('ConsentRequired', () => {
   it('answers 403 like error_consent_required.json unless the token carries the data_access scope', async () => {
-    w.srv.faults.requireConsent(DST_ID);
+    w.srv.faults.requireConsent(SRC_ID);
     const plain = w.srv.issueTokens({ scope: 'urn:globus:auth:scope:transfer.api.globus.org:all' }).access_token;
-    const denied = await w.call('GET', `/v0.10/operation/endpoint/${DST_ID}/ls?path=/`, undefined, plain);
+    const denied = await w.call('GET', `/v0.10/operation/endpoint/${SRC_ID}/ls?path=/`, undefined, plain);
     expect(denied.status).toBe(403);
     expect(keyDiff(denied.body, fixture('error_consent_required.json'))).toEqual([]);
-    expect(denied.body.required_scopes[0]).toContain(`https://auth.globus.org/scopes/${DST_ID}/data_access`);
-    // the default test token carries data_access for both collections
-    expect((await w.call('GET', `/v0.10/operation/endpoint/${DST_ID}/ls?path=/`)).status).toBe(200);
+    expect(denied.body.required_scopes[0]).toContain(`https://auth.globus.org/scopes/${SRC_ID}/data_access`);
+    // the default test token carries data_access for the mapped collection (the guest one has no such scope)
+    expect((await w.call('GET', `/v0.10/operation/endpoint/${SRC_ID}/ls?path=/`)).status).toBe(200);
     // a submission touching the collection is refused too, and creates no task
     writeTree(w.src, { 'a.txt': 'x' });
     const sid = (await w.call('GET', '/v0.10/submission_id', undefined, plain)).body.value;

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEMO_CLIENT_ID } from '../src/server/index.js';
 import { DST_ID, item, postForm, readTree, SRC_ID, world, writeTree, type World } from './server-support.js';
@@ -83,15 +85,33 @@ describe('request faults', () => {
 });
 
 describe('task faults', () => {
-  it('failNextTask: the next task FAILS with the fatal_error given and copies nothing; the one after succeeds', async () => {
-    writeTree(w.src, { 'a.txt': 'a' });
+  // partial.ts: Globus writes in place, so a task cut off leaves truncated files dated "now".
+  it('failNextTask: the next task FAILS with the fatal_error given, leaving a truncated copy dated now; the one after succeeds', async () => {
+    writeTree(w.src, { 'a.txt': 'abcdefgh' });
+    const old = new Date('2020-01-01T00:00:00Z');
+    fs.utimesSync(path.join(w.src, 'a.txt'), old, old);
     w.srv.faults.failNextTask({ code: 'QUOTA_EXCEEDED', description: 'quota exceeded' });
-    const t1 = await w.waitDone((await w.submit({ DATA: [item('/a.txt', '/a.txt')] })).body.task_id);
+    const before = Date.now();
+    const t1 = await w.waitDone((await w.submit({ DATA: [item('/a.txt', '/a.txt')], preserve_timestamp: true })).body.task_id);
     expect(t1).toMatchObject({ status: 'FAILED', fatal_error: { code: 'QUOTA_EXCEEDED', description: 'quota exceeded' }, files_transferred: 0 });
-    expect(readTree(w.dst)).toEqual({});
-    const t2 = await w.waitDone((await w.submit({ DATA: [item('/a.txt', '/a.txt')] })).body.task_id);
-    expect(t2.status).toBe('SUCCEEDED');
-    expect(readTree(w.dst)).toEqual({ 'a.txt': 'a' });
+    expect(readTree(w.dst)).toEqual({ 'a.txt': 'abcd' });
+    expect(fs.statSync(path.join(w.dst, 'a.txt')).mtimeMs).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000);
+    // sync_level mtime now sees a destination newer than the source and leaves the truncated copy alone...
+    const t2 = await w.waitDone((await w.submit({ DATA: [item('/a.txt', '/a.txt')], sync_level: 'mtime', preserve_timestamp: true })).body.task_id);
+    expect(t2).toMatchObject({ status: 'SUCCEEDED', files_transferred: 0, files_skipped: 1 });
+    expect(readTree(w.dst)).toEqual({ 'a.txt': 'abcd' });
+    // ...and only checksum repairs it.
+    const t3 = await w.waitDone((await w.submit({ DATA: [item('/a.txt', '/a.txt')], sync_level: 'checksum', preserve_timestamp: true })).body.task_id);
+    expect(t3).toMatchObject({ status: 'SUCCEEDED', files_transferred: 1 });
+    expect(readTree(w.dst)).toEqual({ 'a.txt': 'abcdefgh' });
+  });
+
+  it('a task that faults until its deadline FAILS expired and leaves truncated copies of what it had not finished', async () => {
+    writeTree(w.src, { 'd/x.txt': 'xxxxxxxx', 'd/y.txt': 'yyyy' });
+    w.srv.faults.faultNextTask({ code: 'CONNECTION_RESET' });
+    const t = await w.waitDone((await w.submit({ DATA: [item('/d', '/d', true)], deadline: new Date(Date.now() + 600).toISOString() })).body.task_id);
+    expect(t).toMatchObject({ status: 'FAILED', subtasks_expired: 1, fatal_error: { code: 'CONNECTION_RESET' } });
+    expect(readTree(w.dst)).toEqual({ 'd/': '', 'd/x.txt': 'xxxx', 'd/y.txt': 'yy' });
   });
 
   it('faultNextTask: ACTIVE with faults growing and nice_status set, until cancelled', async () => {
@@ -132,5 +152,22 @@ describe('task faults', () => {
     w.srv.faults.inactivateNextTask();
     const t = await w.waitDone((await w.submit({ DATA: [item('/a.txt', '/a.txt')], deadline: new Date(Date.now() + 800).toISOString() })).body.task_id);
     expect(t).toMatchObject({ status: 'FAILED', subtasks_expired: 1, fatal_error: { code: 'CREDENTIALS_EXPIRED' } });
+  });
+});
+
+// task_behavior, Queuing: 3 transfer tasks per user at a time, the rest "Queued" until one stops.
+describe('queued tasks', () => {
+  it('the fourth open task of a user is ACTIVE with nice_status "Queued" and starts when one of the three ends', async () => {
+    await w.cleanup();
+    w = await world({ taskStartDelayMs: 60_000 });
+    writeTree(w.src, { 'a.txt': 'a' });
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) ids.push((await w.submit({ DATA: [item('/a.txt', `/a${i}.txt`)] })).body.task_id);
+    const doc = async (id: string) => (await w.call('GET', `/v0.10/task/${id}`)).body;
+    for (const id of ids.slice(0, 3)) expect(await doc(id)).toMatchObject({ status: 'ACTIVE', nice_status: 'OK' });
+    expect(await doc(ids[3]!)).toMatchObject({ status: 'ACTIVE', nice_status: 'Queued', is_ok: true, faults: 0 });
+    await w.call('POST', `/v0.10/task/${ids[0]}/cancel`);
+    await waitUntil(() => w.srv.tasks.get(ids[3]!)!.niceStatus === null);
+    expect(await doc(ids[3]!)).toMatchObject({ status: 'ACTIVE', nice_status: 'OK' });
   });
 });

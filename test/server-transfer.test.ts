@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DST_ID, fixture, item, readTree, SRC_ID, world, writeTree, type World } from './server-support.js';
+import { DST_ID, fixture, item, keyDiff, readTree, SRC_ID, world, writeTree, type World } from './server-support.js';
 
 let w: World;
 beforeEach(async () => {
@@ -32,6 +32,9 @@ describe('submission validation', () => {
     ['sync_level number', { sync_level: 4 }, /sync_level must be one of/],
     ['label length', { label: 'x'.repeat(129) }, /at most 128 characters/],
     ['label newline', { label: 'two\nlines' }, /control characters/],
+    ['label carriage return', { label: 'two\rlines' }, /control characters/],
+    ['label leading space', { label: ' gsync job' }, /leading or trailing whitespace/],
+    ['label trailing space', { label: 'gsync job ' }, /leading or trailing whitespace/],
     ['boolean option', { preserve_timestamp: 'yes' }, /preserve_timestamp must be true or false/],
     ['deadline', { deadline: 'tomorrow' }, /deadline must be an ISO 8601/],
     ['path escape', { DATA: [item('/../etc/passwd', '/x')] }, /leaves the collection's root/],
@@ -167,31 +170,15 @@ describe('executing transfers', () => {
     expect(readTree(w.dst)).toEqual({ 'here.txt': 'here' });
   });
 
-  it('a missing source without skip_source_errors: ACTIVE with faults and nice_status, then copied once the file appears', async () => {
-    const sub = await w.submit({ DATA: [item('/late.txt', '/late.txt')] });
-    const taskId = sub.body.task_id;
-    const task = w.srv.tasks.get(taskId)!;
-    await new Promise<void>((resolve) => {
-      const check = () => (task.faults >= 2 ? resolve() : setTimeout(check, 10));
-      check();
-    });
-    const t = (await w.call('GET', `/v0.10/task/${taskId}`)).body;
-    expect(t).toMatchObject({ status: 'ACTIVE', is_ok: false, nice_status: 'FILE_NOT_FOUND', subtasks_retrying: 1 });
-    expect(t.faults).toBeGreaterThanOrEqual(2);
-    writeTree(w.src, { 'late.txt': 'finally' });
-    const done = await w.waitDone(taskId);
-    expect(done).toMatchObject({ status: 'SUCCEEDED', files_transferred: 1, nice_status: null });
-    expect(readTree(w.dst)).toEqual({ 'late.txt': 'finally' });
-  });
-
-  it('a missing source without skip_source_errors FAILS at its deadline', async () => {
-    const deadline = new Date(Date.now() + 1500).toISOString();
-    const sub = await w.submit({ DATA: [item('/never.txt', '/never.txt')], deadline });
+  // task_get_failed.json: a task that meets a missing source file FAILS with FILE_NOT_FOUND; it is not retried until the deadline.
+  it('a missing source without skip_source_errors FAILS at once with fatal_error FILE_NOT_FOUND', async () => {
+    writeTree(w.src, { 'here.txt': 'here!!' });
+    const sub = await w.submit({ DATA: [item('/never.txt', '/never.txt'), item('/here.txt', '/here.txt')], deadline: new Date(Date.now() + 60_000).toISOString() });
     const t = await w.waitDone(sub.body.task_id);
-    expect(t.status).toBe('FAILED');
-    expect(t.fatal_error).toEqual({ code: 'FILE_NOT_FOUND', description: 'file not found' });
-    expect(t.subtasks_expired).toBe(1);
-    expect(t.faults).toBeGreaterThan(0);
+    expect(t).toMatchObject({ status: 'FAILED', fatal_error: { code: 'FILE_NOT_FOUND', description: 'file not found' }, subtasks_failed: 1, subtasks_expired: 0 });
+    expect(keyDiff(t.fatal_error, fixture('task_get_failed.json').fatal_error)).toEqual([]);
+    // what it had not reached is left truncated, as after any failed task
+    expect(readTree(w.dst)).toEqual({ 'here.txt': 'her' });
   });
 
   it('pages successful_transfers with markers', async () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config/load.js';
 import type { Config } from '../src/config/schema.js';
 import { transferDocumentSchema } from '../src/globus/schemas.js';
+import { labelTemplateProblem } from '../src/config/label.js';
 import { buildTransferDocument, relPathOnSource, renderLabel, syncLevelFor } from '../src/sync/transfer-document.js';
 
 const SRC = '1405823f-0597-4a16-b296-46d4f0ae4b15';
@@ -53,6 +54,16 @@ describe('transfer document', () => {
     const long = renderLabel(`{name} ${'x'.repeat(200)}\n{date}`, 'job', AT);
     expect([...long]).toHaveLength(128);
     expect(renderLabel('a\tb\nc {time}', 'job', AT)).toBe('a b c 05:06:07');
+  });
+
+  // task_submit, label: no leading or trailing whitespace, no \r or \n, at most 128 characters.
+  it('fills, cleans, cuts, then trims: no outer whitespace, even where the cut lands on a space', () => {
+    expect(renderLabel(' gsync {name} ', 'job', AT)).toBe('gsync job');
+    expect(renderLabel('\n{name}\r\n', 'job', AT)).toBe('job');
+    const cutOnSpace = renderLabel(`${'x'.repeat(127)} tail`, 'job', AT);
+    expect(cutOnSpace).toBe('x'.repeat(127));
+    expect(labelTemplateProblem('  ')).toMatch(/blank/);
+    expect(labelTemplateProblem(' {name} ')).toBeNull();
   });
 
   it('escalates mtime to checksum only when a changed file did not move forward in time', () => {

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { labelTemplateProblem } from './label.js';
 
 /** Globus ids are UUID-shaped but not always RFC 4122 versioned (test ids are not), so accept any hex UUID. */
 const uuid = z
@@ -38,8 +39,15 @@ const transfer = z.strictObject({
   verifyChecksum: z.boolean().default(true),
   preserveTimestamp: z.boolean().default(true),
   encryptData: z.boolean().default(false),
-  /** {name}, {date} and {time} are filled in; the result is cut to Globus's 128 characters. */
-  label: z.string().max(128, 'must be at most 128 characters').default('gsync {name} {date} {time}'),
+  /** {name}, {date} and {time} are filled in; the result is cleaned, cut to Globus's 128 characters and trimmed (config/label.ts). */
+  label: z
+    .string()
+    .max(128, 'must be at most 128 characters')
+    .superRefine((t, ctx) => {
+      const problem = labelTemplateProblem(t);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .default('gsync {name} {date} {time}'),
   notifyOnSucceeded: z.boolean().default(false),
   notifyOnFailed: z.boolean().default(true),
   notifyOnInactive: z.boolean().default(true),
@@ -52,6 +60,12 @@ const transfer = z.strictObject({
    * does not fit stays owed and goes with the next run.
    */
   maxItems: z.number().int().positive().max(1_000_000).default(50_000),
+  /**
+   * Globus works on 3 transfer tasks per user at a time and queues the rest
+   * (task_behavior, Queuing). With this many of this job's tasks still open, a
+   * run scans and records but submits nothing; the paths stay owed.
+   */
+  maxOpenTasks: z.number().int().positive().max(100).default(2),
 });
 
 const scan = z.strictObject({

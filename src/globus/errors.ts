@@ -15,6 +15,21 @@ export interface ErrorBody {
   message: string;
   requestId?: string;
   requiredScopes: string[];
+  /** Session requirements from `authorization_parameters` (other than scopes), when the body carries them. */
+  session?: SessionRequirements;
+}
+
+/**
+ * What `authorization_parameters` can demand of the login session (Globus Auth
+ * requirements errors, e.g. 403 AuthPolicyFailed): only a fresh interactive
+ * login can meet them.
+ */
+export interface SessionRequirements {
+  policies: string[];
+  identities: string[];
+  singleDomain: string[];
+  mfa: boolean;
+  message?: string;
 }
 
 export interface GlobusApiErrorInit extends ErrorBody {
@@ -100,8 +115,51 @@ export function unexpectedResponse(service: GlobusService, method: string, path:
   });
 }
 
+/**
+ * Any error carrying session requirements in authorization_parameters is an
+ * authentication problem (exit 77): the login must be redone so that it meets
+ * them. A service account (client credentials) cannot log in interactively,
+ * so for it the message says which requirement it cannot satisfy.
+ */
+export class SessionRequiredError extends GlobusApiError {
+  readonly session: SessionRequirements;
+
+  constructor(init: GlobusApiErrorInit & { session: SessionRequirements }, serviceAccount = false) {
+    const what = describeSession(init.session);
+    super(
+      { ...init, message: `${init.session.message ?? init.message.split('\n')[0] ?? ''} (requires ${what})` },
+      'auth',
+      serviceAccount
+        ? `a service account (client credentials) cannot satisfy ${what}: have the collection's policy exempt this client, or run the job as a user with gsync login`
+        : `${LOGIN_HINT} again: a fresh login that satisfies ${what}`,
+    );
+    this.name = 'SessionRequiredError';
+    this.session = init.session;
+  }
+
+  /** The same error, worded for a service account. */
+  forServiceAccount(): SessionRequiredError {
+    return new SessionRequiredError(
+      { service: this.service, httpStatus: this.httpStatus, method: this.method, path: this.path, code: this.code, message: this.globusMessage, requestId: this.requestId, requiredScopes: [], session: this.session },
+      true,
+    );
+  }
+}
+
+export function describeSession(s: SessionRequirements): string {
+  const parts: string[] = [];
+  if (s.mfa) parts.push('multi-factor authentication (MFA)');
+  if (s.singleDomain.length) parts.push(`a login from ${s.singleDomain.join(' or ')}`);
+  if (s.identities.length) parts.push(`a login as identity ${s.identities.join(' or ')}`);
+  if (s.policies.length) parts.push(`authentication policy ${s.policies.join(', ')}`);
+  return parts.length ? parts.join('; ') : 'a new login session';
+}
+
 export function createApiError(init: GlobusApiErrorInit): GlobusApiError {
-  return init.code === 'ConsentRequired' ? new ConsentRequiredError(init) : new GlobusApiError(init);
+  // Consent first, as globus-cli does (consent_required gets preference over authorization_parameters).
+  if (init.code === 'ConsentRequired') return new ConsentRequiredError(init);
+  if (init.session) return new SessionRequiredError({ ...init, session: init.session });
+  return new GlobusApiError(init);
 }
 
 function kindFor(init: GlobusApiErrorInit): ErrorKind {
@@ -137,8 +195,24 @@ export function parseErrorBody(status: number, body: unknown, rawText: string): 
   const requestId = str(b.request_id) ?? str(first?.id);
   const authParams = b.authorization_parameters as Record<string, unknown> | undefined;
   const requiredScopes = strings(b.required_scopes) ?? strings(authParams?.required_scopes) ?? [];
-  return { code, message, requestId, requiredScopes };
+  return { code, message, requestId, requiredScopes, session: sessionOf(authParams) };
 }
+
+function sessionOf(p: Record<string, unknown> | undefined): SessionRequirements | undefined {
+  if (p === undefined || p === null || typeof p !== 'object') return undefined;
+  const s: SessionRequirements = {
+    policies: listOf(p.session_required_policies),
+    identities: listOf(p.session_required_identities),
+    singleDomain: listOf(p.session_required_single_domain),
+    mfa: p.session_required_mfa === true,
+    message: str(p.session_message),
+  };
+  return s.policies.length || s.identities.length || s.singleDomain.length || s.mfa ? s : undefined;
+}
+
+/** Globus sends these as lists, and policies sometimes as one comma-separated string. */
+const listOf = (v: unknown): string[] =>
+  strings(v) ?? (typeof v === 'string' && v.length > 0 ? v.split(',').map((x) => x.trim()).filter(Boolean) : []);
 
 function describeNonJson(status: number, text: string): string {
   const reason = STATUS_CODES[status] ?? 'error';

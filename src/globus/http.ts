@@ -6,6 +6,7 @@ import { silentLogger, type Logger } from '../log/logger.js';
 import { createApiError, GlobusNetworkError, parseErrorBody, unexpectedResponse, type GlobusService } from './errors.js';
 import {
   backoffMs,
+  RETRY_AFTER_STATUSES,
   classifyResponse,
   DEFAULT_MAX_RETRIES,
   isTransientNetworkError,
@@ -170,7 +171,9 @@ export class GlobusHttp {
         continue;
       }
       if (decision === 'retry' && retries < this.maxRetries) {
-        const delay = backoffMs(retries, parseRetryAfter(res.headers['retry-after']), this.backoff);
+        // As the SDK's check_retry_after_header, Retry-After counts only on a 429 or 503.
+        const retryAfter = RETRY_AFTER_STATUSES.has(res.status) ? parseRetryAfter(res.headers['retry-after']) : undefined;
+        const delay = backoffMs(retries, retryAfter, this.backoff);
         this.logger.warn(
           { service: this.service, method: spec.method, path: displayPath, status: res.status, code: errBody.code, retry: retries + 1, delayMs: delay },
           'Globus request failed, retrying',

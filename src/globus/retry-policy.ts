@@ -1,14 +1,20 @@
 import { causeChain } from '../errors/cause-chain.js';
 /**
  * When to try a Globus call again, following the official Python SDK
- * (globus_sdk.transport): 429 and 500/502/503/504 and network errors are
- * transient, up to 5 retries with capped exponential backoff; a 401 gets one
- * token refresh. Pure functions, so the policy is tested without a server.
+ * (globus_sdk.transport, RetryConfig and default_retry_checks): 429 and
+ * 500/502/503/504 and network errors are transient, up to 5 retries with
+ * capped exponential backoff; a 401 gets one token refresh. The SDK runs its
+ * checks in order, and the Retry-After check (429, 503) comes before the
+ * Transfer-specific transient check, so a 429 or 503 is retried whatever its
+ * code says; only the other 5xx are spared when they carry ExternalError or
+ * EndpointError. Pure functions, so the policy is tested without a server.
  */
 
 export type Decision = 'retry' | 'refresh' | 'fail';
 
 export const TRANSIENT_STATUSES: ReadonlySet<number> = new Set([429, 500, 502, 503, 504]);
+/** The SDK's retry_after_status_codes: retried first, and the only answers whose Retry-After is read. */
+export const RETRY_AFTER_STATUSES: ReadonlySet<number> = new Set([429, 503]);
 
 /**
  * What to do about an HTTP error response. `code` is the Globus error code from
@@ -16,6 +22,7 @@ export const TRANSIENT_STATUSES: ReadonlySet<number> = new Set([429, 500, 502, 5
  */
 export function classifyResponse(status: number, code?: string): Decision {
   if (status === 401) return 'refresh';
+  if (RETRY_AFTER_STATUSES.has(status)) return 'retry';
   if (!TRANSIENT_STATUSES.has(status)) return 'fail';
   // Transfer reports a collection's own failure (a Globus Connect Personal that is
   // offline, a storage error) as a 5xx. Asking again at once will not reconnect it,
@@ -25,7 +32,7 @@ export function classifyResponse(status: number, code?: string): Decision {
 }
 
 export interface BackoffOptions {
-  /** First delay before jitter; doubles with each attempt. */
+  /** The unit the SDK's formula multiplies (1 s there); the delay is (0.25 + 0.5 * random) * baseMs * 2^attempt. */
   baseMs?: number;
   /** No single wait is longer than this, Retry-After included (as the SDK's max_sleep). */
   maxMs?: number;
@@ -33,15 +40,16 @@ export interface BackoffOptions {
   random?: () => number;
 }
 
-export const DEFAULT_BASE_DELAY_MS = 250;
+export const DEFAULT_BASE_DELAY_MS = 1000;
 export const DEFAULT_MAX_DELAY_MS = 10_000;
 export const DEFAULT_MAX_RETRIES = 5;
 
 /**
- * Milliseconds to wait before retry number `attempt` (0 for the first retry).
- * Retry-After, when the server sent one, is used as is (capped); otherwise the
- * delay doubles per attempt with jitter in [0.5, 1) of it, so a crowd of cron
- * jobs hit by the same outage do not come back in step.
+ * Milliseconds to wait before retry number `attempt` (0 for the first retry),
+ * as the SDK's _exponential_backoff: (0.25 + 0.5 * random) * 2^attempt seconds,
+ * then capped at max_sleep (10 s). The jitter keeps a crowd of cron jobs hit by
+ * the same outage from coming back in step. Retry-After, when the server sent
+ * one, is used as is (capped too).
  */
 export function backoffMs(attempt: number, retryAfterSeconds?: number, opts: BackoffOptions = {}): number {
   const base = opts.baseMs ?? DEFAULT_BASE_DELAY_MS;
@@ -50,8 +58,7 @@ export function backoffMs(attempt: number, retryAfterSeconds?: number, opts: Bac
     return Math.min(max, retryAfterSeconds * 1000);
   }
   const random = opts.random ?? Math.random;
-  const exponential = Math.min(max, base * 2 ** attempt);
-  return Math.round(exponential * (0.5 + random() / 2));
+  return Math.round(Math.min(max, (0.25 + 0.5 * random()) * base * 2 ** attempt));
 }
 
 /** Retry-After as whole seconds; HTTP dates and junk are ignored, as the SDK does. */

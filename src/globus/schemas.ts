@@ -114,6 +114,8 @@ export const taskSchema = z.looseObject({
   bytes_transferred: z.number(),
   faults: z.number().int(),
   subtasks_skipped_errors: z.number().int().optional(),
+  /** task docs: "Detailed per-file status, errors, and information events are retained for 30 days and then deleted", and this flag is set. */
+  history_deleted: z.boolean().optional(),
   nice_status: nullableString,
   nice_status_short_description: nullableString,
   is_ok: z.boolean().nullable().optional(),

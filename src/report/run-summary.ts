@@ -32,12 +32,14 @@ function transferPart(r: RunJobResult): string {
     case 'nothing-to-do':
     case 'problems':
       return r.taskId === null ? `nothing to ship${deferred(r)}${news}` : `task ${r.taskId}: ${what}${news}`;
+    case 'held':
+      return `nothing submitted: ${count(r.files, 'file')} stay owed while this job's tasks are still open (transfer.maxOpenTasks)${deferred(r)}${news}`;
     case 'submitted':
       if (r.taskId === null) return `nothing to ship${deferred(r)}${news}`;
-      return `submitted task ${r.taskId}: ${what}${deferred(r)}${news}`;
+      return `submitted ${tasksOf(r)}: ${what}${deferred(r)}${news}`;
     case 'succeeded':
       if (r.taskId === null) return `nothing to ship${deferred(r)}`;
-      return `task ${r.taskId} SUCCEEDED: ${what}${deferred(r)}`;
+      return `${tasksOf(r)} SUCCEEDED: ${what}${deferred(r)}`;
     case 'failed':
       return `task ${r.taskId} FAILED: its ${count(r.files, 'file')} will ship again${news}`;
     case 'still-active':
@@ -63,6 +65,9 @@ function sample(s: ReadonlyArray<{ code: string; path: string }>, total: number)
   const named = s.map((x) => `${x.code} ${x.path}`).join(', ');
   return total > s.length ? `${named}, and ${total - s.length} more` : named;
 }
+/** "task X", or "tasks X (repair, checksum), Y" when partial copies are being repaired apart. */
+const tasksOf = (r: RunJobResult) =>
+  r.tasks.length <= 1 ? `task ${r.taskId}` : `tasks ${r.tasks.map((t) => (t.repair ? `${t.taskId} (repair, checksum)` : t.taskId)).join(', ')}`;
 
 const deferred = (r: RunJobResult) => (r.plan.deferred ? `; ${count(r.plan.deferred, 'file')} modified too recently wait for the next run` : '');
 

@@ -9,6 +9,8 @@ export const NATIVE_REDIRECT_URI = 'https://auth.globus.org/v2/web/auth-code';
 export interface AuthContext {
   tokens: TokenRegistry;
   clients: Map<string, ClientSpec>;
+  /** False for a collection with no data_access scope; collections this server does not serve count as having one. */
+  hasDataAccessScope(collectionId: string): boolean;
 }
 
 /** OAuth's error body: {"error": "..."} (token_error_invalid_grant.json), with a description when there is one to give. */
@@ -39,7 +41,7 @@ export function authorize(ctx: AuthContext, q: URLSearchParams): Reply {
   const challenge = q.get('code_challenge') ?? '';
   if (q.get('code_challenge_method') !== 'S256') return oauthError(400, 'invalid_request', 'code_challenge_method must be "S256"');
   if (!/^[A-Za-z0-9_-]{43}$/.test(challenge)) return oauthError(400, 'invalid_request', 'code_challenge must be base64url(SHA-256(verifier)), 43 characters');
-  const granted = grantScopes(q.get('scope') ?? '');
+  const granted = grantScopes(q.get('scope') ?? '', ctx.hasDataAccessScope);
   if (typeof granted === 'string') return oauthError(400, 'invalid_scope', granted);
   const redirect = q.get('redirect_uri') ?? undefined;
   const code = ctx.tokens.newCode({ clientId, challenge, scope: granted, redirectUri: redirect, offline: q.get('access_type') === 'offline' });
@@ -92,7 +94,7 @@ export function token(ctx: AuthContext, form: URLSearchParams, authorization: st
     }
     case 'client_credentials': {
       if (client.secret === undefined) return oauthError(400, 'unauthorized_client', 'client_credentials needs a confidential client');
-      const granted = grantScopes(form.get('scope') ?? TRANSFER_SCOPE_URN);
+      const granted = grantScopes(form.get('scope') ?? TRANSFER_SCOPE_URN, ctx.hasDataAccessScope);
       if (typeof granted === 'string') return oauthError(400, 'invalid_scope', granted);
       const doc = ctx.tokens.issue(who.clientId, granted, { refresh: false });
       return json(200, doc);

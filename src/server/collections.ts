@@ -34,6 +34,11 @@ export class Collection {
   }
 
   /** Endpoints (as opposed to collections) hold no data; Transfer refuses to use them. */
+  /** Only GCSv5 mapped collections (not high-assurance ones) have a data_access scope to consent to. */
+  get hasDataAccessScope(): boolean {
+    return this.kind === 'mapped' && !this.highAssurance;
+  }
+
   get nonFunctional(): boolean {
     return this.kind === 'endpoint';
   }

@@ -41,10 +41,12 @@ export function itemError(err: unknown, side: 'source' | 'destination', collecti
 }
 
 /**
- * Globus's sync levels, each including the checks of the ones below:
- * 0 exists (copy if the destination is missing), 1 size (or the sizes differ),
- * 2 mtime (or the source is newer), 3 checksum (or the contents differ).
- * No sync level copies every file.
+ * Globus's sync levels, read literally from task_submit (sync_level): 0 copies
+ * when the destination is missing; 1 when the sizes differ; 2 when the
+ * destination is missing or older than the source (mtime, whole seconds), and
+ * nothing is said about size, so this server does not look at it (the
+ * stricter reading: a truncated destination dated "now" is left alone); 3 when
+ * the checksums differ. No sync level copies every file.
  */
 export async function needsCopy(src: string, srcStat: Stats, dst: string, level: SyncLevel, precision: 'second' | 'exact'): Promise<boolean> {
   if (level === null) return true;
@@ -57,10 +59,9 @@ export async function needsCopy(src: string, srcStat: Stats, dst: string, level:
   }
   if (!d.isFile()) return true; // let the copy meet (and report) whatever is in the way
   if (level === 0) return false;
-  if (d.size !== srcStat.size) return true;
-  if (level === 1) return false;
+  if (level === 1) return d.size !== srcStat.size;
   if (level === 2) return precision === 'second' ? Math.floor(srcStat.mtimeMs / 1000) > Math.floor(d.mtimeMs / 1000) : srcStat.mtimeMs > d.mtimeMs;
-  return (await md5(src)) !== (await md5(dst));
+  return d.size !== srcStat.size || (await md5(src)) !== (await md5(dst));
 }
 
 export interface CopyResult {

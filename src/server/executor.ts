@@ -4,11 +4,19 @@ import path from 'node:path';
 import { copyAtomically, ItemError, itemError, needsCopy } from './copy.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isoSeconds } from './http.js';
+import { leavePartialCopies } from './partial.js';
 import type { ResolvedOptions } from './options.js';
 import type { TaskItem, TransferTask } from './task.js';
 
 /** Thrown inside a task when it was cancelled or the server is closing; never a fault. */
 class Stopped extends Error {}
+
+/** A source error that ends the task FAILED at once instead of being retried. */
+class FatalSourceError extends ItemError {
+  constructor(f: ItemError) {
+    super(f.code, f.description, f.side, f.message);
+  }
+}
 
 /**
  * Runs one task to its end in the background. Items are processed in order;
@@ -54,7 +62,14 @@ class TaskRun {
           if (f.code === 'QUOTA_EXCEEDED' && t.options.failOnQuotaErrors) {
             t.subtasksFailed++;
             t.faults++;
-            t.finish('FAILED', { code: f.code, description: f.description });
+            this.fail(f.code, f.description);
+            return;
+          }
+          if (f instanceof FatalSourceError) {
+            t.subtasksFailed++;
+            t.faults++;
+            t.event(f.code, f.description, f.message, true);
+            this.fail(f.code, f.description);
             return;
           }
           if (!(await this.fault(f.code, f.description, f.message))) return;
@@ -69,11 +84,11 @@ class TaskRun {
   private async applyOutcomeFault(): Promise<boolean> {
     const t = this.t;
     const o = t.outcome;
-    if (!o || o.type === 'deny') return true;
+    if (!o) return true;
     if (o.type === 'fail') {
       t.faults++;
       t.subtasksFailed++;
-      t.finish('FAILED', { code: o.code ?? 'ENDPOINT_ERROR', description: o.description ?? 'endpoint error (injected by the local server)' });
+      this.fail(o.code ?? 'ENDPOINT_ERROR', o.description ?? 'endpoint error (injected by the local server)');
       return false;
     }
     if (o.type === 'inactive') {
@@ -109,6 +124,12 @@ class TaskRun {
 
   private expire(code: string, description: string): void {
     this.t.subtasksExpired++;
+    this.fail(code, description);
+  }
+
+  /** Ends the task FAILED, leaving the truncated copies an interrupted in-place write leaves (partial.ts). */
+  private fail(code: string, description: string): void {
+    leavePartialCopies(this.t, this.settled, pair);
     this.t.finish('FAILED', { code, description });
   }
 
@@ -183,8 +204,8 @@ class TaskRun {
     const t = this.t;
     if (this.settled.has(pair(srcPath, dstPath))) return;
     t.filesSeen.add(pair(srcPath, dstPath));
-    if (this.denied(srcPath)) {
-      this.entryError(new ItemError('PERMISSION_DENIED', 'permission denied', 'source', `source ${srcPath}: permission denied (injected by the local server)`), srcPath, dstPath, false, 'source');
+    if (t.sourceDenied(srcPath)) {
+      this.entryError(Object.assign(new Error('permission denied (injected by the local server)'), { code: 'EACCES' }), srcPath, dstPath, false, 'source');
       return;
     }
     try {
@@ -214,10 +235,17 @@ class TaskRun {
     this.settled.add(pair(srcPath, dstPath));
   }
 
-  /** A skippable source error is recorded when skip_source_errors is on; anything else faults the item. */
+  /**
+   * A skippable source error is recorded when skip_source_errors is on
+   * (task_behavior, Skippable Errors). Without it, a source file that is not
+   * there fails the whole task with fatal_error FILE_NOT_FOUND, as the recorded
+   * task_get_failed.json shows, rather than being retried until the deadline.
+   * Anything else faults the item, which is retried.
+   */
   private entryError(err: unknown, srcPath: string, dstPath: string, isDirectory: boolean, side: 'source' | 'destination'): void {
     const t = this.t;
     const f = itemError(err, side, side === 'source' ? srcPath : dstPath);
+    if (f.skippable && !t.options.skipSourceErrors && f.code === 'FILE_NOT_FOUND') throw new FatalSourceError(f);
     if (!(f.skippable && t.options.skipSourceErrors)) throw f;
     if (this.settled.has(pair(srcPath, dstPath))) return;
     this.settled.add(pair(srcPath, dstPath));
@@ -234,13 +262,6 @@ class TaskRun {
       is_symlink: false,
       source_path: srcPath,
     });
-  }
-
-  /** The 'deny' fault: the source collection refuses this path or a folder above it. */
-  private denied(srcPath: string): boolean {
-    const o = this.t.outcome;
-    if (o?.type !== 'deny') return false;
-    return o.paths.some((p) => srcPath === p || srcPath.startsWith(p.endsWith('/') ? p : `${p}/`));
   }
 
   private async pause(ms: number): Promise<void> {

@@ -28,14 +28,15 @@ export type TaskOutcomeFault =
   /** Stays ACTIVE with faults growing (until its deadline, a cancel, or `recoverAfter` faults, then runs normally). */
   | { type: 'faulty'; code?: string; description?: string; recoverAfter?: number }
   /** Goes INACTIVE (as when credentials expire) until its deadline or a cancel. */
-  | { type: 'inactive'; code?: string; description?: string }
-  /**
-   * Runs normally, but the source collection refuses to read these collection paths
-   * (and what lies under them) with PERMISSION_DENIED, as a storage gateway's path
-   * restrictions do; with skip_source_errors they become skipped errors
-   * (test/fixtures/globus/skipped_errors.json records one).
-   */
-  | { type: 'deny'; paths: string[] };
+  | { type: 'inactive'; code?: string; description?: string };
+
+/** The session_required_* members of authorization_parameters. */
+export interface SessionPolicy {
+  session_required_policies?: string[];
+  session_required_identities?: string[];
+  session_required_single_domain?: string[];
+  session_required_mfa?: boolean;
+}
 
 interface LiveRule extends FaultRule {
   remaining: number;
@@ -54,6 +55,8 @@ export class Faults {
   private rules: LiveRule[] = [];
   private taskOutcomes: TaskOutcomeFault[] = [];
   private readonly consent = new Set<string>();
+  private readonly sessions = new Map<string, SessionPolicy>();
+  private readonly unreadable = new Set<string>();
 
   constructor(private readonly hooks: FaultHooks) {}
 
@@ -88,6 +91,34 @@ export class Faults {
     return this.consent.has(collectionId.toLowerCase());
   }
 
+  /**
+   * Transfer answers 403 AuthPolicyFailed with these authorization_parameters
+   * for every request touching this collection (a policy the login session does
+   * not meet); null lifts it.
+   */
+  requireSession(collectionId: string, policy: SessionPolicy | null): void {
+    if (policy === null) this.sessions.delete(collectionId.toLowerCase());
+    else this.sessions.set(collectionId.toLowerCase(), policy);
+  }
+
+  /**
+   * The server cannot read this source path (collection path, e.g. "/a.txt"):
+   * tasks meet PERMISSION_DENIED on it, as when the file's permissions shut
+   * out the collection's account, until `on` is false.
+   */
+  denySource(collectionPath: string, on = true): void {
+    if (on) this.unreadable.add(collectionPath);
+    else this.unreadable.delete(collectionPath);
+  }
+
+  sourceDenied(collectionPath: string): boolean {
+    return this.unreadable.has(collectionPath);
+  }
+
+  sessionPolicyFor(collectionId: string): SessionPolicy | undefined {
+    return this.sessions.get(collectionId.toLowerCase());
+  }
+
   /** Every access token issued so far expires now (refresh tokens stay valid). */
   expireTokens(): void {
     this.hooks.expireTokens();
@@ -108,11 +139,6 @@ export class Faults {
 
   inactivateNextTask(opts: { code?: string; description?: string } = {}): void {
     this.taskOutcomes.push({ type: 'inactive', ...opts });
-  }
-
-  /** The next task's source collection refuses to read these paths (PERMISSION_DENIED). */
-  denyReadNextTask(paths: string[]): void {
-    this.taskOutcomes.push({ type: 'deny', paths });
   }
 
   nextTask(outcome: TaskOutcomeFault): void {

@@ -37,7 +37,7 @@ export interface GrantedScopes {
  * and the Transfer scope with optional data_access dependencies. Returns an
  * error message naming the first scope it cannot grant.
  */
-export function grantScopes(scope: string): GrantedScopes | string {
+export function grantScopes(scope: string, hasDataAccessScope: (collectionId: string) => boolean = () => true): GrantedScopes | string {
   let parts: string[];
   try {
     parts = splitScopes(scope);
@@ -54,6 +54,10 @@ export function grantScopes(scope: string): GrantedScopes | string {
       const deps = p.slice(TRANSFER_SCOPE_URN.length + 1, -1).trim().split(/\s+/);
       const bad = deps.find((d) => !DEPENDENCY.test(d));
       if (bad !== undefined) return `unknown dependent scope "${bad}"`;
+      // Real Auth answers "Unknown Scope" for a data_access scope of a collection
+      // that has none: guest collections, Globus Connect Personal, high assurance.
+      const none = deps.find((d) => !hasDataAccessScope(/([0-9a-f-]{36})\/data_access$/i.exec(d)![1]!));
+      if (none !== undefined) return `Unknown Scope "${none.replace(/^\*/, '')}": that collection has no data_access scope`;
       transfer.push(p);
     } else return `unknown scope "${p}"`;
   }

@@ -74,7 +74,13 @@ export async function startGlobusServer(options: GlobusServerOptions = {}): Prom
   for (const rule of options.faults ?? []) faults.add(rule);
   const tasks = new TaskRegistry(opts);
   const requests = new RequestLog();
-  const authCtx: AuthContext = { tokens, clients };
+  // A collection told to ask for consent (requireConsent, faults.requireConsent) has a data_access
+  // scope whatever its type says: a test's way to model a consent gsync cannot foresee.
+  const hasDataAccessScope = (id: string) => {
+    const c = collections.get(id);
+    return c === undefined || c.hasDataAccessScope || c.requireConsent || faults.consentRequiredFor(id);
+  };
+  const authCtx: AuthContext = { tokens, clients, hasDataAccessScope };
   const transferCtx: TransferContext = {
     collections,
     faults,
@@ -160,7 +166,7 @@ export async function startGlobusServer(options: GlobusServerOptions = {}): Prom
     issueTokens(o: IssueTokensOptions = {}) {
       const clientId = o.clientId ?? DEMO_CLIENT_ID;
       if (!clients.has(clientId)) throw new Error(`issueTokens: unknown client ${clientId}`);
-      const ids = collections.all().map((c) => `*https://auth.globus.org/scopes/${c.id}/data_access`);
+      const ids = collections.all().filter((c) => hasDataAccessScope(c.id)).map((c) => `*https://auth.globus.org/scopes/${c.id}/data_access`);
       const scope = o.scope ?? (ids.length ? `${TRANSFER_SCOPE_URN}[${ids.join(' ')}]` : TRANSFER_SCOPE_URN);
       const granted = grantScopes(scope);
       if (typeof granted === 'string') throw new Error(`issueTokens: ${granted}`);

@@ -15,10 +15,10 @@ const BOOLEAN_FIELDS = [
 
 export const MAX_LABEL = 128;
 /**
- * Labels are shown in the web app and in notification mail subjects, so this
- * server refuses control characters (newlines, tabs, NUL...) as well as
- * anything over 128 characters. Globus documents the length; refusing control
- * characters is this server's choice, so gsync never depends on them.
+ * task_submit, label: "The maximum length is 128 characters. Newline
+ * characters (\r or \n) and trailing or leading whitespace are not allowed."
+ * This server refuses every control character (tabs, NUL...) too, the stricter
+ * reading, so gsync never depends on one getting through.
  */
 const LABEL_FORBIDDEN = /[\u0000-\u001f\u007f]/;
 
@@ -73,6 +73,7 @@ export function validateSubmission(body: unknown): ValidSubmission | Rejection {
     if (typeof d.label !== 'string') return bad('label must be a string');
     if ([...d.label].length > MAX_LABEL) return bad(`label must be at most ${MAX_LABEL} characters, got ${[...d.label].length}`);
     if (LABEL_FORBIDDEN.test(d.label)) return bad('label must not contain control characters such as newlines or tabs');
+    if (d.label !== d.label.trim()) return bad('label must not have leading or trailing whitespace');
     label = d.label;
   }
 

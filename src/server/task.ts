@@ -57,7 +57,7 @@ export class TransferTask extends EventEmitter {
   status: TaskStatus = 'ACTIVE';
   completionTime: number | null = null;
   fatalError: { code: string; description: string } | null = null;
-  /** Set while the task is faulting or INACTIVE; null when all is well. */
+  /** Set while the task is queued, faulting or INACTIVE; null when all is well. */
   niceStatus: NiceStatus | null = null;
   faults = 0;
   /** Distinct source→destination file and directory pairs met so far. */
@@ -86,6 +86,14 @@ export class TransferTask extends EventEmitter {
   readonly skipped: SkippedErrorDocument[] = [];
   readonly events: TaskEvent[] = [];
   readonly abort = new AbortController();
+  /**
+   * task docs: "Detailed per-file status, errors, and information events are
+   * retained for 30 days and then deleted. When this happens, the
+   * history_deleted flag will be set on the task document." Tests set it with
+   * deleteHistory(); the counters stay, the per-file lists answer empty.
+   */
+  historyDeleted = false;
+  private skippedCountAfterDeletion = 0;
 
   constructor(
     readonly id: string,
@@ -97,8 +105,19 @@ export class TransferTask extends EventEmitter {
     readonly requestTime: number,
     readonly ownerId: string,
     readonly outcome: TaskOutcomeFault | undefined,
+    /** Source paths the server cannot read now (Faults.denySource). */
+    readonly sourceDenied: (collectionPath: string) => boolean = () => false,
   ) {
     super();
+  }
+
+  /** What 30 days do to a task's history: skipped_errors, successful_transfers and event_list become empty. */
+  deleteHistory(): void {
+    this.historyDeleted = true;
+    this.skippedCountAfterDeletion = this.skipped.length;
+    this.successful.length = 0;
+    this.skipped.length = 0;
+    this.events.length = 0;
   }
 
   get done(): boolean {
@@ -129,11 +148,12 @@ export class TransferTask extends EventEmitter {
     const o = this.options;
     const now = this.completionTime ?? Date.now();
     const elapsed = Math.max(1, (now - this.requestTime) / 1000);
-    const skippedErrors = this.skipped.length;
+    const skippedErrors = this.historyDeleted ? this.skippedCountAfterDeletion : this.skipped.length;
     const total = this.items.length + this.filesSeen.size + this.dirsSeen.size;
     const settled = this.itemsDone + this.filesDone + this.dirsDone + this.subtasksFailed + this.subtasksExpired + this.subtasksCanceled + skippedErrors;
     const active = !this.done;
-    const faulting = active && this.niceStatus !== null;
+    // A queued task is waiting its turn, not faulting (task_behavior, Queuing).
+    const faulting = active && this.niceStatus !== null && this.niceStatus.code !== 'Queued';
     return {
       DATA_TYPE: 'task',
       bytes_checksummed: this.bytesChecksummed,
@@ -157,7 +177,7 @@ export class TransferTask extends EventEmitter {
       files_skipped: this.filesSkipped,
       files_transferred: this.filesTransferred,
       filter_rules: null,
-      history_deleted: false,
+      history_deleted: this.historyDeleted,
       is_ok: active ? !faulting : null,
       is_paused: false,
       label: o.label,

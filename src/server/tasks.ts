@@ -1,19 +1,59 @@
 import { DeleteTask, runDeleteTask } from './delete-task.js';
 import { runTask } from './executor.js';
 import type { ResolvedOptions } from './options.js';
-import type { TaskStatus, TransferTask } from './task.js';
+import type { NiceStatus, TaskStatus, TransferTask } from './task.js';
+
+/**
+ * task_behavior, Queuing: "The Transfer backend will only work on 3 transfer
+ * tasks [...] per user at a time. Additional tasks will be queued until other
+ * tasks stop working due to completion, pausing, or backing off from an
+ * error", and a queued task's nice_status is "Queued". Here a slot frees only
+ * when a task ends (the stricter reading: pausing or backing off keeps it).
+ */
+export const RUNNING_PER_USER = 3;
+export const QUEUED: NiceStatus = { code: 'Queued', description: 'Queued', details: 'Queued: this user already has 3 transfer tasks running' };
 
 /** Every task the server accepted, in submission order, for routes and for tests. */
 export class TaskRegistry {
   private readonly byId = new Map<string, TransferTask>();
   private readonly running = new Set<Promise<void>>();
+  /** Tasks working now, and tasks waiting for a slot, per owner. */
+  private readonly working = new Map<string, Set<TransferTask>>();
+  private readonly queued: TransferTask[] = [];
 
   constructor(private readonly opts: ResolvedOptions) {}
 
   start(task: TransferTask): void {
     this.byId.set(task.id, task);
-    const p = (task instanceof DeleteTask ? runDeleteTask(task, this.opts) : runTask(task, this.opts)).finally(() => this.running.delete(p));
+    const mine = this.working.get(task.ownerId) ?? new Set();
+    this.working.set(task.ownerId, mine);
+    if (mine.size >= RUNNING_PER_USER) {
+      task.niceStatus = QUEUED;
+      this.queued.push(task);
+      return;
+    }
+    this.launch(task, mine);
+  }
+
+  private launch(task: TransferTask, mine: Set<TransferTask>): void {
+    mine.add(task);
+    // Delete tasks count against the same per-user slots (task_behavior speaks of tasks).
+    const p = (task instanceof DeleteTask ? runDeleteTask(task, this.opts) : runTask(task, this.opts)).finally(() => {
+      this.running.delete(p);
+      mine.delete(task);
+      this.next(task.ownerId);
+    });
     this.running.add(p);
+  }
+
+  /** A slot freed: the oldest queued task of that owner that is still open starts. */
+  private next(ownerId: string): void {
+    const i = this.queued.findIndex((t) => t.ownerId === ownerId);
+    if (i < 0) return;
+    const [task] = this.queued.splice(i, 1);
+    if (task!.done) return this.next(ownerId); // cancelled while queued
+    task!.niceStatus = null;
+    this.launch(task!, this.working.get(ownerId)!);
   }
 
   get(id: string): TransferTask | undefined {
@@ -46,6 +86,7 @@ export class TaskRegistry {
 
   /** Stops every task still running and waits until none touches the disk any more. */
   async stopAll(): Promise<void> {
+    this.queued.length = 0;
     for (const t of this.byId.values()) if (!t.done) t.abort.abort(new Error('server closing'));
     await Promise.allSettled([...this.running]);
   }

@@ -149,7 +149,12 @@ function forgetSubtree(state: State, topId: number, topPresent: boolean): void {
   for (const id of keep) clear.run(id);
   // Children before parents, so each DELETE satisfies the parent reference on its own.
   const del = db.prepare(`DELETE FROM node WHERE id = ?`);
-  for (const id of drop.reverse()) del.run(id);
+  // A repair mark (a partial copy from a failed task) dies with the destination copy it was for.
+  const unmark = db.prepare(`DELETE FROM repair WHERE node_id = ?`);
+  for (const id of drop.reverse()) {
+    unmark.run(id);
+    del.run(id);
+  }
 }
 
 function requireOpen(state: State, rowId: number): void {

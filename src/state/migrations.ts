@@ -97,7 +97,17 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX delete_pending_by_task ON delete_pending (delete_task);
   `,
-  // 3 (issue 20): what Globus reported for each SUCCEEDED task, and paths it skipped with errors task after task.
+  // 3: paths released from a task that did not SUCCEED: Globus writes in place, so
+  // the destination may hold a truncated copy dated "now", which sync_level
+  // mtime would then never replace. They ship with sync_level checksum until a
+  // task carrying them SUCCEEDS. since_ns: when the release happened.
+  `
+  CREATE TABLE repair (
+    node_id INTEGER PRIMARY KEY REFERENCES node(id),
+    since_ns INTEGER NOT NULL
+  );
+  `,
+  // 4 (issue 20): what Globus reported for each SUCCEEDED task, and paths it skipped with errors task after task.
   `
   CREATE TABLE delivery (
     submission INTEGER PRIMARY KEY REFERENCES submission(id),

@@ -1,5 +1,6 @@
 import { failure } from '../errors/errors.js';
 import type { State } from './open.js';
+import { clearRepair, markRepair } from './repair.js';
 import { subtreeCte } from './subtree.js';
 
 export interface NewSubmission {
@@ -99,6 +100,7 @@ export function commitSubmission(state: State, rowId: number, completedNs: bigin
          ${subtreeCte()} SELECT id FROM sub)`,
     );
     for (const nodeId of skipped) drop.run(rowId, nodeId);
+    clearRepair(state, rowId);
     db.prepare(
       `UPDATE node SET shipped_kind = p.kind, shipped_size = p.size, shipped_mtime_ns = p.mtime_ns,
          shipped_ctime_ns = p.ctime_ns, shipped_ino = p.ino, last_transfer_ns = ?,
@@ -121,11 +123,16 @@ export function commitSubmission(state: State, rowId: number, completedNs: bigin
   }).immediate();
 }
 
-/** FAILED, CANCELED or abandoned: nothing is recorded as shipped, and its paths ship again next run. */
+/**
+ * FAILED, CANCELED or abandoned: nothing is recorded as shipped, and its paths
+ * ship again next run, marked for repair (state/repair.ts) in the same
+ * transaction: a task that did not succeed may have left partial copies.
+ */
 export function releaseSubmission(state: State, rowId: number, status: string, error: string | null, completedNs: bigint): void {
   const { db } = state;
   db.transaction(() => {
     requireOpen(state, rowId);
+    markRepair(state, rowId, completedNs);
     db.prepare(`DELETE FROM pending WHERE submission = ?`).run(rowId);
     db.prepare(`UPDATE submission SET status = ?, error = ?, completed_ns = ? WHERE id = ?`).run(status, error, completedNs, rowId);
   }).immediate();

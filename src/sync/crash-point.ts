@@ -9,8 +9,10 @@ export type CrashPointName =
   | 'scan-batch' // a scan batch has committed, more are to come
   | 'after-submission-id' // Globus gave an id; nothing recorded yet
   | 'after-record' // the submission row is committed; not POSTed
+  | 'after-record-repair' // the repair task's row (sync_level checksum) is committed; not POSTed
   | 'after-post' // Globus accepted the task; its id is not recorded
   | 'before-commit' // Globus said SUCCEEDED; not yet recorded as shipped
+  | 'before-release' // Globus said the task did not succeed; its paths not yet released for repair
   | 'delete-after-submission-id' // a delete task's id from Globus; nothing recorded yet
   | 'delete-after-record' // the delete task row is committed; not POSTed
   | 'delete-after-post' // Globus accepted the delete task; its id is not recorded

@@ -7,6 +7,7 @@
 export type RunOutcome =
   | 'nothing-to-do' // nothing changed
   | 'deferred' // nothing shipped: what changed was modified too recently (scan.minAgeSeconds)
+  | 'held' // nothing sent: transfer.maxOpenTasks of this job's tasks are still open; the paths stay owed
   | 'submitted' // a task was sent; not waited for
   | 'shipped' // waited: the task SUCCEEDED and its paths are recorded shipped
   | 'task-failed' // waited: FAILED; its paths ship again
@@ -41,7 +42,7 @@ export function owedSkips(v: CycleVerdict): number {
 }
 
 /** The word kept in the run table and shown by `gsync status` (unchanged from earlier versions). */
-export type RecordedResult = 'nothing-to-do' | 'submitted' | 'succeeded' | 'failed' | 'still-active' | 'problems';
+export type RecordedResult = 'nothing-to-do' | 'held' | 'submitted' | 'succeeded' | 'failed' | 'still-active' | 'problems';
 
 export function recordedResult(v: CycleVerdict): RecordedResult {
   switch (v.outcome) {
@@ -57,6 +58,8 @@ export function recordedResult(v: CycleVerdict): RecordedResult {
     case 'nothing-to-do':
     case 'deferred':
       return 'nothing-to-do';
+    case 'held':
+      return 'held';
     case 'submitted':
       return 'submitted';
     case 'shipped':

@@ -13,8 +13,8 @@ import { postSubmission } from './submit.js';
 import type { SyncContext } from './sync-context.js';
 import { relPathOnSource } from './transfer-document.js';
 
-/** What Globus said about one submitted task. */
-export type TaskOutcome = 'succeeded' | 'failed' | 'active' | 'inactive' | 'lost';
+/** What Globus said about one submitted task. released: SUCCEEDED, but with an outcome per path that can no longer be known (history_deleted). */
+export type TaskOutcome = 'succeeded' | 'failed' | 'active' | 'inactive' | 'lost' | 'released';
 
 export interface ReconcileReport {
   succeeded: number;
@@ -25,13 +25,15 @@ export interface ReconcileReport {
   deleteTrouble?: boolean;
   /** Paths Globus skipped in succeeded tasks; they stay owed. */
   skippedPaths: number;
+  /** SUCCEEDED tasks released unread because Globus had deleted their history. */
+  historyDeleted: number;
   /** One line per thing an operator should know: failed and inactive tasks. */
   problems: string[];
   /** What Globus reported for each task settled SUCCEEDED (src/sync/delivery.ts). */
   deliveries: Delivery[];
 }
 
-export const emptyReport = (): ReconcileReport => ({ succeeded: 0, failed: 0, active: 0, inactive: 0, skippedPaths: 0, problems: [], deliveries: [] });
+export const emptyReport = (): ReconcileReport => ({ succeeded: 0, failed: 0, active: 0, inactive: 0, skippedPaths: 0, historyDeleted: 0, problems: [], deliveries: [] });
 
 /** Settles every submission an earlier run left open, oldest first, before anything new is planned. */
 export async function reconcileOpen(sync: SyncContext, report = emptyReport()): Promise<ReconcileReport> {
@@ -66,6 +68,18 @@ export async function settle(sync: SyncContext, sub: SubmissionRecord, task: Tas
   const log = sync.logger.child({ taskId: task.task_id });
   switch (task.status) {
     case 'SUCCEEDED': {
+      if (task.history_deleted && mayHaveSkipped(task)) {
+        // Which paths Globus skipped can no longer be read, so no path of it may be
+        // recorded as shipped: release them all, to ship again (with repair).
+        sync.crashPoint('before-release');
+        releaseSubmission(sync.state, sub.id, 'HISTORY_DELETED', 'Globus deleted the task history before gsync read its skipped errors', sync.now());
+        report.historyDeleted++;
+        log.warn(
+          { skippedErrors: task.subtasks_skipped_errors ?? null },
+          'task SUCCEEDED, but Globus has deleted its history (after 30 days), so which paths it skipped cannot be known; its paths will ship again',
+        );
+        return 'released';
+      }
       const skipped = mayHaveSkipped(task) ? await collect(sync.remote.skippedErrors(task.task_id)) : [];
       const nodes = skippedNodes(sync, skipped);
       sync.crashPoint('before-commit');
@@ -81,7 +95,8 @@ export async function settle(sync: SyncContext, sub: SubmissionRecord, task: Tas
     }
     case 'FAILED': {
       const why = task.fatal_error ? `${task.fatal_error.code}: ${task.fatal_error.description}` : (task.nice_status ?? 'no reason given');
-      const skipped = await collect(sync.remote.skippedErrors(task.task_id), 20).catch(() => []);
+      const skipped = task.history_deleted ? [] : await collect(sync.remote.skippedErrors(task.task_id), 20).catch(() => []);
+      sync.crashPoint('before-release');
       releaseSubmission(sync.state, sub.id, 'FAILED', why, sync.now());
       report.failed++;
       report.problems.push(`task ${task.task_id} FAILED (${why}); its paths will ship again`);

@@ -22,6 +22,8 @@ export interface SyncRemote {
 
 /** What a cycle needs from the job's login (Credentials satisfies it). */
 export interface SyncAuth {
+  /** 'client' for a service account (client credentials), which cannot log in to meet a session policy. */
+  readonly kind?: 'user' | 'client';
   /** Local check: throws the 'auth' error a login is sure to meet, before anything is scanned. */
   requireUsable(): void;
   /** Resolves when a call that met ConsentRequired may be retried once; throws otherwise. */

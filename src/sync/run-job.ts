@@ -1,5 +1,6 @@
 import type { Config } from '../config/schema.js';
 import { EXIT, exitCodeFor, exitCodeForRun } from '../errors/exit-codes.js';
+import { SessionRequiredError } from '../globus/errors.js';
 import type { Task } from '../globus/schemas.js';
 import { acquireJobLock, lockPathFor } from '../lock/job-lock.js';
 import type { Logger } from '../log/logger.js';
@@ -9,7 +10,8 @@ import type { ScanCounts } from '../scan/scanner.js';
 import { explainStateError, openState, type State } from '../state/open.js';
 import { finishRun, startRun } from '../state/runs.js';
 import { noCrash, type CrashHook } from './crash-point.js';
-import { createSubmission, getSubmission } from '../state/submissions.js';
+import { createSubmission, getSubmission, openSubmissions } from '../state/submissions.js';
+import { splitBatches, type Batch } from './batches.js';
 import { TrieStore } from '../state/trie.js';
 import { writeRunMetrics } from './run-metrics.js';
 import { emptyReport, reconcileOpen, settle, type ReconcileReport, type TaskOutcome } from './reconcile.js';
@@ -51,8 +53,10 @@ export interface RunJobResult {
   /** The word recorded in the run table and shown by status. */
   result: RecordedResult;
   taskId: string | null;
-  /** The state's row for the transfer this run submitted. */
+  /** The state's row for the (first) transfer this run submitted. */
   submissionRowId: number | null;
+  /** Every task this run submitted: a repair task (checksum) first when there is one. */
+  tasks: SubmittedTask[];
   items: number;
   files: number;
   bytes: bigint;
@@ -113,7 +117,9 @@ async function runLocked(opts: RunJobOptions): Promise<RunJobResult> {
       message: [...outcome.reconciled.problems, ...owedNotes(outcome)].join('; ') || null,
     });
     return outcome;
-  } catch (err) {
+  } catch (caught) {
+    // A service account cannot meet a session policy by logging in: say so.
+    const err = caught instanceof SessionRequiredError && session?.auth.kind === 'client' ? caught.forServiceAccount() : caught;
     exitCode = exitCodeFor(err);
     if (runId !== undefined) recordFailure(state, runId, now(), exitCode, err, logger);
     throw err;
@@ -218,54 +224,111 @@ async function shipTransfer(sync: SyncContext, opts: RunJobOptions, p: Planned):
   const { config, logger } = sync;
   const { plan, reconciled, items, files, bytes, deletes } = p;
   const base = { plan, reconciled, items: items.length, files, bytes, deletes };
-  const done = (outcome: RunOutcome, rest: Pick<RunJobResult, 'taskId' | 'submissionRowId'>, delivery: Delivery | null = null): RunJobResult => ({
+  const done = (outcome: RunOutcome, rest: Pick<RunJobResult, 'taskId' | 'submissionRowId' | 'tasks'>, shipped = {}, delivery: Delivery | null = null): RunJobResult => ({
     ...base,
+    ...shipped,
     ...rest,
     outcome,
     delivery,
     result: recordedResult({ outcome, reconciled, delivery }),
   });
+  const none = { taskId: null, submissionRowId: null, tasks: [] as SubmittedTask[] };
   if (items.length === 0) {
     const outcome: RunOutcome = deletes.submitted ? (opts.wait ? 'shipped' : 'submitted') : plan.deferred > 0 ? 'deferred' : 'nothing-to-do';
-    return done(outcome, { taskId: null, submissionRowId: null });
+    return done(outcome, none);
   }
 
-  const submissionId = await sync.remote.getSubmissionId();
-  sync.crashPoint('after-submission-id');
   const syncLevel = syncLevelFor(config.transfer.syncLevel, plan.mtimeNotNewer);
   if (syncLevel !== config.transfer.syncLevel) {
     logger.warn({ files: plan.mtimeNotNewer }, `${plan.mtimeNotNewer} changed files have an mtime no newer than the shipped version; this transfer uses sync_level checksum`);
   }
-  const doc = buildTransferDocument(config, submissionId, items, new Date(Number(sync.now() / 1_000_000n)), syncLevel);
+  const batches = splitBatches(sync.state, items, syncLevel);
+  items.length = 0; // the batches hold them now
+  const open = openSubmissions(sync.state).length;
+  const room = config.transfer.maxOpenTasks - open;
+  if (room < batches.length) {
+    const held = batches.splice(Math.max(0, room));
+    const heldFiles = held.reduce((n, b) => n + b.files, 0);
+    logger.warn(
+      { open, maxOpenTasks: config.transfer.maxOpenTasks, files: heldFiles },
+      `${open} tasks of this job are still open (transfer.maxOpenTasks ${config.transfer.maxOpenTasks}): ${heldFiles} files stay owed for a later run`,
+    );
+    if (batches.length === 0) return done('held', none);
+  }
+
+  const tasks: SubmittedTask[] = [];
+  for (const b of batches) tasks.push(await submitBatch(sync, b));
+  const sent = { taskId: tasks[0]!.taskId, submissionRowId: tasks[0]!.rowId, tasks };
+  const shipped = {
+    items: tasks.reduce((n, t) => n + t.items, 0),
+    files: tasks.reduce((n, t) => n + t.files, 0),
+    bytes: tasks.reduce((n, t) => n + t.bytes, 0n),
+  };
+  if (!opts.wait) return done('submitted', sent, shipped);
+
+  const outcomes: RunOutcome[] = [];
+  const ownDeliveries: Delivery[] = [];
+  for (const t of tasks) outcomes.push(await waitAndSettle(sync, opts, t, reconciled, ownDeliveries));
+  const worst = (['still-active', 'task-failed', 'task-inactive'] as const).find((o) => outcomes.includes(o)) ?? 'shipped';
+  // The first task's delivery is the run's line; a further one (a repair task) is reported with the tasks it settled.
+  const [mine, ...others] = ownDeliveries;
+  reconciled.deliveries.push(...others);
+  return done(worst, sent, shipped, mine ?? null);
+}
+
+/** One task this run submitted. */
+export interface SubmittedTask {
+  taskId: string;
+  rowId: number;
+  syncLevel: Config['transfer']['syncLevel'];
+  /** Paths released from a task that did not SUCCEED, shipped with checksum to repair partial copies. */
+  repair: boolean;
+  items: number;
+  files: number;
+  bytes: bigint;
+}
+
+/** Records the batch's document and its in-flight paths, then POSTs it. */
+async function submitBatch(sync: SyncContext, b: Batch): Promise<SubmittedTask> {
+  const { config, logger } = sync;
+  const submissionId = await sync.remote.getSubmissionId();
+  sync.crashPoint('after-submission-id');
+  if (b.repair) {
+    logger.warn({ files: b.files }, `${b.files} files were in a task that did not succeed and may be partial at the destination; they go in their own task with sync_level checksum`);
+  }
+  const doc = buildTransferDocument(config, submissionId, b.items, new Date(Number(sync.now() / 1_000_000n)), b.syncLevel);
   const rowId = createSubmission(sync.state, {
     submissionId,
     document: JSON.stringify(doc),
-    items,
-    files,
-    bytes,
+    items: b.items,
+    files: b.files,
+    bytes: b.bytes,
     createdNs: sync.now(),
   });
-  items.length = 0; // the document holds them now; let the array go before the POST
-  sync.crashPoint('after-record');
+  const items = b.items.length;
+  b.items.length = 0; // the document holds them now; let the array go before the POST
+  sync.crashPoint(b.repair ? 'after-record-repair' : 'after-record');
   const submitted = await postSubmission(sync, rowId, doc);
-  const taskId = submitted.task_id;
-  logger.info({ taskId, submissionId, code: submitted.code }, `submitted task ${taskId}`);
-  const sent = { taskId, submissionRowId: rowId };
-  if (!opts.wait) return done('submitted', sent);
+  logger.info({ taskId: submitted.task_id, submissionId, code: submitted.code, syncLevel: b.syncLevel }, `submitted task ${submitted.task_id}`);
+  return { taskId: submitted.task_id, rowId, syncLevel: b.syncLevel, repair: b.repair, items, files: b.files, bytes: b.bytes };
+}
 
-  const task = await waitForTask(sync.remote, taskId, waitOptions(opts));
+/** --wait: polls one task until it ends and settles it at once. */
+async function waitAndSettle(sync: SyncContext, opts: RunJobOptions, t: SubmittedTask, reconciled: ReconcileReport, ownDeliveries: Delivery[]): Promise<RunOutcome> {
+  const task = await waitForTask(sync.remote, t.taskId, waitOptions(opts));
   if (task === null) {
     const why = opts.signal?.aborted ? 'stopped waiting' : `still ACTIVE after ${opts.timeoutSeconds} s`;
-    logger.warn({ taskId }, `task ${taskId} ${why}; it stays recorded and the next run reconciles it`);
-    return done('still-active', sent);
+    sync.logger.warn({ taskId: t.taskId }, `task ${t.taskId} ${why}; it stays recorded and the next run reconciles it`);
+    return 'still-active';
   }
-  const sub = getSubmission(sync.state, rowId);
+  const sub = getSubmission(sync.state, t.rowId);
   if (sub === undefined) throw new Error('internal: the submission row vanished');
   // Its own report: `reconciled` describes what earlier runs left, this is the task just sent.
   const own = emptyReport();
   const settled: TaskOutcome = await settle(sync, sub, task, own);
   reconciled.problems.push(...own.problems);
-  return done(OWN_TASK[settled], sent, own.deliveries[0] ?? null);
+  ownDeliveries.push(...own.deliveries);
+  return OWN_TASK[settled];
 }
 
 /** For the run table's message: what `gsync status --json` shows of skipped paths a person must fix. */
@@ -275,7 +338,6 @@ function owedNotes(r: RunJobResult): string[] {
     .map((d) => `task ${d.taskId}: ${d.owed} path(s) skipped by Globus stay owed; ${d.hint}`);
 }
 
-
 /** The task this run waited for, as the run's outcome. `settle` never answers 'lost' (that is a 404 in reconcileOpen). */
 const OWN_TASK: Record<TaskOutcome, RunOutcome> = {
   succeeded: 'shipped',
@@ -283,4 +345,6 @@ const OWN_TASK: Record<TaskOutcome, RunOutcome> = {
   inactive: 'task-inactive',
   active: 'still-active',
   lost: 'task-failed',
+  // A task just waited for has its history still; were it deleted, its paths are released.
+  released: 'task-failed',
 };

@@ -1,19 +1,9 @@
 import type { Config } from '../config/schema.js';
 import { SYNC_LEVEL_NUMBER, type TransferDocument } from '../globus/schemas.js';
 import type { TransferItem } from '../plan/coalescer.js';
+import { renderLabel } from '../config/label.js';
 
-/** Globus refuses labels over 128 characters and any control character. */
-const MAX_LABEL = 128;
-
-export function renderLabel(template: string, name: string, at: Date): string {
-  const iso = at.toISOString();
-  const filled = template
-    .replaceAll('{name}', name)
-    .replaceAll('{date}', iso.slice(0, 10))
-    .replaceAll('{time}', iso.slice(11, 19));
-  // eslint-disable-next-line no-control-regex
-  return [...filled.replace(/[\u0000-\u001f\u007f]/g, ' ')].slice(0, MAX_LABEL).join('');
-}
+export { renderLabel };
 
 /** The one transfer a run submits: every option comes from the config, none is left to Globus's defaults. */
 export function buildTransferDocument(

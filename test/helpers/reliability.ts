@@ -113,7 +113,7 @@ export class TaskLedger {
   }
 
   /** Accounts every finished task not yet counted. */
-  noteTasks(tasks: ReadonlyArray<{ id: string; submissionId: string; filesSeen: ReadonlySet<string>; done: boolean }>): void {
+  noteTasks(tasks: ReadonlyArray<{ id: string; submissionId: string; filesSeen: ReadonlySet<string>; done: boolean; status?: string }>): void {
     const bySubmission = new Map<string, number>();
     for (const t of tasks) bySubmission.set(t.submissionId, (bySubmission.get(t.submissionId) ?? 0) + 1);
     for (const [id, n] of bySubmission) if (n > 1 && !this.repeatedSubmissionIds.includes(id)) this.repeatedSubmissionIds.push(id);
@@ -125,6 +125,8 @@ export class TaskLedger {
         this.unrecorded.push(t.id);
         continue;
       }
+      // A FAILED task delivered nothing for sure: sending its versions again (repaired) is the rule, not a duplicate.
+      if (t.status === 'FAILED') continue;
       const versions = this.versionsAtRound[round]!;
       for (const pair of t.filesSeen) {
         const src = pair.split('\0')[0]!;
