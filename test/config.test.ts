@@ -44,6 +44,15 @@ describe('config', () => {
     expect(r.errors).toEqual(['unknown key transfer.synclevel: remove it or check its spelling in config.example.json']);
   });
 
+  it('scan.threads: unset means one per core (left to the commands), 0 is refused naming the key', () => {
+    const r = parseConfig(minimal());
+    expect(r.ok && r.config.scan.threads).toBeUndefined();
+    const bad = parseConfig({ ...minimal(), scan: { threads: 0 } });
+    expect(bad.ok).toBe(false);
+    if (bad.ok) return;
+    expect(bad.errors.join('\n')).toMatch(/scan\.threads.*1 or more/);
+  });
+
   it('gives one line per bad value, naming the key', () => {
     const raw = { ...minimal(), source: { collection: 'nope', path: 'relative/dir' }, transfer: { syncLevel: 'fast' } };
     const r = parseConfig(raw);

@@ -146,7 +146,8 @@ function seedTree(c: Campaign, dirs: number, filesPerDir: number): void {
 
 describe('crash anywhere: SIGKILL, then a normal run loses nothing and sends nothing twice', () => {
   it('at each named crash point between scan and commit', async () => {
-    w = await jobWorld();
+    // Two scan threads whatever the machine's cores: the kills land during a parallel scan.
+    w = await jobWorld({}, { scan: { minAgeSeconds: 0, threads: 2 } });
     const c = new Campaign(w, 'named points (after-submission-id, after-record, after-post, before-commit)');
     const rng = seededRandom(7);
     seedTree(c, 20, 10);
@@ -190,7 +191,7 @@ describe('crash anywhere: SIGKILL, then a normal run loses nothing and sends not
 
   it('between scan batches, then at seeded random moments (external SIGKILL) on a tree whose scan takes a while', async () => {
     // No checksum pass: the server copies thousands of files in the first round.
-    w = await jobWorld({}, { transfer: { verifyChecksum: false } });
+    w = await jobWorld({}, { transfer: { verifyChecksum: false }, scan: { minAgeSeconds: 0, threads: 2 } });
     const c = new Campaign(w, 'scan-batch (killed twice in a row)');
     const rng = seededRandom(42);
     seedTree(c, 170, 30); // 5,100 files: the first scan commits more than one 5,000-write batch

@@ -31,9 +31,7 @@ describe('gsync demo', () => {
   it('runs to completion in-process, says what it runs against, what shipped, and that the trees are equal', async () => {
     const { ctx, text } = context();
     const before = new Set(fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith('gsync-demo-')));
-    const started = Date.now();
     const code = await demoCommand({}, ctx);
-    const took = Date.now() - started;
     const out = text();
     expect(code, out).toBe(0);
     expect(out).toMatch(/local Globus-compatible server at http:\/\/127\.0\.0\.1:\d+\/, not Globus/);
@@ -51,7 +49,6 @@ describe('gsync demo', () => {
     ]);
     expect(out).toMatch(/third sync: +nothing to ship/);
     expect(out).toContain('The destination equals the source: 38 files');
-    expect(took).toBeLessThan(10_000);
     // Its temporary folder is gone.
     const after = fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith('gsync-demo-') && !before.has(n));
     expect(after).toEqual([]);

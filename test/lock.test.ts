@@ -77,4 +77,39 @@ describe('job lock', () => {
     lock.release();
     expect(fs.existsSync(`${lockPath}.pid`)).toBe(false);
   });
+
+  it('stays held after its holder drops the handle and the garbage collector has run', async () => {
+    const lockPath = tempLock();
+    const moduleUrl = new URL('../dist/src/lock/job-lock.js', import.meta.url).href;
+    // The child takes the lock, keeps no reference to the handle, then collects
+    // until the handle itself is seen finalised (so the collection really ran)
+    // and a few times more, before it reports.
+    const code = `
+      const { acquireJobLock } = await import(${JSON.stringify(moduleUrl)});
+      let finalised = false;
+      const registry = new FinalizationRegistry(() => { finalised = true; });
+      (() => { registry.register(acquireJobLock(${JSON.stringify(lockPath)}), 'handle'); })();
+      for (let i = 0; !finalised || i < 5; i++) {
+        globalThis.gc();
+        await new Promise((r) => setImmediate(r));
+        if (i > 10_000) { process.stdout.write('never finalised\\n'); process.exit(3); }
+      }
+      process.stdout.write('collected\\n');
+      setInterval(() => {}, 1000);
+    `;
+    const child = spawn(process.execPath, ['--expose-gc', '--input-type=module', '-e', code], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    children.push(child);
+    const said = await new Promise<string>((resolve) => {
+      let out = '';
+      child.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('\n')) resolve(out.trim());
+      });
+      child.on('exit', (c) => resolve(`exited ${c}`));
+    });
+    expect(said).toBe('collected');
+    expect(() => acquireJobLock(lockPath)).toThrow(`pid ${child.pid}`);
+  });
 });

@@ -101,7 +101,7 @@ describe('gsync run against the local Globus server', () => {
     w.srv.faults.inactivateNextTask({ description: 'credentials expired' });
     writeTree(w.src, { 'c.txt': 'c' });
     const inactive = await w.run({ wait: false });
-    await new Promise((r) => setTimeout(r, 400));
+    await w.srv.tasks.waitFor(inactive.taskId!, ['INACTIVE']);
     const seen = await w.run({ wait: false });
     expect(seen.reconciled.inactive).toBe(1);
     expect(exitCodeForRun(seen)).toBe(1);

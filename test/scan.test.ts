@@ -6,6 +6,7 @@ import { nodeScanFs, type ScanFs } from '../src/scan/scan-fs.js';
 import { openState, type State } from '../src/state/open.js';
 import { commitSubmission } from '../src/state/submissions.js';
 import { TrieStore } from '../src/state/trie.js';
+import { gsync } from './helpers/cli.js';
 import { brief, LATER_NS, planOf, ship, submit } from './helpers/ship.js';
 import { dir, makeTree, setMtime, symlink, tempDir } from './helpers/tree.js';
 
@@ -230,13 +231,26 @@ describe('scanner', () => {
     expect(rows(state, `name IN ('locked2', 'x', 'new.txt')`)).toBe(0);
   });
 
-  it.skipIf(process.getuid?.() === 0)('a chmod 000 directory is skipped with a warning (real permissions; not meaningful as root)', () => {
+  it('a chmod 000 directory is skipped with a warning (real permissions, through the built CLI)', async () => {
     const root = makeTree({ 'closed/x.txt': 'x', 'open/y.txt': 'y' });
+    const config = path.join(tempDir(), 'job.json');
+    fs.writeFileSync(config, JSON.stringify({
+      name: 'perm',
+      source: { collection: '1405823f-0597-4a16-b296-46d4f0ae4b15', path: root, collectionPath: '/src' },
+      destination: { collection: '0e4a77f8-b778-4d5c-abaa-e1254e71427f', path: '/dst' },
+      auth: { clientId: '61338d24-54d5-408f-a10d-66c06b59f6d2' },
+      state: { path: path.join(path.dirname(config), 'state', 'job.db') },
+      scan: { minAgeSeconds: 0 },
+    }));
     fs.chmodSync(path.join(root, 'closed'), 0o000);
     try {
-      const { items, totals } = planOf(root, null);
-      expect(brief(items)).toEqual(['R open/']);
-      expect(totals.skipped).toBe(1);
+      // Without root's privileges when the suite runs as root (test/helpers/unprivileged.ts).
+      const r = await gsync(['plan', '--json', '-c', config], { env: { ...process.env, GSYNC_CONFIG: '' }, unprivileged: true });
+      expect(r.code).toBe(0);
+      const out = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(out.filter((o) => o.DATA_TYPE === 'transfer_item').map((o) => `${o.recursive ? 'R' : 'F'} ${o.source_path}`)).toEqual(['R /src/open/']);
+      expect(out.at(-1)).toMatchObject({ DATA_TYPE: 'gsync_plan_totals', skipped: 1 });
+      expect(r.stderr).toMatch(/unreadable/);
     } finally {
       fs.chmodSync(path.join(root, 'closed'), 0o755);
     }

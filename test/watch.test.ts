@@ -11,6 +11,7 @@ import { watchLoop, type CycleReason, type WatchLoopOptions } from '../src/watch
 import { watchSource, type WatchSourceOptions } from '../src/watch/source-watcher.js';
 import { assertBuilt, gsync } from './helpers/cli.js';
 import { jobWorld, type JobWorld } from './helpers/job-world.js';
+import { ManualClock } from './helpers/manual-clock.js';
 import { writeTree } from './server-support.js';
 
 let w: JobWorld | undefined;
@@ -53,11 +54,14 @@ describe('gsync watch against the local server', () => {
     writeTree(world.src, { 'a.txt': 'a', 'd/b.txt': 'b' });
     const stop = new AbortController();
     const reasons: CycleReason[] = [];
+    let changesSeen = 0;
     const loop = watchLoop({
       config: world.config,
       logger: silentLogger,
       signal: stop.signal,
       runCycle: recordingCycle(world, reasons),
+      // The real watcher, counting the changes it reports.
+      watchSource: (o) => watchSource({ ...o, change: () => (changesSeen++, o.change()) }),
       settleMs: 200,
       rescanIntervalMs: 600_000,
       pendingCheckMs: 200,
@@ -72,12 +76,19 @@ describe('gsync watch against the local server', () => {
     expect(reasons.slice(before)).toContain('change');
     expect(fs.readFileSync(path.join(world.dst, 'd/new/c.txt'), 'utf8')).toBe('c');
 
-    // An excluded file starts no cycle.
+    // An excluded file is not even reported: a file written after it is the only change seen,
+    // and the one cycle it brings leaves the excluded file behind.
     await until('quiet again', () => openCount(world) === 0);
     const quiet = reasons.length;
+    const seenBefore = changesSeen;
     writeTree(world.src, { 'scratch.tmp': 'x' });
-    await sleep(700);
-    expect(reasons.length).toBe(quiet);
+    // Renamed into place from an excluded name, so after.txt itself makes exactly one event.
+    writeTree(world.src, { 'after.tmp': 'after' });
+    fs.renameSync(path.join(world.src, 'after.tmp'), path.join(world.src, 'after.txt'));
+    await until('the file written after it shipped', () => fs.existsSync(path.join(world.dst, 'after.txt')));
+    await until('quiet again', () => openCount(world) === 0);
+    expect(changesSeen - seenBefore).toBe(1);
+    expect(reasons.slice(quiet)).toContain('change');
 
     stop.abort();
     await expect(loop).resolves.toEqual({ exitCode: 0, cycles: reasons.length });
@@ -99,7 +110,8 @@ describe('gsync watch against the local server', () => {
       runCycle: async (signal) => {
         // Waits for the task like `run --wait`, so the abort lands mid-wait.
         const p = runJob({ config: world.config, logger: silentLogger, ...world.wiring, wait: true, pollIntervalMs: 20, signal });
-        setTimeout(() => stop.abort(), 150);
+        // Abort once the task is submitted, while the cycle waits on it.
+        void until('the task is submitted', () => world.srv.tasks.list().length > 0).then(() => stop.abort());
         const r = await p;
         results.push(r);
         return r;
@@ -107,10 +119,8 @@ describe('gsync watch against the local server', () => {
       settleMs: 100,
       rescanIntervalMs: 600_000,
     });
-    const started = Date.now();
     await expect(loop).resolves.toEqual({ exitCode: 0, cycles: 1 });
-    // It stopped waiting at the abort instead of sitting out the task.
-    expect(Date.now() - started).toBeLessThan(800);
+    // It stopped waiting at the abort instead of sitting out the task, which is still running.
     expect(results.map((r) => r.result)).toEqual(['still-active']);
     expect(world.srv.tasks.list().map((t) => t.status)).toEqual(['ACTIVE']);
     expect(openCount(world)).toBe(1);
@@ -169,9 +179,9 @@ describe('gsync watch against the local server', () => {
       retryMs: 150,
       rescanIntervalMs: 600_000,
     });
-    await sleep(250);
+    // A second retry starts only once the first has found the lock held and finished.
+    await until('a retry found the job locked', () => reasons.filter((r) => r === 'retry').length >= 2);
     expect(fs.existsSync(path.join(world.dst, 'a.txt'))).toBe(false);
-    expect(reasons.filter((r) => r === 'retry').length).toBeGreaterThanOrEqual(1);
     lock.release();
     await until('the retry shipped the file', () => fs.existsSync(path.join(world.dst, 'a.txt')));
     stop.abort();
@@ -244,26 +254,28 @@ describe('watch loop scheduling', () => {
   it('a burst of changes makes one cycle, after the changes have settled', async () => {
     const cfg = await config();
     const fw = fakeWatcher();
+    const clock = new ManualClock();
     const stop = new AbortController();
     const at: Array<[CycleReason, number]> = [];
     const loop = scheduled(cfg, fw, stop.signal, {
+      clock,
       settleMs: 200,
       rescanIntervalMs: 600_000,
       runCycle: async (_s, reason) => {
-        at.push([reason, Date.now()]);
+        at.push([reason, clock.now()]);
         return fakeResult();
       },
     });
-    await until('the start cycle', () => at.length === 1);
-    let last = 0;
+    await clock.idle();
+    const t0 = clock.now();
+    expect(at).toEqual([['start', t0]]);
     for (let i = 0; i < 5; i++) {
       fw.change();
-      last = Date.now();
-      await sleep(80);
+      await clock.advance(80);
     }
-    await sleep(400);
-    expect(at.map(([r]) => r)).toEqual(['start', 'change']);
-    expect(at[1]![1] - last).toBeGreaterThanOrEqual(190);
+    // The last change came at t0 + 320: the cycle runs 200 ms after it, not after the first.
+    await clock.advance(1_000);
+    expect(at).toEqual([['start', t0], ['change', t0 + 320 + 200]]);
     stop.abort();
     expect(await loop).toEqual({ exitCode: 0, cycles: 2 });
     expect(fw.w.closed).toBe(true);
@@ -272,70 +284,77 @@ describe('watch loop scheduling', () => {
   it('a tree that never goes quiet still gets a cycle after maxWaitMs', async () => {
     const cfg = await config();
     const fw = fakeWatcher();
+    const clock = new ManualClock();
     const stop = new AbortController();
     const at: Array<[CycleReason, number]> = [];
     const loop = scheduled(cfg, fw, stop.signal, {
+      clock,
       settleMs: 200,
       maxWaitMs: 500,
       rescanIntervalMs: 600_000,
       runCycle: async (_s, reason) => {
-        at.push([reason, Date.now()]);
+        at.push([reason, clock.now()]);
         return fakeResult();
       },
     });
-    await until('the start cycle', () => at.length === 1);
-    const first = Date.now();
-    while (Date.now() - first < 900) {
+    await clock.idle();
+    const first = clock.now();
+    // A change every 50 ms for 900 ms: never 200 ms of quiet.
+    while (clock.now() - first < 900) {
       fw.change();
-      await sleep(50);
+      await clock.advance(50);
     }
     stop.abort();
     await loop;
-    const forced = at.slice(1);
-    expect(forced.map(([r]) => r)).toEqual(['change']);
-    expect(forced[0]![1] - first).toBeGreaterThanOrEqual(490);
-    // While changes kept coming, so it was not the settle time that let it run.
-    expect(forced[0]![1] - first).toBeLessThan(900);
+    // Forced 500 ms after the first change; the next burst (from first + 550) is not due before first + 1050.
+    expect(at.slice(1)).toEqual([['change', first + 500]]);
   });
 
   it('rescans on the interval with no events at all (NFS, Lustre, GPFS)', async () => {
     const cfg = await config();
     const fw = fakeWatcher();
+    const clock = new ManualClock();
     const stop = new AbortController();
-    const reasons: CycleReason[] = [];
+    const at: Array<[CycleReason, number]> = [];
     const loop = scheduled(cfg, fw, stop.signal, {
+      clock,
       rescanIntervalMs: 150,
       runCycle: async (_s, reason) => {
-        reasons.push(reason);
+        at.push([reason, clock.now()]);
         return fakeResult();
       },
     });
-    await until('three cycles', () => reasons.length >= 3);
+    await clock.idle();
+    const t0 = clock.now();
+    await clock.advance(449);
     stop.abort();
     await loop;
-    expect(reasons.slice(0, 3)).toEqual(['start', 'rescan', 'rescan']);
+    expect(at).toEqual([['start', t0], ['rescan', t0 + 150], ['rescan', t0 + 300]]);
   });
 
   it('a submitted task brings a follow-up cycle to settle it; deferred files one after the settle time', async () => {
     const cfg = await config();
     const fw = fakeWatcher();
+    const clock = new ManualClock();
     const stop = new AbortController();
-    const reasons: CycleReason[] = [];
+    const at: Array<[CycleReason, number]> = [];
     const queue = [fakeResult({ outcome: 'submitted', result: 'submitted', taskId: 't1', submissionRowId: 1 }), fakeResult({ plan: { ...fakeResult().plan, deferred: 2 } })];
     const loop = scheduled(cfg, fw, stop.signal, {
+      clock,
       settleMs: 100,
-      pendingCheckMs: 100,
+      pendingCheckMs: 250,
       rescanIntervalMs: 600_000,
       runCycle: async (_s, reason) => {
-        reasons.push(reason);
+        at.push([reason, clock.now()]);
         return queue.shift() ?? fakeResult();
       },
     });
-    await until('three cycles', () => reasons.length >= 3);
-    await sleep(300);
+    await clock.idle();
+    const t0 = clock.now();
+    await clock.advance(10_000);
     stop.abort();
     await loop;
-    expect(reasons).toEqual(['start', 'pending', 'change']);
+    expect(at).toEqual([['start', t0], ['pending', t0 + 250], ['change', t0 + 250 + 100]]);
   });
 
   it('an auth error stops watch with exit 77 and closes the watcher', async () => {
@@ -353,22 +372,23 @@ describe('watch loop scheduling', () => {
   it('other errors are logged and retried with backoff; the loop goes on', async () => {
     const cfg = await config();
     const fw = fakeWatcher();
+    const clock = new ManualClock();
     const stop = new AbortController();
     const at: number[] = [];
     const loop = scheduled(cfg, fw, stop.signal, {
+      clock,
       retryMs: 50,
       rescanIntervalMs: 600_000,
       runCycle: async () => {
-        at.push(Date.now());
+        at.push(clock.now());
         if (at.length <= 3) throw failure('Globus answered 503');
         return fakeResult();
       },
     });
-    await until('four cycles', () => at.length >= 4);
+    await clock.advance(10_000);
     stop.abort();
     expect((await loop).exitCode).toBe(0);
-    // 50, 100, 200 ms apart: each failure waits twice as long.
-    expect(at[2]! - at[1]!).toBeGreaterThanOrEqual(95);
-    expect(at[3]! - at[2]!).toBeGreaterThanOrEqual(190);
+    // 50, 100, 200 ms apart: each failure waits twice as long; then the next is the rescan.
+    expect(at.map((t) => t - at[0]!)).toEqual([0, 50, 150, 350]);
   });
 });

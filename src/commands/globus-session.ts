@@ -30,6 +30,11 @@ export function crashHookFrom(env: NodeJS.ProcessEnv): CrashHook {
 }
 
 /** What runJob needs from the process, for `run`, `watch` and the demo: spread it into runJob's options. */
-export function globusWiring(config: Config, env: NodeJS.ProcessEnv, logger: Logger): { openRemote: OpenRemote; crashPoint: CrashHook } {
-  return { openRemote: globusSession(config, env, logger), crashPoint: crashHookFrom(env) };
+export function globusWiring(
+  config: Config,
+  env: NodeJS.ProcessEnv,
+  logger: Logger,
+): { openRemote: OpenRemote; crashPoint: CrashHook; hookEnv: NodeJS.ProcessEnv } {
+  // Hooks inherit the same environment (src/hooks/run-owed.ts withholds the client secret).
+  return { openRemote: globusSession(config, env, logger), crashPoint: crashHookFrom(env), hookEnv: env };
 }

@@ -4,6 +4,7 @@ import { EXIT } from '../errors/exit-codes.js';
 import type { TransferItem } from '../plan/coalescer.js';
 import { logSkipped, planScan } from '../plan/plan.js';
 import { jsonLinesPrinter, textPrinter } from '../report/plan-printers.js';
+import { defaultScanThreads } from '../scan/scanner.js';
 import { explainStateError, openExistingState } from '../state/open.js';
 import { TrieStore } from '../state/trie.js';
 import { loadJob, type CommandContext } from './context.js';
@@ -26,6 +27,7 @@ export async function planCommand(opts: PlanCommandOptions, ctx: CommandContext)
       trie: state === null ? null : new TrieStore(state),
       exclude: config.scan.exclude,
       minAgeSeconds: config.scan.minAgeSeconds,
+      threads: config.scan.threads ?? defaultScanThreads(),
       mapping: { sourceRoot: config.source.collectionPath, destinationRoot: config.destination.path },
       onItem: removals ? (item) => buffered.push(item) : printer.item,
       onWarning: logSkipped(logger),

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { usageError } from '../errors/errors.js';
 import { EXIT } from '../errors/exit-codes.js';
 import { acquireJobLock, lockPathFor } from '../lock/job-lock.js';
-import { scan } from '../scan/scanner.js';
+import { defaultScanThreads, scan } from '../scan/scanner.js';
 import { setLastTransfer } from '../state/last-transfer.js';
 import { openState } from '../state/open.js';
 import { openSubmissions } from '../state/submissions.js';
@@ -44,6 +44,7 @@ export async function setTimeCommand(opts: SetTimeOptions, ctx: CommandContext):
         exclude: config.scan.exclude,
         // Deferral only matters for what ships; here every present file needs a node.
         minAgeSeconds: 0,
+        threads: config.scan.threads ?? defaultScanThreads(),
         onWarning: (w) => logger.info({ path: w.path, reason: w.reason }, `not tracked: ${w.message}`),
       });
       const changed = setLastTransfer(state, relPath, timeNs);

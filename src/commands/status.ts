@@ -1,8 +1,11 @@
+import path from 'node:path';
 import { createCredentials, type Credentials } from '../auth/credentials.js';
+import type { Config } from '../config/schema.js';
 import { EXIT } from '../errors/exit-codes.js';
 import { TransferClient } from '../globus/transfer-client.js';
 import type { Logger } from '../log/logger.js';
-import { renderStatusJson, renderStatusText, type PendingDeleteView, type PendingView, type RunView, type StatusView } from '../report/status.js';
+import { renderStatusJson, renderStatusText, type HookView, type PendingDeleteView, type PendingView, type RunView, type StatusView } from '../report/status.js';
+import { owedHooks, type HookRecord } from '../state/hooks.js';
 import { openDeleteTasks } from '../state/delete-tasks.js';
 import { errorLine } from '../report/text.js';
 import { openExistingState, type State } from '../state/open.js';
@@ -29,7 +32,7 @@ export async function statusCommand(opts: StatusOptions, ctx: CommandContext): P
   } catch (err) {
     notes.push(`credentials: ${(err as Error).message}`);
   }
-  const view: StatusView = { job: config.name, state: config.state.path, runs: [], pending: [], pendingDeletes: [], paths: null, credentials: null, notes };
+  const view: StatusView = { job: config.name, state: config.state.path, runs: [], pending: [], pendingDeletes: [], hooks: [], paths: null, credentials: null, notes };
   if (creds) {
     const d = creds.describe();
     view.credentials = { kind: d.kind, expiresAt: d.expiresAt?.toISOString() ?? null, refreshable: d.refreshable ?? null, tokenFile: d.tokenFile ?? null };
@@ -41,6 +44,7 @@ export async function statusCommand(opts: StatusOptions, ctx: CommandContext): P
   } else {
     try {
       fillFromState(view, state);
+      view.hooks = owedHooks(state).map((h) => hookView(h, config.hooks));
       await fillLive(view.pending, creds, ctx, logger, notes, view.pendingDeletes);
     } finally {
       state.close();
@@ -103,6 +107,21 @@ function deliveredView(state: State, rowId: number | null | undefined): RunView[
   const d = rowId === null || rowId === undefined ? undefined : getDelivery(state, rowId);
   if (d === undefined) return null;
   return { files: d.filesTransferred, bytes: d.bytesTransferred, upToDate: d.filesSkipped, skippedErrors: d.skippedErrors, owed: d.skippedOwed, vanished: d.skippedVanished, sample: d.sample };
+}
+
+function hookView(h: HookRecord, hooks: Config['hooks']): HookView {
+  return {
+    hook: h.event !== 'SUCCEEDED' ? 'onFailed' : hooks.onSucceeded ? 'onSucceeded' : 'manifest',
+    taskId: h.taskId,
+    status: h.event,
+    owedSince: iso(h.createdNs),
+    attempts: h.attempts,
+    failures: h.failures,
+    lastResult: h.lastResult,
+    lastAttempt: h.lastAttemptNs === null ? null : iso(h.lastAttemptNs),
+    manifest: h.manifest === null ? null : path.join(hooks.manifestDir, h.manifest),
+    files: h.files,
+  };
 }
 
 function pendingView(s: SubmissionRecord): PendingView {

@@ -40,14 +40,17 @@ export function parseConfig(raw: unknown, file = '<inline>', env: NodeJS.Process
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) return { ok: false, errors: parsed.error.issues.map(formatIssue) };
   const c = parsed.data;
+  const statePath = c.state.path ?? path.join(stateHome(env), 'gsync', `${c.name}.db`);
   return {
     ok: true,
     config: {
       ...c,
       file,
       source: { ...c.source, collectionPath: c.source.collectionPath ?? c.source.path },
-      state: { path: c.state.path ?? path.join(stateHome(env), 'gsync', `${c.name}.db`) },
+      state: { path: statePath },
       auth: { ...c.auth, tokenFile: c.auth.tokenFile ?? path.join(configHome(env), 'gsync', `${c.name}.tokens.json`) },
+      // Beside the state database, per job, so two jobs sharing a state directory keep their manifests apart.
+      hooks: { ...c.hooks, manifestDir: c.hooks.manifestDir ?? path.join(path.dirname(statePath), `${c.name}.manifests`) },
     },
   };
 }

@@ -71,6 +71,8 @@ const transfer = z.strictObject({
 const scan = z.strictObject({
   exclude: z.array(z.string().min(1, 'patterns must not be empty')).default([]),
   minAgeSeconds: z.number().int().min(0, 'must be 0 or more').default(60),
+  /** Threads that walk the tree (src/scan/pool.ts); unset: one per core. 1 walks on the main thread alone. */
+  threads: z.number().int().min(1, 'must be 1 or more').max(256).optional(),
 });
 
 /** Mirroring deletions (README "Deletions"): off unless asked for, and guarded when on. */
@@ -101,6 +103,27 @@ const watch = z.strictObject({
   rescanIntervalSeconds: z.number().int().positive().default(3600),
 });
 
+/** An argv array: run directly, no shell unless the user writes one (["/bin/sh", "-c", "..."]). */
+const argv = z.array(z.string().min(1, 'arguments must not be empty')).min(1, 'must name a program to run, e.g. ["/usr/local/bin/register", "--quiet"]');
+
+const hooks = z
+  .strictObject({
+    /** Runs once per task that SUCCEEDED and delivered files, after its manifest is written. */
+    onSucceeded: argv.optional(),
+    /** Runs once per task and status when a task FAILED or went INACTIVE. */
+    onFailed: argv.optional(),
+    /** Where manifests go; default <state directory>/<name>.manifests. */
+    manifestDir: absolutePath.optional(),
+    /** How many manifests to keep; 0 writes none (only without onSucceeded, which needs one). */
+    keepManifests: z.number().int().min(0, 'must be 0 or more').default(100),
+    /** A hook still running after this long has its process group killed and counts as failed. */
+    timeoutSeconds: z.number().positive('must be more than 0').max(7 * 86400, 'must be at most a week (604800)').default(600),
+  })
+  .refine((h) => !(h.onSucceeded && h.keepManifests === 0), {
+    path: ['keepManifests'],
+    message: 'must be at least 1 while hooks.onSucceeded is set: the hook reads the manifest',
+  });
+
 export const configSchema = z.strictObject({
   name: z
     .string()
@@ -115,6 +138,7 @@ export const configSchema = z.strictObject({
   log: log.default(() => log.parse({})),
   metrics: metrics.default({}),
   watch: watch.default(() => watch.parse({})),
+  hooks: hooks.default(() => hooks.parse({})),
 });
 
 export type ConfigInput = z.input<typeof configSchema>;
@@ -125,4 +149,5 @@ export type Config = z.output<typeof configSchema> & {
   source: z.output<typeof source> & { collectionPath: string };
   state: { path: string };
   auth: z.output<typeof auth> & { tokenFile: string };
+  hooks: z.output<typeof hooks> & { manifestDir: string };
 };

@@ -11,11 +11,20 @@ import { isAlive } from './process-alive.js';
  * included), so a dead holder's lock is taken over with no stale-pid guessing
  * and no race between two takers. The holder's pid sits in a side file only
  * so the loser can name it.
+ *
+ * The lock lives as long as its connection, and a connection nobody references
+ * is closed when the garbage collector finalises it (Node 22 does so promptly),
+ * which would let a second run in while the first still works. So the module,
+ * not the caller's handle, owns every held connection until release() or
+ * process exit: dropping the JobLock object never releases the lock.
  */
 export interface JobLock {
   readonly path: string;
   release(): void;
 }
+
+/** Held connections, by lock path: the reference that keeps each lock alive. */
+const held = new Map<string, Database.Database>();
 
 export function lockPathFor(statePath: string): string {
   return `${statePath}.lock`;
@@ -39,7 +48,14 @@ export function acquireJobLock(lockPath: string, pid: number = process.pid): Job
     }
     throw err;
   }
-  writeHolder(lockPath, pid);
+  held.set(lockPath, db);
+  try {
+    writeHolder(lockPath, pid);
+  } catch (err) {
+    held.delete(lockPath);
+    db.close(); // closing ends the open transaction: the lock goes with it
+    throw err;
+  }
   let released = false;
   return {
     path: lockPath,
@@ -49,6 +65,7 @@ export function acquireJobLock(lockPath: string, pid: number = process.pid): Job
       try {
         fs.rmSync(`${lockPath}.pid`, { force: true });
       } finally {
+        held.delete(lockPath);
         db.exec('ROLLBACK');
         db.close();
       }

@@ -14,6 +14,10 @@ export interface RunMetrics {
   deferredPaths: number;
   /** Age of the oldest task still ACTIVE; 0 when none is pending. */
   pendingTaskAgeSeconds: number;
+  /** Hook attempts (onSucceeded, onFailed, or writing a manifest) that failed or timed out in the last run. */
+  hookFailures?: number;
+  /** Hooks recorded for settled tasks and not yet completed with exit 0. */
+  hooksOwed?: number;
   /** deletes.enabled only: paths the last run recorded as deleted at the destination (delete task SUCCEEDED). */
   deletedPaths?: number;
   /** deletes.enabled only: 1 when a deletes guard stopped the last run's deletes. */
@@ -35,6 +39,8 @@ const GAUGES: Array<[keyof RunMetrics, string, string]> = [
   ['dirtyPaths', 'gsync_dirty_paths', 'Paths that changed and are not yet shipped.'],
   ['deferredPaths', 'gsync_deferred_paths', 'Files left for a later run because they were modified too recently.'],
   ['pendingTaskAgeSeconds', 'gsync_pending_task_age_seconds', 'Age of the oldest submitted task not yet finished.'],
+  ['hookFailures', 'gsync_hook_failures', 'Hooks (or manifests) that failed or timed out in the last run; they run again next run.'],
+  ['hooksOwed', 'gsync_hooks_owed', 'Hooks owed for settled tasks and not yet completed with exit 0.'],
   ['deletedPaths', 'gsync_deleted_paths', 'Paths the last run recorded as deleted at the destination (delete task SUCCEEDED).'],
   ['deletesStopped', 'gsync_deletes_stopped', '1 when a deletes guard stopped the last run from deleting anything.'],
   ['filesUpToDate', 'gsync_files_up_to_date', 'Files Globus did not copy because the destination was up to date (files_skipped), in the tasks the last run settled.'],

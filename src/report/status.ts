@@ -48,6 +48,22 @@ export interface PendingView {
   faults: number | null;
 }
 
+/** A hook owed for a settled task (it has not exited 0 yet). */
+export interface HookView {
+  /** 'manifest' when only the manifest is owed (no hooks.onSucceeded set). */
+  hook: 'onSucceeded' | 'onFailed' | 'manifest';
+  taskId: string;
+  status: string;
+  owedSince: string;
+  attempts: number;
+  failures: number;
+  /** How the last attempt ended; null if none ended (never tried, or cut short by a crash). */
+  lastResult: string | null;
+  lastAttempt: string | null;
+  manifest: string | null;
+  files: number;
+}
+
 /** A delete task (deletes.enabled) not yet settled: its paths are neither shipped nor forgotten meanwhile. */
 export interface PendingDeleteView {
   taskId: string | null;
@@ -64,6 +80,7 @@ export interface StatusView {
   state: string;
   runs: RunView[];
   pending: PendingView[];
+  hooks: HookView[];
   pendingDeletes: PendingDeleteView[];
   paths: { tracked: number; dirty: number; inflight: number; gone: number; deferred: number | null; skipped: number | null } | null;
   credentials: { kind: 'user' | 'client'; expiresAt: string | null; refreshable: boolean | null; tokenFile: string | null } | null;
@@ -100,6 +117,10 @@ export function renderStatusText(v: StatusView): string {
     const live = p.liveStatus ? `${p.liveStatus}${nice}${recorded}` : `${p.recordedStatus} (recorded)`;
     const progress = p.filesTransferred === null ? '' : `, ${p.filesTransferred}/${p.files} files done, ${p.faults} faults`;
     lines.push(`pending  task ${p.taskId ?? '(not yet submitted)'}: ${live}, ${p.items} items, ${p.files} files, ${formatBytes(Number(p.bytes), 'binary')}${progress}`);
+  }
+  for (const h of v.hooks) {
+    const tried = h.attempts === 0 ? 'not run yet' : `${h.attempts} attempt${h.attempts === 1 ? '' : 's'}, last ${h.lastResult ?? 'cut short'}`;
+    lines.push(`hook     ${h.hook} owed for task ${h.taskId} (${h.status}) since ${h.owedSince.replace(/\.\d{3}Z$/, 'Z')}: ${tried}`);
   }
   for (const d of v.pendingDeletes) {
     const state = d.liveStatus ? `${d.liveStatus}${d.liveStatus !== d.recordedStatus ? `, recorded ${d.recordedStatus} until the next run` : ''}` : `${d.recordedStatus} (recorded)`;

@@ -1,13 +1,15 @@
-import fs, { type BigIntStats } from 'node:fs';
-import { isMainThread } from 'node:worker_threads';
-import picomatch from 'picomatch';
+import type { BigIntStats } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { configError } from '../errors/errors.js';
-import { fingerprintOf, type Fingerprint } from '../state/fingerprint.js';
+import { fingerprintOf } from '../state/fingerprint.js';
 import { ROOT_NODE_ID } from '../state/open.js';
-import type { NodeRow, TrieStore } from '../state/trie.js';
-import { judge, mtimeNotNewer, type Verdict } from './change-rule.js';
-import { decodeName, escapeName } from './names.js';
-import { triePrefetch } from './prefetch.js';
+import type { TrieStore } from '../state/trie.js';
+import { judge, type Verdict } from './change-rule.js';
+import { compareDir, excluder, subdirTasks, type CompareEnv, type DirTask, type Listing } from './compare.js';
+import { ScanPool } from './pool.js';
+import { Recorder } from './record.js';
+import { relativeLstat } from './relative-lstat.js';
 import { nodeScanFs, type ScanFs } from './scan-fs.js';
 
 /** Entries the scan saw but will not let ship: each also keeps its directory from being sent as one recursive item. */
@@ -74,6 +76,18 @@ export interface ScanWarning {
   message: string;
 }
 
+export interface ScanStats {
+  /** Worker threads started (0: the walk ran on the scan's thread alone). */
+  workers: number;
+  /** Directories the workers compared, and those compared on the scan's own thread. */
+  dirsFromWorkers: number;
+  dirsHere: number;
+  /** The most entries the workers had compared ahead of the recording at any time. */
+  peakAhead: number;
+  /** Write statements the scan ran on the trie (a scan that found nothing new runs none). */
+  rowsWritten: number;
+}
+
 export interface ScanOptions {
   /** The source directory (source.path). */
   root: string;
@@ -94,10 +108,15 @@ export interface ScanOptions {
   /** Entries between onProgress calls. */
   progressEvery?: number;
   /**
-   * A read-only scan of a trie with at least this many nodes reads it ahead on a
-   * second thread (src/scan/prefetch.ts), given a second core; 0 always does. For tests.
+   * Threads that compare directories (src/scan/pool.ts); 1 (the default) walks on
+   * this thread alone. The commands pass scan.threads, by default one per core.
+   * An injected fs or a relative source path always walks on this thread.
    */
-  prefetchMinNodes?: number;
+  threads?: number;
+  /** For tests: a stand-in for the worker thread's file (src/scan/scan-worker.ts). */
+  workerFile?: string;
+  /** Once the scan is done: who did the work, and what it wrote. */
+  onStats?(stats: ScanStats): void;
   /** Recorded paths found gone or of another type (see RemovedEntry); read-only scans report them too. */
   onRemoved?(removed: RemovedEntry): void;
   /** An entry that could not be read: its trie rows were not compared, so nothing under it may be deleted. */
@@ -106,269 +125,99 @@ export interface ScanOptions {
   onBatchCommitted?(batches: number): void;
 }
 
-const NO_ROWS: ReadonlyMap<string, NodeRow> = new Map();
 const noop = () => {};
 
+/** The default for scan.threads: one per core. */
+export function defaultScanThreads(): number {
+  return os.availableParallelism();
+}
+
 /**
- * Walks the source directory one directory at a time, comparing each entry with
- * its trie row. Holds only the directories on the current path, never the tree,
- * and when nothing changed does one lstat and one Map lookup per entry and one
- * SELECT per directory. Never follows a symlink below the source directory.
+ * Walks the source directory and compares each entry with its trie row, one
+ * directory at a time: src/scan/compare.ts compares a directory (on this thread
+ * or a worker's), src/scan/record.ts records the results in walk order (depth
+ * first, names sorted), which is the only place that writes. Holds only the
+ * directories on the current path plus a bounded read-ahead, never the tree.
+ * Never follows a symlink below the source directory.
  */
 export function scan(opts: ScanOptions): ScanCounts {
   const fsx = opts.fs ?? nodeScanFs;
   const trie = opts.trie;
   const write = opts.write === true;
   if (write && trie === null) throw new Error('internal: a write-mode scan needs a trie');
-  const visitor: ScanVisitor = opts.visitor ?? { enterDir: noop, file: noop, held: noop, leaveDir: noop };
-  const warn = opts.onWarning ?? noop;
-  const isExcluded = opts.exclude?.length ? picomatch([...opts.exclude], { dot: true }) : () => false;
   const nowNs = opts.nowNs ?? BigInt(Date.now()) * 1_000_000n;
   const cutoffNs = nowNs - BigInt(opts.minAgeSeconds ?? 0) * 1_000_000_000n;
-  const batchSize = opts.batchSize ?? 5000;
-  const progressEvery = opts.progressEvery ?? 10_000;
   const counts: ScanCounts = { dirs: 0, files: 0, changed: 0, mtimeNotNewer: 0, deferred: 0, excluded: 0, skipped: 0, inflight: 0, gone: 0 };
-  let writes = 0;
-  let batches = 0;
-  let entries = 0;
-
-  const wrote = () => {
-    if (++writes < batchSize) return;
-    trie!.commit();
-    writes = 0;
-    opts.onBatchCommitted?.(++batches);
-    trie!.begin();
-  };
-
-  const skip = (relPath: string, reason: SkipReason, message: string, display = escapeName(relPath)) => {
-    counts.skipped++;
-    visitor.held(relPath, reason);
-    warn({ path: display, reason, message });
-  };
-
-  const skipForError = (relPath: string, err: unknown) => {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === undefined) throw err;
-    if (code === 'ENOENT') skip(relPath, 'vanished', 'vanished during the scan');
-    else {
-      opts.onUnreadable?.(relPath);
-      skip(relPath, 'unreadable', `cannot be read (${code}); not shipped`);
-    }
-  };
-
-  /**
-   * Brings the row's seen_* and gone flag in line with what the scan found; returns
-   * the node id. A changed row is rewritten even if seen_* already matches: that
-   * costs one write per changed path, which is about to be submitted anyway.
-   */
-  const record = (parentId: number, name: string, row: NodeRow | undefined, fp: Fingerprint, verdict: Verdict): number => {
-    const seen = verdict === 'clean' ? null : fp;
-    if (row === undefined) {
-      const id = trie!.insertNode(parentId, name, seen);
-      wrote();
-      return id;
-    }
-    const id = Number(row.id);
-    if (seen !== null || row.seen_kind !== null) {
-      trie!.setSeen(id, seen);
-      wrote();
-    }
-    if (row.gone !== 0n) {
-      trie!.unGone(id);
-      wrote();
-    }
-    return id;
-  };
-
-  /** Names that are valid UTF-8; the others are skipped here, since no Globus request can name them. */
-  const validNames = (abs: string, rel: string, names: string[]): string[] => {
-    if (!names.some((n) => n.includes('\uFFFD'))) return names;
-    let raw: Buffer[];
-    try {
-      raw = fsx.readdirRaw(abs);
-    } catch (err) {
-      skipForError(rel, err);
-      return [];
-    }
-    const valid: string[] = [];
-    for (const bytes of raw) {
-      const name = decodeName(bytes);
-      if (name !== null) {
-        valid.push(name);
-        continue;
-      }
-      const display = escapeName(Buffer.concat([Buffer.from(rel === '' ? '' : `${rel}/`, 'utf8'), bytes]));
-      skip(display, 'non-utf8', 'name is not valid UTF-8, so Globus cannot be asked for it; rename it to ship it', display);
-    }
-    return valid;
-  };
-
-  const walk = (abs: string, rel: string, nodeId: number | null, names: string[], prefetched?: Map<string, NodeRow>): void => {
-    const rows = prefetched ?? (nodeId !== null && trie !== null ? trie.children(nodeId) : (NO_ROWS as Map<string, NodeRow>));
-    const sorted = validNames(abs, rel, names).sort();
-    const base = abs === '/' ? '' : abs;
-    for (const name of sorted) {
-      const row = rows.get(name);
-      if (row !== undefined) rows.delete(name);
-      const relPath = rel === '' ? name : `${rel}/${name}`;
-      if (opts.onProgress && ++entries % progressEvery === 0) opts.onProgress(counts);
-      if (isExcluded(relPath)) {
-        counts.excluded++;
-        visitor.held(relPath, 'excluded');
-        continue;
-      }
-      if (row !== undefined && row.inflight !== 0n) {
-        counts.inflight++;
-        visitor.held(relPath, 'inflight');
-        continue;
-      }
-      const childAbs = `${base}/${name}`;
-      let st: BigIntStats;
-      try {
-        st = lstatIn(base, name, childAbs);
-      } catch (err) {
-        skipForError(relPath, err);
-        continue;
-      }
-      if (st.isFile()) visitFile(nodeId, name, relPath, st, row);
-      else if (st.isDirectory()) visitDir(nodeId, name, childAbs, relPath, st, row);
-      else if (st.isSymbolicLink()) skip(relPath, 'symlink', 'is a symbolic link; gsync never follows them');
-      else skip(relPath, 'special', 'is not a regular file or directory');
-    }
-    // Rows left over were not in the directory: vanished since the last scan.
-    for (const row of rows.values()) {
-      opts.onRemoved?.({ relPath: rel === '' ? row.name : `${rel}/${row.name}`, nodeId: Number(row.id), change: 'gone' });
-      if (row.gone !== 0n) continue;
-      counts.gone++;
-      if (write) {
-        trie!.markGone(Number(row.id));
-        wrote();
-      }
-    }
-  };
-
-  const visitFile = (parentId: number | null, name: string, relPath: string, st: BigIntStats, row: NodeRow | undefined) => {
-    const fp = fingerprintOf('f', st);
-    const verdict = judge(row, fp);
-    if (verdict !== 'clean' && st.mtimeNs > cutoffNs) {
-      counts.deferred++;
-      visitor.held(relPath, 'deferred');
-      return;
-    }
-    let id = row === undefined ? null : Number(row.id);
-    if (row?.shipped_kind === 'd') opts.onRemoved?.({ relPath, nodeId: Number(row.id), change: 'type' });
-    if (write) {
-      id = record(parentId!, name, row, fp, verdict);
-      if (row !== undefined && (row.shipped_kind === 'd' || row.seen_kind === 'd')) {
-        trie!.markChildrenGone(id);
-        wrote();
-      }
-    }
-    counts.files++;
-    if (verdict !== 'clean') counts.changed++;
-    if (verdict === 'changed' && mtimeNotNewer(row, fp)) counts.mtimeNotNewer++;
-    visitor.file({ relPath, nodeId: id, size: st.size, verdict });
-  };
-
-  const visitDir = (parentId: number | null, name: string, abs: string, relPath: string, st: BigIntStats, row: NodeRow | undefined) => {
-    const fp = fingerprintOf('d', st);
-    const verdict = judge(row, fp);
-    // Read ahead (read-only scans only, so the row's id is the directory's id).
-    const ahead = row !== undefined ? prefetch?.take(relPath, Number(row.id)) : undefined;
-    let names: string[];
-    try {
-      names = ahead?.names ?? fsx.readdir(abs);
-    } catch (err) {
-      skipForError(relPath, err);
-      return;
-    }
-    let id = row === undefined ? null : Number(row.id);
-    if (row?.shipped_kind === 'f') opts.onRemoved?.({ relPath, nodeId: Number(row.id), change: 'type' });
-    if (write) id = record(parentId!, name, row, fp, verdict);
-    counts.dirs++;
-    visitor.enterDir({ relPath, nodeId: id, shipped: verdict === 'clean' });
-    walk(abs, relPath, id, names, ahead?.rows);
-    visitor.leaveDir();
-  };
 
   const { st: rootStat, names: rootNames } = openSourceDir(fsx, opts.root);
   const rootPath = opts.root.length > 1 ? opts.root.replace(/\/+$/, '') : opts.root;
+  const realFs = opts.fs === undefined || opts.fs === nodeScanFs;
   // Only for an absolute source path: the walk's paths are built from it, and a relative
   // one would resolve against the directory the walk has moved into.
-  const cwd = (opts.fs === undefined || opts.fs === nodeScanFs) && opts.root.startsWith('/') ? relativeLstat() : null;
-  const lstatIn = cwd?.lstatIn ?? ((_dir: string, _name: string, abs: string) => fsx.lstat(abs));
-  // Read-only only: a write-mode scan's own uncommitted writes are invisible to a second connection.
-  const prefetch = !write && trie !== null && cwd !== null ? triePrefetch(trie, ROOT_NODE_ID, rootPath, opts.prefetchMinNodes) : null;
-  if (write) trie!.begin();
+  const absolute = realFs && path.isAbsolute(opts.root);
+  // Before the walk moves: the workers open the database by this path.
+  const dbFile = trie?.file == null ? null : path.resolve(trie.file);
+  const threads = absolute && (trie === null || dbFile !== null) ? Math.max(1, opts.threads ?? 1) : 1;
+  const cwd = absolute ? relativeLstat() : null;
+  const env: CompareEnv = {
+    readdir: fsx.readdir,
+    readdirRaw: fsx.readdirRaw,
+    lstatIn: cwd?.lstatIn ?? ((_dir, _name, abs) => fsx.lstat(abs)),
+    rows: (id) => trie!.children(id),
+    isExcluded: excluder(opts.exclude),
+    cutoffNs,
+  };
+  let pool: ScanPool | null = null;
+  let dirsHere = 0;
+  const here = (task: DirTask): Listing => {
+    dirsHere++;
+    return compareDir(task, env);
+  };
+  const recorder = new Recorder({
+    trie,
+    write,
+    visitor: opts.visitor ?? { enterDir: noop, file: noop, held: noop, leaveDir: noop },
+    warn: opts.onWarning ?? noop,
+    counts,
+    batchSize: opts.batchSize ?? 5000,
+    onBatchCommitted: opts.onBatchCommitted,
+    onRemoved: opts.onRemoved,
+    onUnreadable: opts.onUnreadable,
+    onProgress: opts.onProgress,
+    progressEvery: opts.progressEvery ?? 10_000,
+    listing: (task) => (pool === null ? here(task) : pool.listing(task)),
+  });
   try {
     const rootRow = trie?.node(ROOT_NODE_ID);
     const fp = fingerprintOf('d', rootStat);
-    const verdict = judge(rootRow, fp);
+    const verdict: Verdict = judge(rootRow, fp);
     const rootId = trie === null ? null : ROOT_NODE_ID;
-    if (write && (verdict !== 'clean' || rootRow!.seen_kind !== null)) {
-      trie!.setSeen(ROOT_NODE_ID, verdict === 'clean' ? null : fp);
-      wrote();
+    const rootListing = here({ abs: rootPath, rel: '', id: rootId, names: rootNames });
+    if (threads > 1 && subdirTasks(rootListing, rootPath).length > 0) {
+      // Started only when there is a subdirectory to hand out: an empty tree costs no threads.
+      pool = ScanPool.start({ threads, dbFile, exclude: opts.exclude ?? [], cutoffNs, workerFile: opts.workerFile, local: here });
+      pool?.discovered(rootListing, rootPath);
     }
-    visitor.enterDir({ relPath: '', nodeId: rootId, shipped: verdict === 'clean' });
-    walk(rootPath, '', rootId, rootNames, rootId === null ? undefined : prefetch?.take('', rootId)?.rows);
-    visitor.leaveDir();
-    if (write) trie!.commit();
+    recorder.root(rootId, fp, verdict, rootRow?.seen_kind != null, rootListing, rootPath);
+    recorder.finish();
   } catch (err) {
     if (write) trie!.rollbackIfOpen();
     throw err;
   } finally {
     try {
-      prefetch?.close();
+      pool?.close();
     } finally {
       cwd?.restore();
     }
   }
+  opts.onStats?.({
+    workers: pool === null ? 0 : threads,
+    dirsFromWorkers: pool?.dirsFromWorkers ?? 0,
+    dirsHere,
+    peakAhead: pool?.peakWaiting ?? 0,
+    rowsWritten: recorder.written,
+  });
   return counts;
-}
-
-/**
- * lstat by name from inside the directory, as find does with fstatat: the kernel
- * then resolves one component instead of the whole path, which took a third of
- * an unchanged scan's lstat time (node has no fstatat, so the walk chdirs into
- * each directory, and back out when done). Only on the main thread (workers may
- * not chdir); a directory it cannot enter falls back to absolute paths, so each
- * entry fails just as it would have. null when the cwd cannot be restored.
- */
-function relativeLstat(): { lstatIn(dir: string, name: string, abs: string): BigIntStats; restore(): void } | null {
-  if (!isMainThread) return null;
-  let home: string;
-  try {
-    home = process.cwd();
-  } catch {
-    return null; // the cwd was deleted: chdir back would be impossible
-  }
-  let here: string | null = null;
-  let moved = false;
-  return {
-    lstatIn(dir, name, abs) {
-      if (dir !== here) {
-        try {
-          process.chdir(dir === '' ? '/' : dir);
-          here = dir;
-          moved = true;
-        } catch {
-          here = null;
-          return fs.lstatSync(abs, { bigint: true });
-        }
-      }
-      return fs.lstatSync(name, { bigint: true });
-    },
-    restore() {
-      if (!moved) return;
-      try {
-        process.chdir(home);
-      } catch {
-        // Gone or unreadable since the scan began. Never stay inside the source tree:
-        // a later relative path must not resolve among the user's files.
-        process.chdir('/');
-      }
-    },
-  };
 }
 
 /** The configured source directory itself may be a symlink (followed); anything wrong with it is a config problem. */

@@ -127,7 +127,9 @@ function forgetSubtree(state: State, topId: number, topPresent: boolean): void {
   const rows = db
     .prepare(
       `WITH RECURSIVE sub(id) AS (SELECT ? UNION ALL SELECT n.id FROM node n JOIN sub ON n.parent = sub.id)
-       SELECT n.id, n.parent, n.gone, EXISTS (SELECT 1 FROM pending p WHERE p.node_id = n.id) AS held
+       SELECT n.id, n.parent, n.gone, EXISTS (SELECT 1 FROM pending p WHERE p.node_id = n.id)
+         -- a manifest still owed names the node (src/state/hooks.ts): keep the row until its hook is done
+         OR EXISTS (SELECT 1 FROM manifest_file m WHERE m.node_id = n.id) AS held
        FROM node n JOIN sub ON n.id = sub.id`,
     )
     .all(topId) as Array<{ id: number; parent: number | null; gone: number; held: number }>;

@@ -107,7 +107,40 @@ export const MIGRATIONS: readonly string[] = [
     since_ns INTEGER NOT NULL
   );
   `,
-  // 4 (issue 20): what Globus reported for each SUCCEEDED task, and paths it skipped with errors task after task.
+  // 4: hooks and manifests after a transfer (issue 17).
+  `
+  -- A hook or manifest owed for a task. Recorded in the transaction that
+  -- settles the task, so a crash can never lose it; done_ns is set only once it ran.
+  CREATE TABLE task_hook (
+    id INTEGER PRIMARY KEY,
+    submission INTEGER NOT NULL REFERENCES submission(id),
+    task_id TEXT NOT NULL,
+    event TEXT NOT NULL CHECK (event IN ('SUCCEEDED', 'FAILED', 'INACTIVE')),
+    error TEXT,
+    files INTEGER NOT NULL,
+    bytes INTEGER NOT NULL,
+    manifest TEXT,
+    created_ns INTEGER NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    failures INTEGER NOT NULL DEFAULT 0,
+    last_attempt_ns INTEGER,
+    last_result TEXT,
+    last_failed INTEGER NOT NULL DEFAULT 0,
+    done_ns INTEGER,
+    UNIQUE (submission, event)
+  );
+  CREATE INDEX task_hook_owed ON task_hook (id) WHERE done_ns IS NULL;
+
+  -- The files a SUCCEEDED task delivered, as scanned, until its manifest and hook are done.
+  CREATE TABLE manifest_file (
+    hook INTEGER NOT NULL REFERENCES task_hook(id),
+    node_id INTEGER NOT NULL REFERENCES node(id),
+    size INTEGER,
+    mtime_ns INTEGER,
+    PRIMARY KEY (hook, node_id)
+  ) WITHOUT ROWID;
+  `,
+  // 5 (issue 20): what Globus reported for each SUCCEEDED task, and paths it skipped with errors task after task.
   `
   CREATE TABLE delivery (
     submission INTEGER PRIMARY KEY REFERENCES submission(id),

@@ -89,8 +89,17 @@ export function updateSubmissionStatus(state: State, rowId: number, status: stri
  * directories Globus created on the way (parents of file items) count as shipped.
  * `skipped` are nodes Globus skipped (skip_source_errors): they stay owed, in
  * the same transaction, so a crash cannot record them as shipped.
+ * `delivered`, if given, runs inside that transaction once pending holds
+ * exactly what the task delivered (skipped paths dropped), before it is cleared:
+ * what a manifest and hook need is recorded with the commit or not at all.
  */
-export function commitSubmission(state: State, rowId: number, completedNs: bigint, skipped: readonly number[] = []): void {
+export function commitSubmission(
+  state: State,
+  rowId: number,
+  completedNs: bigint,
+  skipped: readonly number[] = [],
+  delivered?: (rowId: number) => void,
+): void {
   const { db } = state;
   db.transaction(() => {
     requireOpen(state, rowId);
@@ -101,6 +110,7 @@ export function commitSubmission(state: State, rowId: number, completedNs: bigin
     );
     for (const nodeId of skipped) drop.run(rowId, nodeId);
     clearRepair(state, rowId);
+    delivered?.(rowId);
     db.prepare(
       `UPDATE node SET shipped_kind = p.kind, shipped_size = p.size, shipped_mtime_ns = p.mtime_ns,
          shipped_ctime_ns = p.ctime_ns, shipped_ino = p.ino, last_transfer_ns = ?,

@@ -31,7 +31,7 @@ export interface NodeRow extends ShippedRecord {
 const BASE_COLUMNS = `n.id, n.name, n.shipped_kind, n.shipped_size, n.shipped_mtime_ns, n.shipped_ctime_ns, n.shipped_ino,
   n.last_transfer_ns, n.seen_kind, n.gone`;
 const COLUMNS = `${BASE_COLUMNS}, EXISTS (SELECT 1 FROM pending p WHERE p.node_id = n.id)`;
-/** children(): whether any node is pending, then one of the two selects (src/scan/prefetch.ts runs the same on a second connection). */
+/** children(): whether any node is pending, then one of the two selects (scan workers, src/scan/scan-worker.ts, call children() on their own read-only connections). */
 export const CHILDREN_SQL = {
   anyPending: `SELECT EXISTS (SELECT 1 FROM pending)`,
   withInflight: `SELECT ${COLUMNS} FROM node n WHERE n.parent = ?`,

@@ -16,7 +16,9 @@ export type CrashPointName =
   | 'delete-after-submission-id' // a delete task's id from Globus; nothing recorded yet
   | 'delete-after-record' // the delete task row is committed; not POSTed
   | 'delete-after-post' // Globus accepted the delete task; its id is not recorded
-  | 'delete-before-commit'; // the delete task SUCCEEDED; its paths not yet forgotten
+  | 'delete-before-commit' // the delete task SUCCEEDED; its paths not yet forgotten
+  | 'before-hook' // a hook is owed and about to start
+  | 'after-hook'; // a hook exited 0; not yet recorded as done
 
 export type CrashHook = (name: CrashPointName) => void;
 

@@ -21,13 +21,15 @@ export interface CycleVerdict {
   reconciled: { failed: number; inactive: number; deleteTrouble?: boolean; deliveries?: ReadonlyArray<{ owed: number }> };
   /** What Globus delivered of this run's own task, when it was waited for and SUCCEEDED. */
   delivery?: { owed: number } | null;
+  /** Hooks that failed in this run (src/hooks/): they stay owed, and a person should look. */
+  hooksFailed?: number;
 }
 
 const TROUBLE: ReadonlySet<RunOutcome> = new Set(['task-failed', 'task-inactive', 'still-active']);
 
 /** True when a person should read the log: this run's task did not succeed, or an earlier one failed or went INACTIVE. */
 export function needsAttention(v: CycleVerdict): boolean {
-  return TROUBLE.has(v.outcome) || v.reconciled.failed + v.reconciled.inactive > 0 || v.reconciled.deleteTrouble === true || owedSkips(v) > 0;
+  return TROUBLE.has(v.outcome) || v.reconciled.failed + v.reconciled.inactive > 0 || v.reconciled.deleteTrouble === true || (v.hooksFailed ?? 0) > 0 || owedSkips(v) > 0;
 }
 
 /**

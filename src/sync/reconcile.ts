@@ -1,8 +1,8 @@
 import { GlobusApiError } from '../globus/errors.js';
 import type { SkippedError, Task, TransferDocument } from '../globus/schemas.js';
 import { findNode } from '../state/last-transfer.js';
+import { commitDelivered, noteInactive, releaseFailed } from '../hooks/record.js';
 import {
-  commitSubmission,
   openSubmissions,
   releaseSubmission,
   updateSubmissionStatus,
@@ -83,7 +83,7 @@ export async function settle(sync: SyncContext, sub: SubmissionRecord, task: Tas
       const skipped = mayHaveSkipped(task) ? await collect(sync.remote.skippedErrors(task.task_id)) : [];
       const nodes = skippedNodes(sync, skipped);
       sync.crashPoint('before-commit');
-      commitSubmission(sync.state, sub.id, sync.now(), nodes);
+      commitDelivered(sync, sub, task, nodes);
       report.succeeded++;
       report.skippedPaths += skipped.length;
       report.deliveries.push(noteDelivery(sync, sub, task, skipped));
@@ -97,7 +97,7 @@ export async function settle(sync: SyncContext, sub: SubmissionRecord, task: Tas
       const why = task.fatal_error ? `${task.fatal_error.code}: ${task.fatal_error.description}` : (task.nice_status ?? 'no reason given');
       const skipped = task.history_deleted ? [] : await collect(sync.remote.skippedErrors(task.task_id), 20).catch(() => []);
       sync.crashPoint('before-release');
-      releaseSubmission(sync.state, sub.id, 'FAILED', why, sync.now());
+      releaseFailed(sync, sub, task, why);
       report.failed++;
       report.problems.push(`task ${task.task_id} FAILED (${why}); its paths will ship again`);
       log.error({ fatalError: task.fatal_error ?? null }, `task FAILED: ${why}; its paths will ship again`);
@@ -105,9 +105,9 @@ export async function settle(sync: SyncContext, sub: SubmissionRecord, task: Tas
       return 'failed';
     }
     case 'INACTIVE': {
-      updateSubmissionStatus(sync.state, sub.id, 'INACTIVE');
-      report.inactive++;
       const why = task.nice_status_short_description ?? task.nice_status ?? 'paused';
+      noteInactive(sync, sub, task, why);
+      report.inactive++;
       report.problems.push(`task ${task.task_id} is INACTIVE (${why}); credentials on a collection usually expired: reactivate it in the Globus web app`);
       log.error({ niceStatus: task.nice_status }, `task INACTIVE: ${why}; its paths stay held until it resumes or ends`);
       return 'inactive';

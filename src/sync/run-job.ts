@@ -6,12 +6,13 @@ import { acquireJobLock, lockPathFor } from '../lock/job-lock.js';
 import type { Logger } from '../log/logger.js';
 import type { TransferItem } from '../plan/coalescer.js';
 import { logSkipped, planScan, type PlanTotals } from '../plan/plan.js';
-import type { ScanCounts } from '../scan/scanner.js';
+import { defaultScanThreads, type ScanCounts } from '../scan/scanner.js';
 import { explainStateError, openState, type State } from '../state/open.js';
 import { finishRun, startRun } from '../state/runs.js';
 import { noCrash, type CrashHook } from './crash-point.js';
 import { createSubmission, getSubmission, openSubmissions } from '../state/submissions.js';
 import { splitBatches, type Batch } from './batches.js';
+import { PostTransferHooks, withHookProblems } from '../hooks/run-owed.js';
 import { TrieStore } from '../state/trie.js';
 import { writeRunMetrics } from './run-metrics.js';
 import { emptyReport, reconcileOpen, settle, type ReconcileReport, type TaskOutcome } from './reconcile.js';
@@ -33,6 +34,8 @@ export interface RunJobOptions {
   openRemote: OpenRemote;
   /** The crash harness's hook; default none. */
   crashPoint?: CrashHook;
+  /** The environment hooks inherit (src/hooks/); default process.env. */
+  hookEnv?: NodeJS.ProcessEnv;
   /** Poll the submitted task until it ends and reconcile it at once. */
   wait?: boolean;
   /** With wait: stop waiting after this many seconds (the task stays recorded). */
@@ -64,6 +67,8 @@ export interface RunJobResult {
   reconciled: ReconcileReport;
   /** What Globus reported for this run's own task, when it was waited for and SUCCEEDED; earlier tasks' are in reconciled.deliveries. */
   delivery: Delivery | null;
+  /** Hooks (or manifests) that failed in this run; they stay owed, and the run exits 1. */
+  hooksFailed?: number;
   /** Delete tasks settled in this run, and what the delete step planned and submitted (deletes.enabled). */
   deletes: DeleteReport & Omit<DeleteRunOutcome, 'plan'> & { planned: number };
 }
@@ -102,7 +107,12 @@ async function runLocked(opts: RunJobOptions): Promise<RunJobResult> {
     // A login that is certainly missing fails now, before a scan whose result could not be sent.
     session.auth.requireUsable();
     sync = { config, logger, state, remote: session.remote, auth: session.auth, now, crashPoint: opts.crashPoint ?? noCrash };
+    // Hooks earlier runs still owe go first; those this run's settling owes, last (so they never delay a transfer).
+    const hooks = new PostTransferHooks(sync, opts.hookEnv ?? process.env);
+    await hooks.runOwed();
     outcome = await cycle(sync, opts);
+    await hooks.runOwed();
+    outcome = withHookProblems(outcome, hooks.problems);
     exitCode = exitCodeForRun(outcome);
     finishRun(state, runId, {
       finishedNs: now(),
@@ -158,6 +168,7 @@ async function cycle(sync: SyncContext, opts: RunJobOptions): Promise<RunJobResu
     write: true,
     exclude: config.scan.exclude,
     minAgeSeconds: config.scan.minAgeSeconds,
+    threads: config.scan.threads ?? defaultScanThreads(),
     nowNs: sync.now(),
     mapping: { sourceRoot: config.source.collectionPath, destinationRoot: config.destination.path },
     onItem: (item) => {

@@ -1,5 +1,6 @@
 import { writeMetricsFile } from '../metrics/textfile.js';
 import { persistentSkipCount } from '../state/deliveries.js';
+import { hookFailuresSince, owedHookCount } from '../state/hooks.js';
 import { lastSuccessNs } from '../state/runs.js';
 import { openSubmissions } from '../state/submissions.js';
 import { stateSummary } from '../state/summary.js';
@@ -32,6 +33,8 @@ export function writeRunMetrics(sync: SyncContext, startedNs: bigint, exitCode: 
       dirtyPaths: stateSummary(sync.state).dirty,
       deferredPaths: outcome?.plan.deferred ?? 0,
       pendingTaskAgeSeconds: oldest?.submittedNs ? Math.max(0, seconds(now - oldest.submittedNs)) : 0,
+      hookFailures: hookFailuresSince(sync.state, startedNs),
+      hooksOwed: owedHookCount(sync.state),
       ...(sync.config.deletes.enabled
         ? { deletedPaths: outcome?.deletes.deletedPaths ?? 0, deletesStopped: outcome?.deletes.stoppedBy ? 1 : 0 }
         : {}),

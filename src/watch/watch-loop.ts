@@ -6,6 +6,7 @@ import { metricsTempPrefix } from '../metrics/textfile.js';
 import { needsAttention } from '../sync/outcome.js';
 import { summaryLine } from '../report/run-summary.js';
 import type { RunJobResult } from '../sync/run-job.js';
+import { systemClock, type WatchClock } from './clock.js';
 import { watchSource, type SourceWatcher } from './source-watcher.js';
 
 export type CycleReason = 'start' | 'change' | 'rescan' | 'retry' | 'pending';
@@ -29,6 +30,8 @@ export interface WatchLoopOptions {
   pendingCheckMs?: number;
   /** Default: chokidar on source.path. */
   watchSource?: typeof watchSource;
+  /** The time and the waiting; default the system clock and timers. */
+  clock?: WatchClock;
 }
 
 export interface WatchLoopResult {
@@ -49,6 +52,7 @@ export async function watchLoop(opts: WatchLoopOptions): Promise<WatchLoopResult
   const maxWaitMs = opts.maxWaitMs ?? Math.max(settleMs * 10, 300_000);
   const retryMs = opts.retryMs ?? 30_000;
   const pendingMs = opts.pendingCheckMs ?? 60_000;
+  const clock = opts.clock ?? systemClock;
   const runCycle = opts.runCycle;
 
   let dirty = false;
@@ -63,7 +67,7 @@ export async function watchLoop(opts: WatchLoopOptions): Promise<WatchLoopResult
   const poke = () => wake?.();
 
   const markChanged = () => {
-    lastChange = Date.now();
+    lastChange = clock.now();
     if (!dirty) {
       dirty = true;
       firstChange = lastChange;
@@ -97,12 +101,12 @@ export async function watchLoop(opts: WatchLoopOptions): Promise<WatchLoopResult
     logger.info({ source: config.source.path, settleMs, rescanSeconds: rescanMs / 1000 }, 'watching for changes');
 
     while (!signal.aborted) {
-      const now = Date.now();
+      const now = clock.now();
       // The scan defers files younger than minAgeSeconds anyway, so a forced cycle ships only what has settled.
       const dueChange = dirty ? Math.min(lastChange + settleMs, firstChange + maxWaitMs) : Infinity;
       const due = Math.min(dueChange, nextRescan, retryAt, pendingAt);
       if (due > now) {
-        await sleep(due - now, (w) => (wake = w));
+        await clock.sleep(due - now, (w) => (wake = w));
         wake = null;
         continue;
       }
@@ -116,7 +120,7 @@ export async function watchLoop(opts: WatchLoopOptions): Promise<WatchLoopResult
         failures = 0;
         // A FAILED or INACTIVE task is news for whoever reads the journal; the loop goes on and its files ship again.
         (needsAttention(r) ? logger.warn : logger.info).call(logger, { reason, result: r.result, taskId: r.taskId, files: r.files, deferred: r.plan.deferred }, summaryLine(r));
-        if (r.outcome === 'submitted' || r.outcome === 'still-active' || r.reconciled.active > 0) pendingAt = Date.now() + pendingMs;
+        if (r.outcome === 'submitted' || r.outcome === 'still-active' || r.reconciled.active > 0) pendingAt = clock.now() + pendingMs;
         // Files too young to ship were left for later; no event may come for them again.
         if (r.plan.deferred > 0) markChanged();
       } catch (err) {
@@ -127,14 +131,14 @@ export async function watchLoop(opts: WatchLoopOptions): Promise<WatchLoopResult
         }
         if (kind === 'locked') {
           logger.info(`${(err as Error).message}; trying again in ${Math.round(retryMs / 1000)} s`);
-          retryAt = Date.now() + retryMs;
+          retryAt = clock.now() + retryMs;
         } else {
           const wait = Math.min(retryMs * 2 ** failures++, Math.max(rescanMs, retryMs));
           logger.error({ err: (err as Error).message, hint: (err as GsyncError).hint }, `sync cycle failed; trying again in ${Math.round(wait / 1000)} s`);
-          retryAt = Date.now() + wait;
+          retryAt = clock.now() + wait;
         }
       }
-      nextRescan = Date.now() + rescanMs;
+      nextRescan = clock.now() + rescanMs;
     }
     logger.info({ cycles }, 'watch stopped');
     return { exitCode: EXIT.ok, cycles };
@@ -151,15 +155,4 @@ function ownFiles(config: Config): string[] {
   if (m) out.push(m, metricsTempPrefix(m));
   if (config.log.file) out.push(config.log.file);
   return out;
-}
-
-/** Sleeps `ms` (timers cap at about 24.8 days) or until woken. */
-function sleep(ms: number, register: (wake: () => void) => void): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(resolve, Math.min(ms, 2 ** 31 - 1));
-    register(() => {
-      clearTimeout(t);
-      resolve();
-    });
-  });
 }

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { unprivileged } from './unprivileged.js';
 
 /** The built CLI (`npm run build`); tests spawn it as cron or systemd would. */
 export const CLI = path.resolve(__dirname, '../../dist/src/index.js');
@@ -27,12 +28,15 @@ export interface CliOptions {
   killAfterMs?: number;
   /** Called once the child is spawned. */
   onSpawn?(pid: number): void;
+  /** Run without root's privileges when the suite runs as root (test/helpers/unprivileged.ts). */
+  unprivileged?: boolean;
 }
 
 /** Runs `node dist/src/index.js ...args` and collects its output. Never rejects for a non-zero exit. */
 export function gsync(args: string[], opts: CliOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
+    const [cmd, argv] = opts.unprivileged ? unprivileged(process.execPath, [CLI, ...args]) : [process.execPath, [CLI, ...args]];
+    const child = spawn(cmd, argv, {
       env: opts.env ?? process.env,
       cwd: opts.cwd,
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -1,0 +1,54 @@
+import fs from 'node:fs';
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import { openState } from '../state/open.js';
+import { TrieStore } from '../state/trie.js';
+import { compareDir, excluder, type CompareEnv, type DirTask, type Listing } from './compare.js';
+import { DELIVERED, SLEEPING, type WorkerData } from './pool.js';
+
+/**
+ * A scan worker: compares the directories the scan hands it (src/scan/compare.ts)
+ * against the trie through its own read-only connection, and posts each Listing
+ * back. It never writes; the scan's own thread records everything, in walk order.
+ * Workers cannot chdir, so they lstat by absolute path.
+ */
+export type WorkerReply = { listing: Listing } | { rel: string; fatal: string } | { failed: string };
+
+const data = workerData as WorkerData;
+const port = data.port as MessagePort;
+const ctl = new Int32Array(data.ctl);
+
+const post = (reply: WorkerReply, transfer: ArrayBuffer[] = []) => {
+  port.postMessage(reply, transfer);
+  Atomics.add(ctl, DELIVERED, 1);
+  // After the count (the scan sets SLEEPING before it waits on the count, so one of the two sees the other).
+  if (Atomics.load(ctl, SLEEPING) === 1) Atomics.notify(ctl, DELIVERED);
+};
+
+let env: CompareEnv | null = null;
+try {
+  const state = data.dbFile === null ? null : openState(data.dbFile, { readonly: true });
+  const trie = state === null ? null : new TrieStore(state);
+  env = {
+    readdir: (dir) => fs.readdirSync(dir),
+    readdirRaw: (dir) => fs.readdirSync(dir, { encoding: 'buffer' }),
+    lstatIn: (_dir, _name, abs) => fs.lstatSync(abs, { bigint: true }),
+    rows: (id) => (trie === null ? new Map() : trie.children(id)),
+    isExcluded: excluder(data.exclude),
+    cutoffNs: data.cutoffNs,
+  };
+} catch (err) {
+  // The scan compares everything itself instead.
+  post({ failed: (err as Error).message });
+}
+
+parentPort!.on('message', (task: DirTask) => {
+  if (env === null) return;
+  let listing: Listing;
+  try {
+    listing = compareDir(task, env);
+  } catch (err) {
+    post({ rel: task.rel, fatal: (err as Error).stack ?? String(err) });
+    return;
+  }
+  post({ listing }, [listing.nums.buffer as ArrayBuffer]);
+});
