@@ -90,7 +90,8 @@ describe('partial copies after a task that did not succeed', () => {
   });
 
   it('a task cut off at its deadline: its paths ship again and are repaired', async () => {
-    w = await jobWorld({ faultRetryMs: 50 }, { transfer: { deadlineSeconds: 1 } });
+    // Long enough that the POST reaches the server before the deadline on a loaded machine (the server refuses a past one).
+    w = await jobWorld({ faultRetryMs: 50 }, { transfer: { deadlineSeconds: 5 } });
     at({ 'x.txt': 'xxxxxxxxxxxx' }, HOUR);
     w.srv.faults.faultNextTask({ code: 'CONNECTION_RESET' });
     const r = await w.run();
