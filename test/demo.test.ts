@@ -35,8 +35,8 @@ describe('gsync demo', () => {
     const out = text();
     expect(code, out).toBe(0);
     expect(out).toMatch(/local Globus-compatible server at http:\/\/127\.0\.0\.1:\d+\/, not Globus/);
-    expect(out).toMatch(/first sync: +task \S+ SUCCEEDED: 35 files/);
-    expect(out).toMatch(/second sync: +task \S+ SUCCEEDED: 6 files/);
+    expect(out).toMatch(/first sync: +task \S+ SUCCEEDED: 35 of 35 files delivered/);
+    expect(out).toMatch(/second sync: +task \S+ SUCCEEDED: 6 of 6 files delivered/);
     // Exactly the edited, added and touched files went in the second task, nothing unchanged.
     const shipped = [...out.matchAll(/shipped {2}(.+)/g)].map((m) => m[1]);
     expect(shipped).toEqual([

@@ -54,7 +54,7 @@ describe('transient Globus trouble is retried within one run', () => {
     w.srv.faults.tooManyRequests(2, { retryAfterSeconds: 1 });
     const r = await run();
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^task \S+ SUCCEEDED: 2 files/);
+    expect(r.stdout).toMatch(/^task \S+ SUCCEEDED: 2 of 2 files delivered/);
     const retries = logRecords(r.stderr).filter((l) => l.msg === 'Globus request failed, retrying');
     expect(retries.map((l) => [l.status, l.delayMs])).toEqual([
       [429, 1000],
@@ -74,7 +74,7 @@ describe('transient Globus trouble is retried within one run', () => {
     w.srv.faults.add({ action: { type: 'status', status: 503, retryAfterSeconds: 0 }, path: /\/transfer$/, method: 'POST', after: true });
     const r = await run();
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/SUCCEEDED: 2 files/);
+    expect(r.stdout).toMatch(/SUCCEEDED: 2 of 2 files delivered/);
     expect(w.srv.faults.pending()).toBe(0);
     expect(posts()).toBeGreaterThanOrEqual(3);
     expect(w.srv.tasks.list()).toHaveLength(1);
@@ -145,7 +145,7 @@ describe('trouble that outlasts a run: the documented exit, then the next health
     expect(r.stdout).toContain('PERMISSION_DENIED: denied by test');
     expect(messageLines(r.stderr)).toEqual([]);
     const next = await healthy();
-    expect(next.stdout).toMatch(/SUCCEEDED: 2 files/);
+    expect(next.stdout).toMatch(/SUCCEEDED: 2 of 2 files delivered/);
   });
 
   it('an INACTIVE task: exit 1 naming it; once cancelled, its files ship again', async () => {
@@ -199,7 +199,7 @@ describe('trouble that outlasts a run: the documented exit, then the next health
     const postsBefore = posts();
     const next = await run(['--wait']);
     expect(next.code, next.stderr).toBe(0);
-    expect(next.stdout).toMatch(/SUCCEEDED: 1 file\b/);
+    expect(next.stdout).toMatch(/SUCCEEDED: 1 of 1 file delivered/);
     expect(posts()).toBe(postsBefore + 1);
     expect(task.status).toBe('ACTIVE');
     fs.rmdirSync(path.join(w.dst, 'blocked.txt'));

@@ -42,7 +42,7 @@ describe('overlapping runs of one job', () => {
 
     expect(results.map((r) => r.code).sort()).toEqual([0, ...Array(9).fill(75)]);
     const winner = results.find((r) => r.code === 0)!;
-    expect(winner.stdout).toMatch(/SUCCEEDED: 3 files/);
+    expect(winner.stdout).toMatch(/SUCCEEDED: 3 of 3 files delivered/);
     const named = results.filter((r) => r !== winner).map((r) => checkRefusal(r, winner.pid));
     // Known race (reported, src/lock/job-lock.ts): a run refused in the instant between the holder's
     // BEGIN IMMEDIATE and its writing the .pid side file cannot name the pid yet.

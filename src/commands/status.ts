@@ -4,11 +4,12 @@ import type { Config } from '../config/schema.js';
 import { EXIT } from '../errors/exit-codes.js';
 import { TransferClient } from '../globus/transfer-client.js';
 import type { Logger } from '../log/logger.js';
-import { renderStatusJson, renderStatusText, type HookView, type PendingDeleteView, type PendingView, type StatusView } from '../report/status.js';
+import { renderStatusJson, renderStatusText, type HookView, type PendingDeleteView, type PendingView, type RunView, type StatusView } from '../report/status.js';
 import { owedHooks, type HookRecord } from '../state/hooks.js';
 import { openDeleteTasks } from '../state/delete-tasks.js';
 import { errorLine } from '../report/text.js';
 import { openExistingState, type State } from '../state/open.js';
+import { getDelivery, PERSISTENT_SKIP_TASKS, skipStreaks } from '../state/deliveries.js';
 import { lastRuns } from '../state/runs.js';
 import { getSubmission, openSubmissions, type SubmissionRecord } from '../state/submissions.js';
 import { stateSummary } from '../state/summary.js';
@@ -76,7 +77,9 @@ function fillFromState(view: StatusView, state: State): void {
     deferred: r.deferred ?? null,
     skipped: r.skipped ?? null,
     message: r.message ?? null,
+    delivered: deliveredView(state, r.submission),
   }));
+  view.skips = skipStreaks(state).map((k) => ({ path: k.path, code: k.code, tasks: k.tasks, since: iso(k.firstNs), last: iso(k.lastNs), persistent: k.tasks >= PERSISTENT_SKIP_TASKS }));
   view.pending = openSubmissions(state).map(pendingView);
   view.pendingDeletes = openDeleteTasks(state).map((d) => ({
     taskId: d.taskId,
@@ -98,6 +101,12 @@ function fillFromState(view: StatusView, state: State): void {
     deferred: lastFinished?.deferred ?? null,
     skipped: lastFinished?.skipped ?? null,
   };
+}
+
+function deliveredView(state: State, rowId: number | null | undefined): RunView['delivered'] {
+  const d = rowId === null || rowId === undefined ? undefined : getDelivery(state, rowId);
+  if (d === undefined) return null;
+  return { files: d.filesTransferred, bytes: d.bytesTransferred, upToDate: d.filesSkipped, skippedErrors: d.skippedErrors, owed: d.skippedOwed, vanished: d.skippedVanished, sample: d.sample };
 }
 
 function hookView(h: HookRecord, hooks: Config['hooks']): HookView {

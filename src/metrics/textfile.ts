@@ -22,14 +22,20 @@ export interface RunMetrics {
   deletedPaths?: number;
   /** deletes.enabled only: 1 when a deletes guard stopped the last run's deletes. */
   deletesStopped?: number;
+  /** files_skipped of the tasks this run settled SUCCEEDED: not copied, the destination was up to date. */
+  filesUpToDate?: number;
+  /** Paths those tasks skipped with errors (skipped_errors). */
+  skippedErrors?: number;
+  /** Paths skipped with the same error in PERSISTENT_SKIP_TASKS tasks in a row or more. */
+  persistentSkips?: number;
 }
 
 const GAUGES: Array<[keyof RunMetrics, string, string]> = [
   ['lastSuccessSeconds', 'gsync_last_success_timestamp_seconds', 'Unix time of the last run that exited 0.'],
   ['lastExitCode', 'gsync_last_exit_code', 'Exit code of the last run (0 ok, 1 failure, 2 config, 75 locked, 77 auth).'],
   ['runDurationSeconds', 'gsync_run_duration_seconds', 'Wall time of the last run.'],
-  ['filesShipped', 'gsync_files_shipped', 'Files in the transfer the last run submitted.'],
-  ['bytesShipped', 'gsync_bytes_shipped', 'Bytes in the transfer the last run submitted.'],
+  ['filesShipped', 'gsync_files_shipped', 'Files Globus delivered (files_transferred) in the tasks the last run settled SUCCEEDED.'],
+  ['bytesShipped', 'gsync_bytes_shipped', 'Bytes Globus delivered (bytes_transferred) in the tasks the last run settled SUCCEEDED.'],
   ['dirtyPaths', 'gsync_dirty_paths', 'Paths that changed and are not yet shipped.'],
   ['deferredPaths', 'gsync_deferred_paths', 'Files left for a later run because they were modified too recently.'],
   ['pendingTaskAgeSeconds', 'gsync_pending_task_age_seconds', 'Age of the oldest submitted task not yet finished.'],
@@ -37,6 +43,9 @@ const GAUGES: Array<[keyof RunMetrics, string, string]> = [
   ['hooksOwed', 'gsync_hooks_owed', 'Hooks owed for settled tasks and not yet completed with exit 0.'],
   ['deletedPaths', 'gsync_deleted_paths', 'Paths the last run recorded as deleted at the destination (delete task SUCCEEDED).'],
   ['deletesStopped', 'gsync_deletes_stopped', '1 when a deletes guard stopped the last run from deleting anything.'],
+  ['filesUpToDate', 'gsync_files_up_to_date', 'Files Globus did not copy because the destination was up to date (files_skipped), in the tasks the last run settled.'],
+  ['skippedErrors', 'gsync_skipped_errors', 'Paths Globus skipped with errors in the tasks the last run settled.'],
+  ['persistentSkips', 'gsync_persistent_skips', 'Paths Globus skipped with the same error in 3 or more tasks in a row.'],
 ];
 
 export function renderMetrics(m: RunMetrics): string {

@@ -1,9 +1,16 @@
+import type { Delivery } from '../sync/delivery.js';
 import type { RunJobResult } from '../sync/run-job.js';
 import { formatBytes } from './format-bytes.js';
 
-/** One line a person reads after a run: printed by `gsync run`, logged by watch, shown by the demo. */
+/**
+ * What a person reads after a run: printed by `gsync run`, logged by watch, shown
+ * by the demo. One line; when Globus skipped paths that still exist locally, a
+ * second line with the hint (stdout carries it, cron mails it).
+ */
 export function summaryLine(r: RunJobResult): string {
-  return transferPart(r) + deletesPart(r);
+  const line = transferPart(r) + deletesPart(r);
+  const hint = [r.delivery, ...r.reconciled.deliveries].find((d) => d?.hint)?.hint;
+  return hint ? `${line}\nhint: ${hint}` : line;
 }
 
 /** Deletes are news only when there were some: with deletes.enabled off this is always empty. */
@@ -17,26 +24,47 @@ function deletesPart(r: RunJobResult): string {
 
 function transferPart(r: RunJobResult): string {
   const what = `${count(r.files, 'file')} (${formatBytes(r.bytes)}) in ${count(r.items, 'item')}`;
-  const problems = r.reconciled.problems.length ? `; ${r.reconciled.problems.join('; ')}` : '';
+  const problems = [...r.reconciled.problems, ...earlierSkips(r)];
+  const news = problems.length ? `; ${problems.join('; ')}` : '';
+  // The task was waited for and SUCCEEDED: say what Globus delivered, not what was asked.
+  if (r.delivery) return `task ${r.taskId} SUCCEEDED: ${deliveryText(r.delivery)}${deferred(r)}${news}`;
   switch (r.result) {
     case 'nothing-to-do':
     case 'problems':
-      return r.taskId === null ? `nothing to ship${deferred(r)}${problems}` : `task ${r.taskId}: ${what}${problems}`;
+      return r.taskId === null ? `nothing to ship${deferred(r)}${news}` : `task ${r.taskId}: ${what}${news}`;
     case 'held':
-      return `nothing submitted: ${count(r.files, 'file')} stay owed while this job's tasks are still open (transfer.maxOpenTasks)${deferred(r)}`;
+      return `nothing submitted: ${count(r.files, 'file')} stay owed while this job's tasks are still open (transfer.maxOpenTasks)${deferred(r)}${news}`;
     case 'submitted':
-      if (r.taskId === null) return `nothing to ship${deferred(r)}`;
-      return `submitted ${tasksOf(r)}: ${what}${deferred(r)}`;
+      if (r.taskId === null) return `nothing to ship${deferred(r)}${news}`;
+      return `submitted ${tasksOf(r)}: ${what}${deferred(r)}${news}`;
     case 'succeeded':
       if (r.taskId === null) return `nothing to ship${deferred(r)}`;
       return `${tasksOf(r)} SUCCEEDED: ${what}${deferred(r)}`;
     case 'failed':
-      return `task ${r.taskId} FAILED: its ${count(r.files, 'file')} will ship again${problems}`;
+      return `task ${r.taskId} FAILED: its ${count(r.files, 'file')} will ship again${news}`;
     case 'still-active':
       return `task ${r.taskId} still ACTIVE; the next run will reconcile it`;
   }
 }
 
+/** "0 of 3 files delivered (0 B); 1 item skipped by Globus (FILE_NOT_FOUND /data/run1/)". */
+export function deliveryText(d: Delivery): string {
+  const parts = [`${d.filesTransferred} of ${count(d.filesAsked, 'file')} delivered (${formatBytes(d.bytesTransferred)})`];
+  if (d.filesUpToDate > 0) parts.push(`${d.filesUpToDate} already up to date`);
+  if (d.owed > 0) parts.push(`${count(d.owed, 'item')} skipped by Globus (${sample(d.owedSample, d.owed)})`);
+  if (d.vanished > 0) parts.push(`${count(d.vanished, 'item')} gone from the source since the scan (${sample(d.vanishedSample, d.vanished)})`);
+  return parts.join('; ');
+}
+
+/** Earlier runs' tasks settled by this one: only news when Globus skipped something. */
+function earlierSkips(r: RunJobResult): string[] {
+  return r.reconciled.deliveries.filter((d) => d.owed + d.vanished > 0).map((d) => `task ${d.taskId} SUCCEEDED: ${deliveryText(d)}`);
+}
+
+function sample(s: ReadonlyArray<{ code: string; path: string }>, total: number): string {
+  const named = s.map((x) => `${x.code} ${x.path}`).join(', ');
+  return total > s.length ? `${named}, and ${total - s.length} more` : named;
+}
 /** "task X", or "tasks X (repair, checksum), Y" when partial copies are being repaired apart. */
 const tasksOf = (r: RunJobResult) =>
   r.tasks.length <= 1 ? `task ${r.taskId}` : `tasks ${r.tasks.map((t) => (t.repair ? `${t.taskId} (repair, checksum)` : t.taskId)).join(', ')}`;

@@ -15,6 +15,19 @@ export interface RunView {
   deferred: number | null;
   skipped: number | null;
   message: string | null;
+  /** What Globus reported for the run's task once it SUCCEEDED (files_transferred, files_skipped, skipped errors); null before. */
+  delivered?: { files: number; bytes: number; upToDate: number; skippedErrors: number; owed: number; vanished: number; sample: Array<{ code: string; path: string }> } | null;
+}
+
+/** A path Globus skipped with the same error in consecutive SUCCEEDED tasks. */
+export interface SkipView {
+  path: string;
+  code: string;
+  tasks: number;
+  since: string;
+  last: string;
+  /** At least PERSISTENT_SKIP_TASKS tasks in a row. */
+  persistent: boolean;
 }
 
 export interface PendingView {
@@ -73,6 +86,8 @@ export interface StatusView {
   credentials: { kind: 'user' | 'client'; expiresAt: string | null; refreshable: boolean | null; tokenFile: string | null } | null;
   /** One-line explanations of what could not be shown (no login, network down). */
   notes: string[];
+  /** Paths still skipped by Globus, longest streak first. */
+  skips?: SkipView[];
 }
 
 /** One JSON object on one line: the report itself. */
@@ -127,6 +142,17 @@ export function renderStatusText(v: StatusView): string {
           ].join(' '),
       );
     }
+  }
+  for (const r of v.runs) {
+    const d = r.delivered;
+    if (!d || d.skippedErrors + d.upToDate === 0) continue;
+    const what = [`${d.files} of ${r.files ?? '?'} files delivered`];
+    if (d.upToDate) what.push(`${d.upToDate} already up to date`);
+    if (d.skippedErrors) what.push(`${d.skippedErrors} skipped by Globus (${d.sample.map((x) => `${x.code} ${x.path}`).join(', ')}${d.skippedErrors > d.sample.length ? ', ...' : ''})`);
+    lines.push(`delivery run ${r.id}, task ${r.taskId}: ${what.join('; ')}`);
+  }
+  for (const k of v.skips ?? []) {
+    lines.push(`skipped  ${k.code} ${k.path}: in ${k.tasks} task${k.tasks === 1 ? '' : 's'} in a row since ${k.since}${k.persistent ? ' (persistent)' : ''}`);
   }
   for (const n of v.notes) lines.push(`note     ${n}`);
   return lines.join('\n') + '\n';

@@ -63,6 +63,15 @@ export class TransferTask extends EventEmitter {
   /** Distinct source→destination file and directory pairs met so far. */
   readonly filesSeen = new Set<string>();
   readonly dirsSeen = new Set<string>();
+  /*
+   * The counters follow the task document's fields (docs.globus.org/api/transfer/task,
+   * "Task Fields"; recorded in test/fixtures/globus/task_get_succeeded.json):
+   * files_transferred and bytes_transferred count only what was copied;
+   * files_skipped counts files not copied because sync_level found the destination
+   * up to date (task_submit, sync_level); a path skipped with an error is neither,
+   * it is counted by subtasks_skipped_errors and listed by /task/<id>/skipped_errors.
+   * `files` counts every file met, whichever of these it became.
+   */
   filesTransferred = 0;
   filesSkipped = 0;
   bytesTransferred = 0;

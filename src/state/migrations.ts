@@ -140,6 +140,27 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (hook, node_id)
   ) WITHOUT ROWID;
   `,
+  // 5 (issue 20): what Globus reported for each SUCCEEDED task, and paths it skipped with errors task after task.
+  `
+  CREATE TABLE delivery (
+    submission INTEGER PRIMARY KEY REFERENCES submission(id),
+    files_transferred INTEGER NOT NULL,
+    bytes_transferred INTEGER NOT NULL,
+    files_skipped INTEGER NOT NULL,
+    skipped_errors INTEGER NOT NULL,
+    skipped_owed INTEGER NOT NULL,
+    skipped_vanished INTEGER NOT NULL,
+    sample TEXT NOT NULL
+  );
+
+  CREATE TABLE skip_streak (
+    source_path TEXT PRIMARY KEY,
+    error_code TEXT NOT NULL,
+    tasks INTEGER NOT NULL,
+    first_ns INTEGER NOT NULL,
+    last_ns INTEGER NOT NULL
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

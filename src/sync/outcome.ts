@@ -17,8 +17,10 @@ export type RunOutcome =
 /** What the outcome and the tasks earlier runs left say about the cycle. */
 export interface CycleVerdict {
   outcome: RunOutcome;
-  /** Settled tasks of earlier runs; a FAILED or INACTIVE one is news too. */
-  reconciled: { failed: number; inactive: number; deleteTrouble?: boolean };
+  /** Settled tasks of earlier runs; a FAILED or INACTIVE one is news too, and so is a path one skipped that still exists locally. */
+  reconciled: { failed: number; inactive: number; deleteTrouble?: boolean; deliveries?: ReadonlyArray<{ owed: number }> };
+  /** What Globus delivered of this run's own task, when it was waited for and SUCCEEDED. */
+  delivery?: { owed: number } | null;
   /** Hooks that failed in this run (src/hooks/): they stay owed, and a person should look. */
   hooksFailed?: number;
 }
@@ -27,7 +29,18 @@ const TROUBLE: ReadonlySet<RunOutcome> = new Set(['task-failed', 'task-inactive'
 
 /** True when a person should read the log: this run's task did not succeed, or an earlier one failed or went INACTIVE. */
 export function needsAttention(v: CycleVerdict): boolean {
-  return TROUBLE.has(v.outcome) || v.reconciled.failed + v.reconciled.inactive > 0 || v.reconciled.deleteTrouble === true || (v.hooksFailed ?? 0) > 0;
+  return TROUBLE.has(v.outcome) || v.reconciled.failed + v.reconciled.inactive > 0 || v.reconciled.deleteTrouble === true || (v.hooksFailed ?? 0) > 0 || owedSkips(v) > 0;
+}
+
+/**
+ * Paths Globus skipped with errors that still exist in the source folder (rsync's
+ * exit 23, "partial transfer"): a person must fix a mapping or a permission.
+ * Skipped paths gone from the source too (rsync's 24, "vanished") are only a warning.
+ */
+export function owedSkips(v: CycleVerdict): number {
+  let n = v.delivery?.owed ?? 0;
+  for (const d of v.reconciled.deliveries ?? []) n += d.owed;
+  return n;
 }
 
 /** The word kept in the run table and shown by `gsync status` (unchanged from earlier versions). */

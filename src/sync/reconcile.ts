@@ -8,6 +8,7 @@ import {
   updateSubmissionStatus,
   type SubmissionRecord,
 } from '../state/submissions.js';
+import { noteDelivery, type Delivery } from './delivery.js';
 import { postSubmission } from './submit.js';
 import type { SyncContext } from './sync-context.js';
 import { relPathOnSource } from './transfer-document.js';
@@ -28,9 +29,11 @@ export interface ReconcileReport {
   historyDeleted: number;
   /** One line per thing an operator should know: failed and inactive tasks. */
   problems: string[];
+  /** What Globus reported for each task settled SUCCEEDED (src/sync/delivery.ts). */
+  deliveries: Delivery[];
 }
 
-export const emptyReport = (): ReconcileReport => ({ succeeded: 0, failed: 0, active: 0, inactive: 0, skippedPaths: 0, historyDeleted: 0, problems: [] });
+export const emptyReport = (): ReconcileReport => ({ succeeded: 0, failed: 0, active: 0, inactive: 0, skippedPaths: 0, historyDeleted: 0, problems: [], deliveries: [] });
 
 /** Settles every submission an earlier run left open, oldest first, before anything new is planned. */
 export async function reconcileOpen(sync: SyncContext, report = emptyReport()): Promise<ReconcileReport> {
@@ -83,6 +86,7 @@ export async function settle(sync: SyncContext, sub: SubmissionRecord, task: Tas
       commitDelivered(sync, sub, task, nodes);
       report.succeeded++;
       report.skippedPaths += skipped.length;
+      report.deliveries.push(noteDelivery(sync, sub, task, skipped));
       log.info({ files: task.files_transferred, bytes: task.bytes_transferred, skipped: skipped.length }, 'task SUCCEEDED: its paths are recorded as shipped');
       for (const s of skipped.slice(0, 20)) {
         log.warn({ path: s.source_path, code: s.error_code }, `skipped by Globus, will ship again: ${s.error_details ?? s.error_code}`);

@@ -18,6 +18,7 @@ import { writeRunMetrics } from './run-metrics.js';
 import { emptyReport, reconcileOpen, settle, type ReconcileReport, type TaskOutcome } from './reconcile.js';
 import { recordedResult, type RecordedResult, type RunOutcome } from './outcome.js';
 import type { OpenRemote, RemoteSession } from './remote.js';
+import type { Delivery } from './delivery.js';
 import { postSubmission } from './submit.js';
 import { nowNs, type SyncContext } from './sync-context.js';
 import { buildTransferDocument, syncLevelFor } from './transfer-document.js';
@@ -66,6 +67,8 @@ export interface RunJobResult {
   bytes: bigint;
   plan: PlanTotals;
   reconciled: ReconcileReport;
+  /** What Globus reported for this run's own task, when it was waited for and SUCCEEDED; earlier tasks' are in reconciled.deliveries. */
+  delivery: Delivery | null;
   /** Hooks (or manifests) that failed in this run; they stay owed, and the run exits 1. */
   hooksFailed?: number;
   /** Delete tasks settled in this run, and what the delete step planned and submitted (deletes.enabled). */
@@ -123,7 +126,7 @@ async function runLocked(opts: RunJobOptions): Promise<RunJobResult> {
       bytes: outcome.bytes,
       deferred: outcome.plan.deferred,
       skipped: outcome.plan.skipped,
-      message: outcome.reconciled.problems.join('; ') || null,
+      message: [...outcome.reconciled.problems, ...owedNotes(outcome)].join('; ') || null,
     });
     return outcome;
   } catch (caught) {
@@ -210,7 +213,7 @@ async function cycle(sync: SyncContext, opts: RunJobOptions): Promise<RunJobResu
   // --wait: the delete task this run submitted is waited for and settled too; it not ending well is news.
   const ok = await waitForDelete(sync, step.submitted.rowId, step.submitted.taskId, waitOptions(opts), deletes, reconciled);
   if (!ok) reconciled.deleteTrouble = true;
-  return { ...result, result: recordedResult({ outcome: result.outcome, reconciled }) };
+  return { ...result, result: recordedResult({ outcome: result.outcome, reconciled, delivery: result.delivery }) };
 }
 
 function waitOptions(opts: RunJobOptions) {
@@ -235,12 +238,13 @@ async function shipTransfer(sync: SyncContext, opts: RunJobOptions, p: Planned):
   const { config, logger } = sync;
   const { plan, reconciled, items, files, bytes, deletes } = p;
   const base = { plan, reconciled, items: items.length, files, bytes, deletes };
-  const done = (outcome: RunOutcome, rest: Pick<RunJobResult, 'taskId' | 'submissionRowId' | 'tasks'>, shipped = {}): RunJobResult => ({
+  const done = (outcome: RunOutcome, rest: Pick<RunJobResult, 'taskId' | 'submissionRowId' | 'tasks'>, shipped = {}, delivery: Delivery | null = null): RunJobResult => ({
     ...base,
     ...shipped,
     ...rest,
     outcome,
-    result: recordedResult({ outcome, reconciled }),
+    delivery,
+    result: recordedResult({ outcome, reconciled, delivery }),
   });
   const none = { taskId: null, submissionRowId: null, tasks: [] as SubmittedTask[] };
   if (items.length === 0) {
@@ -277,9 +281,13 @@ async function shipTransfer(sync: SyncContext, opts: RunJobOptions, p: Planned):
   if (!opts.wait) return done('submitted', sent, shipped);
 
   const outcomes: RunOutcome[] = [];
-  for (const t of tasks) outcomes.push(await waitAndSettle(sync, opts, t, reconciled));
+  const ownDeliveries: Delivery[] = [];
+  for (const t of tasks) outcomes.push(await waitAndSettle(sync, opts, t, reconciled, ownDeliveries));
   const worst = (['still-active', 'task-failed', 'task-inactive'] as const).find((o) => outcomes.includes(o)) ?? 'shipped';
-  return done(worst, sent, shipped);
+  // The first task's delivery is the run's line; a further one (a repair task) is reported with the tasks it settled.
+  const [mine, ...others] = ownDeliveries;
+  reconciled.deliveries.push(...others);
+  return done(worst, sent, shipped, mine ?? null);
 }
 
 /** One task this run submitted. */
@@ -320,7 +328,7 @@ async function submitBatch(sync: SyncContext, b: Batch): Promise<SubmittedTask> 
 }
 
 /** --wait: polls one task until it ends and settles it at once. */
-async function waitAndSettle(sync: SyncContext, opts: RunJobOptions, t: SubmittedTask, reconciled: ReconcileReport): Promise<RunOutcome> {
+async function waitAndSettle(sync: SyncContext, opts: RunJobOptions, t: SubmittedTask, reconciled: ReconcileReport, ownDeliveries: Delivery[]): Promise<RunOutcome> {
   const task = await waitForTask(sync.remote, t.taskId, waitOptions(opts));
   if (task === null) {
     const why = opts.signal?.aborted ? 'stopped waiting' : `still ACTIVE after ${opts.timeoutSeconds} s`;
@@ -333,7 +341,15 @@ async function waitAndSettle(sync: SyncContext, opts: RunJobOptions, t: Submitte
   const own = emptyReport();
   const settled: TaskOutcome = await settle(sync, sub, task, own);
   reconciled.problems.push(...own.problems);
+  ownDeliveries.push(...own.deliveries);
   return OWN_TASK[settled];
+}
+
+/** For the run table's message: what `gsync status --json` shows of skipped paths a person must fix. */
+function owedNotes(r: RunJobResult): string[] {
+  return [r.delivery, ...r.reconciled.deliveries]
+    .filter((d): d is Delivery => d !== null && d.hint !== null)
+    .map((d) => `task ${d.taskId}: ${d.owed} path(s) skipped by Globus stay owed; ${d.hint}`);
 }
 
 /** The task this run waited for, as the run's outcome. `settle` never answers 'lost' (that is a 404 in reconcileOpen). */

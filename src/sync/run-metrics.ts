@@ -1,4 +1,5 @@
 import { writeMetricsFile } from '../metrics/textfile.js';
+import { persistentSkipCount } from '../state/deliveries.js';
 import { hookFailuresSince, owedHookCount } from '../state/hooks.js';
 import { lastSuccessNs } from '../state/runs.js';
 import { openSubmissions } from '../state/submissions.js';
@@ -16,13 +17,19 @@ export function writeRunMetrics(sync: SyncContext, startedNs: bigint, exitCode: 
     const now = sync.now();
     const oldest = openSubmissions(sync.state).find((s) => s.submittedNs !== null);
     const success = lastSuccessNs(sync.state);
+    // What Globus delivered in every task this run settled SUCCEEDED (its own, and earlier runs' it reconciled).
+    const settled = outcome ? [...(outcome.delivery ? [outcome.delivery] : []), ...outcome.reconciled.deliveries] : [];
+    const sum = (pick: (d: (typeof settled)[number]) => number) => settled.reduce((n, d) => n + pick(d), 0);
     writeMetricsFile(file, {
       job: sync.config.name,
       ...(success === null ? {} : { lastSuccessSeconds: Math.floor(seconds(success)) }),
       lastExitCode: exitCode,
       runDurationSeconds: seconds(now - startedNs),
-      filesShipped: outcome?.submissionRowId ? outcome.files : 0,
-      bytesShipped: outcome?.submissionRowId ? Number(outcome.bytes) : 0,
+      filesShipped: sum((d) => d.filesTransferred),
+      bytesShipped: sum((d) => d.bytesTransferred),
+      filesUpToDate: sum((d) => d.filesUpToDate),
+      skippedErrors: sum((d) => d.skippedErrors),
+      persistentSkips: persistentSkipCount(sync.state),
       dirtyPaths: stateSummary(sync.state).dirty,
       deferredPaths: outcome?.plan.deferred ?? 0,
       pendingTaskAgeSeconds: oldest?.submittedNs ? Math.max(0, seconds(now - oldest.submittedNs)) : 0,
