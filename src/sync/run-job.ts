@@ -10,19 +10,18 @@ import { defaultScanThreads, type ScanCounts } from '../scan/scanner.js';
 import { explainStateError, openState, type State } from '../state/open.js';
 import { finishRun, startRun } from '../state/runs.js';
 import { noCrash, type CrashHook } from './crash-point.js';
-import { createSubmission, getSubmission, openSubmissions } from '../state/submissions.js';
-import { splitBatches, type Batch } from './batches.js';
+import { openSubmissions } from '../state/submissions.js';
+import { splitBatches } from './batches.js';
 import { PostTransferHooks, withHookProblems } from '../hooks/run-owed.js';
 import { TrieStore } from '../state/trie.js';
 import { writeRunMetrics } from './run-metrics.js';
-import { emptyReport, reconcileOpen, settle, type ReconcileReport, type TaskOutcome } from './reconcile.js';
+import { emptyReport, reconcileOpen, type ReconcileReport } from './reconcile.js';
 import { recordedResult, type RecordedResult, type RunOutcome } from './outcome.js';
 import type { OpenRemote, RemoteSession } from './remote.js';
 import type { Delivery } from './delivery.js';
-import { postSubmission } from './submit.js';
 import { nowNs, type SyncContext } from './sync-context.js';
-import { buildTransferDocument, syncLevelFor } from './transfer-document.js';
-import { waitForTask } from './wait.js';
+import { syncLevelFor } from './transfer-document.js';
+import { submitBatch, waitAndSettle, waitOptions, type SubmittedTask } from './own-tasks.js';
 import { emptyDeleteReport, reconcileOpenDeletes, type DeleteReport } from '../deletes/delete-tasks.js';
 import { collectRemovals } from '../deletes/plan-deletes.js';
 import { holdBack, runDeletes, waitForDelete, type DeleteRunOutcome } from '../deletes/run-deletes.js';
@@ -216,15 +215,6 @@ async function cycle(sync: SyncContext, opts: RunJobOptions): Promise<RunJobResu
   return { ...result, result: recordedResult({ outcome: result.outcome, reconciled, delivery: result.delivery }) };
 }
 
-function waitOptions(opts: RunJobOptions) {
-  return {
-    timeoutMs: opts.timeoutSeconds === undefined ? undefined : opts.timeoutSeconds * 1000,
-    intervalMs: opts.pollIntervalMs,
-    onPoll: opts.onTaskPoll,
-    signal: opts.signal,
-  };
-}
-
 interface Planned {
   plan: PlanTotals;
   reconciled: ReconcileReport;
@@ -290,75 +280,9 @@ async function shipTransfer(sync: SyncContext, opts: RunJobOptions, p: Planned):
   return done(worst, sent, shipped, mine ?? null);
 }
 
-/** One task this run submitted. */
-export interface SubmittedTask {
-  taskId: string;
-  rowId: number;
-  syncLevel: Config['transfer']['syncLevel'];
-  /** Paths released from a task that did not SUCCEED, shipped with checksum to repair partial copies. */
-  repair: boolean;
-  items: number;
-  files: number;
-  bytes: bigint;
-}
-
-/** Records the batch's document and its in-flight paths, then POSTs it. */
-async function submitBatch(sync: SyncContext, b: Batch): Promise<SubmittedTask> {
-  const { config, logger } = sync;
-  const submissionId = await sync.remote.getSubmissionId();
-  sync.crashPoint('after-submission-id');
-  if (b.repair) {
-    logger.warn({ files: b.files }, `${b.files} files were in a task that did not succeed and may be partial at the destination; they go in their own task with sync_level checksum`);
-  }
-  const doc = buildTransferDocument(config, submissionId, b.items, new Date(Number(sync.now() / 1_000_000n)), b.syncLevel);
-  const rowId = createSubmission(sync.state, {
-    submissionId,
-    document: JSON.stringify(doc),
-    items: b.items,
-    files: b.files,
-    bytes: b.bytes,
-    createdNs: sync.now(),
-  });
-  const items = b.items.length;
-  b.items.length = 0; // the document holds them now; let the array go before the POST
-  sync.crashPoint(b.repair ? 'after-record-repair' : 'after-record');
-  const submitted = await postSubmission(sync, rowId, doc);
-  logger.info({ taskId: submitted.task_id, submissionId, code: submitted.code, syncLevel: b.syncLevel }, `submitted task ${submitted.task_id}`);
-  return { taskId: submitted.task_id, rowId, syncLevel: b.syncLevel, repair: b.repair, items, files: b.files, bytes: b.bytes };
-}
-
-/** --wait: polls one task until it ends and settles it at once. */
-async function waitAndSettle(sync: SyncContext, opts: RunJobOptions, t: SubmittedTask, reconciled: ReconcileReport, ownDeliveries: Delivery[]): Promise<RunOutcome> {
-  const task = await waitForTask(sync.remote, t.taskId, waitOptions(opts));
-  if (task === null) {
-    const why = opts.signal?.aborted ? 'stopped waiting' : `still ACTIVE after ${opts.timeoutSeconds} s`;
-    sync.logger.warn({ taskId: t.taskId }, `task ${t.taskId} ${why}; it stays recorded and the next run reconciles it`);
-    return 'still-active';
-  }
-  const sub = getSubmission(sync.state, t.rowId);
-  if (sub === undefined) throw new Error('internal: the submission row vanished');
-  // Its own report: `reconciled` describes what earlier runs left, this is the task just sent.
-  const own = emptyReport();
-  const settled: TaskOutcome = await settle(sync, sub, task, own);
-  reconciled.problems.push(...own.problems);
-  ownDeliveries.push(...own.deliveries);
-  return OWN_TASK[settled];
-}
-
 /** For the run table's message: what `gsync status --json` shows of skipped paths a person must fix. */
 function owedNotes(r: RunJobResult): string[] {
   return [r.delivery, ...r.reconciled.deliveries]
     .filter((d): d is Delivery => d !== null && d.hint !== null)
     .map((d) => `task ${d.taskId}: ${d.owed} path(s) skipped by Globus stay owed; ${d.hint}`);
 }
-
-/** The task this run waited for, as the run's outcome. `settle` never answers 'lost' (that is a 404 in reconcileOpen). */
-const OWN_TASK: Record<TaskOutcome, RunOutcome> = {
-  succeeded: 'shipped',
-  failed: 'task-failed',
-  inactive: 'task-inactive',
-  active: 'still-active',
-  lost: 'task-failed',
-  // A task just waited for has its history still; were it deleted, its paths are released.
-  released: 'task-failed',
-};
