@@ -1,8 +1,9 @@
 import { PathEscapeError } from './collections.js';
 import { DeleteTask } from './delete-task.js';
-import { json, newUuid, requestId, transferError, type Reply } from './http.js';
+import { newUuid, transferError, type Reply } from './http.js';
 import { MAX_LABEL } from './submission.js';
 import type { TransferContext, TransferRequest } from './transfer-routes.js';
+import { submitResult } from './transfer-common.js';
 
 // eslint-disable-next-line no-control-regex
 const LABEL_FORBIDDEN = /[\u0000-\u001f\u007f]/;
@@ -60,7 +61,7 @@ export async function submitDelete(ctx: TransferContext, req: TransferRequest): 
   const submission = d.submission_id as string;
   if (!ctx.submissionIds.has(submission)) return bad(`submission_id '${submission}' was not issued by GET /submission_id`);
   const earlier = ctx.bySubmission.get(submission);
-  if (earlier) return deleteResult(200, 'Duplicate', `A delete with id '${submission}' was already submitted`, submission, earlier.id, req.resource);
+  if (earlier) return submitResult('delete_result', 200, 'Duplicate', `A delete with id '${submission}' was already submitted`, submission, earlier.id, req.resource);
 
   const endpointId = d.endpoint as string;
   const c = ctx.collections.get(endpointId);
@@ -86,19 +87,5 @@ export async function submitDelete(ctx: TransferContext, req: TransferRequest): 
   );
   ctx.bySubmission.set(submission, task);
   ctx.tasks.start(task);
-  return deleteResult(202, 'Accepted', 'The delete has been accepted and a task has been created and queued for execution', submission, task.id, req.resource);
-}
-
-/** delete_submit.json. */
-function deleteResult(status: number, code: string, message: string, submission: string, taskId: string, resource: string): Reply {
-  return json(status, {
-    DATA_TYPE: 'delete_result',
-    code,
-    message,
-    request_id: requestId(),
-    resource,
-    submission_id: submission,
-    task_id: taskId,
-    task_link: { DATA_TYPE: 'link', href: `/v0.10/task/${taskId}?format=json`, rel: 'related', resource: 'task', title: 'related task' },
-  });
+  return submitResult('delete_result', 202, 'Accepted', 'The delete has been accepted and a task has been created and queued for execution', submission, task.id, req.resource);
 }

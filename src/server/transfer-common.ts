@@ -77,3 +77,29 @@ function consentRequired(ctx: TransferContext, req: TransferRequest, c: Collecti
   });
 }
 
+
+/**
+ * The answer to POST /transfer and POST /delete, as recorded in transfer_submit.json and
+ * delete_submit.json: the same keys, DATA_TYPE transfer_result or delete_result.
+ * "Accepted" comes with 202; a "Duplicate" with 200.
+ */
+export function submitResult(
+  dataType: 'transfer_result' | 'delete_result',
+  status: number,
+  code: string,
+  message: string,
+  submission: string,
+  taskId: string,
+  resource: string,
+): Reply {
+  return json(status, {
+    DATA_TYPE: dataType,
+    code,
+    message,
+    request_id: requestId(),
+    resource,
+    submission_id: submission,
+    task_id: taskId,
+    task_link: { DATA_TYPE: 'link', href: `/v0.10/task/${taskId}?format=json`, rel: 'related', resource: 'task', title: 'related task' },
+  });
+}

@@ -1,8 +1,8 @@
 import { PathEscapeError } from './collections.js';
-import { json, newUuid, requestId, transferError, type Reply } from './http.js';
+import { json, newUuid, transferError, type Reply } from './http.js';
 import { isRejection, validateSubmission } from './submission.js';
 import { TransferTask } from './task.js';
-import { badRequest, consentCheck, endpointNotFound, type TransferContext, type TransferRequest } from './transfer-common.js';
+import { badRequest, consentCheck, endpointNotFound, submitResult, type TransferContext, type TransferRequest } from './transfer-common.js';
 
 /** task_submit: GET submission_id and POST transfer. */
 export function submissionId(ctx: TransferContext): Reply {
@@ -24,7 +24,7 @@ export async function submitTransfer(ctx: TransferContext, req: TransferRequest)
   if (!ctx.submissionIds.has(v.submissionId)) return badRequest(req, `submission_id '${v.submissionId}' was not issued by GET /submission_id`);
 
   const earlier = ctx.bySubmission.get(v.submissionId);
-  if (earlier) return submitResult(200, 'Duplicate', `A transfer with id '${v.submissionId}' was already submitted`, v.submissionId, earlier.id, req.resource);
+  if (earlier) return submitResult('transfer_result', 200, 'Duplicate', `A transfer with id '${v.submissionId}' was already submitted`, v.submissionId, earlier.id, req.resource);
 
   const src = ctx.collections.get(v.sourceEndpoint);
   if (!src) return endpointNotFound(req, v.sourceEndpoint);
@@ -62,20 +62,6 @@ export async function submitTransfer(ctx: TransferContext, req: TransferRequest)
   );
   ctx.bySubmission.set(v.submissionId, task);
   ctx.tasks.start(task);
-  return submitResult(202, 'Accepted', 'The transfer has been accepted and a task has been created and queued for execution', v.submissionId, task.id, req.resource);
-}
-
-/** transfer_submit.json. "Accepted" comes with 202; a "Duplicate" with 200. */
-function submitResult(status: number, code: string, message: string, submission: string, taskId: string, resource: string): Reply {
-  return json(status, {
-    DATA_TYPE: 'transfer_result',
-    code,
-    message,
-    request_id: requestId(),
-    resource,
-    submission_id: submission,
-    task_id: taskId,
-    task_link: { DATA_TYPE: 'link', href: `/v0.10/task/${taskId}?format=json`, rel: 'related', resource: 'task', title: 'related task' },
-  });
+  return submitResult('transfer_result', 202, 'Accepted', 'The transfer has been accepted and a task has been created and queued for execution', v.submissionId, task.id, req.resource);
 }
 
