@@ -3,6 +3,7 @@ import nodeFs from 'node:fs';
 import path from 'node:path';
 import { failure } from '../errors/errors.js';
 import { acquireFileLock, type FileLockOptions } from './file-lock.js';
+import { syncDir } from '../files/sync-dir.js';
 
 /** One resource server's tokens as kept on disk. */
 export interface StoredToken {
@@ -114,20 +115,7 @@ export class TokenStore {
       this.fs.rmSync(tmp, { force: true });
       throw failure(`cannot write token file ${this.file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, err);
     }
-    syncDir(this.fs, dir);
-  }
-}
-
-/** The rename is only durable once the directory entry is on disk. */
-function syncDir(fs: StoreFs, dir: string): void {
-  let fd: number | undefined;
-  try {
-    fd = fs.openSync(dir, 'r');
-    fs.fsyncSync(fd);
-  } catch {
-    /* some filesystems refuse fsync on a directory; the rename itself is still atomic */
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
+    syncDir(dir, this.fs);
   }
 }
 

@@ -6,6 +6,7 @@ import { mapPath } from '../plan/paths.js';
 import { manifestRows, type HookRecord } from '../state/hooks.js';
 import type { State } from '../state/open.js';
 import { relPathOnSource } from '../sync/transfer-document.js';
+import { syncDir } from '../files/sync-dir.js';
 
 /** One line of a manifest: one file the task delivered. */
 export interface ManifestLine {
@@ -130,15 +131,3 @@ export function pruneManifests(config: Config, owed: ReadonlySet<string>): strin
   return old;
 }
 
-/** The rename is durable only once the directory is flushed too; some filesystems refuse to fsync a directory. */
-function syncDir(dir: string): void {
-  let fd: number | undefined;
-  try {
-    fd = fs.openSync(dir, 'r');
-    fs.fsyncSync(fd);
-  } catch {
-    // best effort
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
-  }
-}
