@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DST_ID, pkce, SRC_ID } from './server-support.js';
-import { approve, assertBuilt, authWorld, gsync, loginCli, refreshWorks, transferStatus, TRANSFER_RS, type AuthWorld } from './helpers/auth.js';
+import { approve, mistype, assertBuilt, authWorld, gsync, loginCli, refreshWorks, transferStatus, TRANSFER_RS, type AuthWorld } from './helpers/auth.js';
 
 /**
  * `gsync login` / `gsync logout` through the built CLI against the project's
@@ -66,7 +66,7 @@ describe('gsync login / logout through the built CLI', () => {
   });
 
   it('a mistyped code: exit 77, one line, nothing saved', async () => {
-    const r = await gsync(['login', '--config', w.configFile], { env: w.env, answer: async (url) => (await approve(url)).slice(0, -1) + 'x' });
+    const r = await gsync(['login', '--config', w.configFile], { env: w.env, answer: async (url) => mistype(await approve(url)) });
     expect(r.code).toBe(77);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toContain('Globus did not accept the authorization code');

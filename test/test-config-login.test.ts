@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_SERVICE_ACCOUNT_ENV } from '../src/server/index.js';
-import { approve, assertBuilt, authWorld, savedTransferToken, seedLogin, tokenPosts, transferStatus, writeLogin, type AuthWorld } from './helpers/auth.js';
+import { approve, mistype, assertBuilt, authWorld, savedTransferToken, seedLogin, tokenPosts, transferStatus, writeLogin, type AuthWorld } from './helpers/auth.js';
 import { gsyncAtTerminal, hasScript } from './helpers/pty.js';
 import { DST_ID, SRC_ID, TRANSFER_SCOPE } from './server-support.js';
 
@@ -81,7 +81,7 @@ describe('gsync test-config at a terminal logs in inline', () => {
 
   it('a mistyped code: exit 77, nothing stored, the collections not checked', async () => {
     w = await authWorld();
-    const r = await testConfig([], { env: w.env, answer: async (url) => (await approve(url)).slice(0, -1) + 'x' });
+    const r = await testConfig([], { env: w.env, answer: async (url) => mistype(await approve(url)) });
     expect(r.urls).toHaveLength(1);
     expect(lineOf(r.output, 'FAIL credentials')).toMatch(/^FAIL credentials: Globus did not accept the authorization code \(invalid_grant\) -> run: gsync login --config \S+ again/);
     expect(lineOf(r.output, 'skip source collection')).toBeDefined();

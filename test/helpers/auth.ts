@@ -122,6 +122,9 @@ export const sha256 = (s: string) => createHash('sha256').update(s).digest('hex'
  * auto-approves and shows the code on its native-app page. `challenge`
  * replaces the URL's code_challenge first (the code is then bound to that one).
  */
+/** A code with its last character changed: never the code itself (one that already ends in 'x' would otherwise pass). */
+export const mistype = (code: string) => code.slice(0, -1) + (code.endsWith('x') ? 'y' : 'x');
+
 export async function approve(url: string, opts: { challenge?: string } = {}): Promise<string> {
   const u = new URL(url);
   if (opts.challenge !== undefined) u.searchParams.set('code_challenge', opts.challenge);
