@@ -14,7 +14,8 @@ import { makeTree, setMtime, symlink, tempDir } from './helpers/tree.js';
  * recording them) must plan and record exactly what the one-thread walk does.
  * Each case runs both on copies of the same state database and compares the
  * items, totals, warnings and every row of the node table, and checks from the
- * scan's stats that the workers really compared the directories.
+ * scan's stats that the workers really compared the directories (with the scan's
+ * own thread kept from comparing ahead) and that each directory was compared once.
  */
 const opened: State[] = [];
 afterEach(() => {
@@ -128,9 +129,10 @@ describe('parallel walk', () => {
     const root = variedTree();
     const file = preparedState(root);
     const one = scanCopy(root, file, 1, {});
-    const three = scanCopy(root, file, 3, {});
+    const three = scanCopy(root, file, 3, { compareAhead: false });
     expect(one.stats).toMatchObject({ workers: 0, dirsFromWorkers: 0 });
-    expect(three.stats.workers).toBe(3);
+    // Three threads: the scan's own and two workers.
+    expect(three.stats.workers).toBe(2);
     // All but the source directory itself (compared before the workers start).
     expect(three.stats.dirsFromWorkers).toBe(one.stats.dirsHere - 1);
     expect(three.stats.dirsHere).toBe(1);
@@ -141,20 +143,28 @@ describe('parallel walk', () => {
     expect(three.items).toEqual(one.items);
     expect(three.totals).toEqual(one.totals);
     expect(three.warnings).toEqual(one.warnings);
+    // As the commands run it, the scan's own thread comparing ahead while it waits: the same plan, each directory compared once.
+    const shared = scanCopy(root, file, 3, {});
+    expect(shared.stats.dirsFromWorkers + shared.stats.dirsHere).toBe(one.stats.dirsHere);
+    expect(shared.items).toEqual(one.items);
+    expect(shared.totals).toEqual(one.totals);
+    expect(shared.warnings).toEqual(one.warnings);
   }, 60_000);
 
   it('a write-mode scan with 2 threads records exactly the rows the one-thread scan records', () => {
     const root = variedTree();
     const file = preparedState(root);
     const one = scanCopy(root, file, 1, { write: true });
-    const two = scanCopy(root, file, 2, { write: true });
-    expect(two.stats.dirsFromWorkers).toBeGreaterThan(100);
-    expect(one.stats.rowsWritten).toBeGreaterThan(0);
-    expect(two.stats.rowsWritten).toBe(one.stats.rowsWritten);
-    expect(two.nodes).toEqual(one.nodes);
-    expect(two.items).toEqual(one.items);
-    expect(two.totals).toEqual(one.totals);
-    expect(two.warnings).toEqual(one.warnings);
+    for (const compareAhead of [false, true]) {
+      const two = scanCopy(root, file, 2, { write: true, compareAhead });
+      if (!compareAhead) expect(two.stats.dirsFromWorkers).toBeGreaterThan(100);
+      expect(one.stats.rowsWritten).toBeGreaterThan(0);
+      expect(two.stats.rowsWritten).toBe(one.stats.rowsWritten);
+      expect(two.nodes).toEqual(one.nodes);
+      expect(two.items).toEqual(one.items);
+      expect(two.totals).toEqual(one.totals);
+      expect(two.warnings).toEqual(one.warnings);
+    }
   }, 60_000);
 
   it('a first run (no trie rows) records the same new nodes, in the same order, with 2 threads', () => {
@@ -163,11 +173,33 @@ describe('parallel walk', () => {
     open(file).close();
     opened.pop();
     const one = scanCopy(root, file, 1, { write: true });
-    const two = scanCopy(root, file, 2, { write: true });
     expect(one.items).toEqual(expect.arrayContaining(['R d0/']));
+    for (const compareAhead of [false, true]) {
+      const two = scanCopy(root, file, 2, { write: true, compareAhead });
+      expect(two.nodes).toEqual(one.nodes);
+      expect(two.items).toEqual(one.items);
+      if (!compareAhead) expect(two.stats.dirsFromWorkers).toBeGreaterThan(100);
+    }
+  }, 60_000);
+
+  it("while a worker holds the directory the recording needs, the scan's own thread compares the next ones", () => {
+    const root = variedTree();
+    const file = preparedState(root);
+    const real = path.resolve('dist/src/scan/scan-worker.js');
+    const slow = path.join(tempDir('gsync-parallel-slow-'), 'slow-worker.mjs');
+    // Starts 300 ms late, then compares as the real one: the directories sent to it first, which the
+    // recording needs first, wait in its port meanwhile.
+    fs.writeFileSync(slow, `Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);\nawait import(${JSON.stringify(real)});\n`);
+    const one = scanCopy(root, file, 1, { write: true });
+    const two = scanCopy(root, file, 2, { write: true, workerFile: slow });
+    // What the worker held, it delivered (no directory is compared twice)...
+    expect(two.stats.dirsFromWorkers).toBeGreaterThanOrEqual(1);
+    expect(two.stats.dirsFromWorkers + two.stats.dirsHere).toBe(one.stats.dirsHere);
+    // ...and meanwhile the scan's own thread compared the rest instead of sleeping.
+    expect(two.stats.dirsHere).toBeGreaterThan(100);
     expect(two.nodes).toEqual(one.nodes);
     expect(two.items).toEqual(one.items);
-    expect(two.stats.dirsFromWorkers).toBeGreaterThan(100);
+    expect(two.warnings).toEqual(one.warnings);
   }, 60_000);
 
   it('a no-change write-mode scan writes no row, with one thread or two', () => {
@@ -216,9 +248,9 @@ parentPort.on('message', () => { if (++n >= 3) process.exit(1); });
 `,
     );
     const one = scanCopy(root, file, 1, { write: true });
-    const withDying = scanCopy(root, file, 2, { write: true, workerFile: dying });
+    const withDying = scanCopy(root, file, 2, { write: true, workerFile: dying, compareAhead: false });
     expect(withDying.stats.dirsFromWorkers).toBeGreaterThan(0);
-    expect(withDying.stats.dirsFromWorkers).toBeLessThanOrEqual(6);
+    expect(withDying.stats.dirsFromWorkers).toBeLessThanOrEqual(3);
     expect(withDying.stats.dirsHere).toBeGreaterThan(100);
     expect(withDying.nodes).toEqual(one.nodes);
     expect(withDying.items).toEqual(one.items);

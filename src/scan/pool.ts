@@ -9,17 +9,19 @@ import { WalkQueue } from './walk-order.js';
 /**
  * The parallel walk: worker threads compare directories (readdir, lstat, the
  * trie's rows through their own read-only connections) while the scan's own
- * thread records the listings in walk order. The scan is synchronous, so it
- * drains the workers' ports with receiveMessageOnPort and sleeps on a shared
- * counter they bump after each reply.
+ * thread records the listings in walk order, and compares directories itself
+ * whenever it would otherwise wait (it lstats by name inside the directory, the
+ * cheaper way, which workers cannot: they may not chdir). The scan is
+ * synchronous, so it drains the workers' ports with receiveMessageOnPort and
+ * sleeps on a shared counter they bump after each reply.
  *
  * Directories go out as they are discovered, the earliest in walk order first (so
  * what comes back is what the recording needs next), at most DEPTH per
  * worker, and only while fewer than AHEAD entries wait unrecorded (memory stays
- * bounded on any tree). The directory the recording needs next always goes out
- * at once. Anything a worker does not deliver (it could not open the database,
- * threw, or went silent for GIVE_UP_MS) the scan compares itself, so a worker's
- * failure costs time, never a difference in the result.
+ * bounded on any tree). The directory the recording needs next, if no worker has
+ * it, is compared here at once. Anything a worker does not deliver (it could not
+ * open the database, threw, or went silent for GIVE_UP_MS) the scan compares
+ * itself, so a worker's failure costs time, never a difference in the result.
  */
 
 export interface WorkerData {
@@ -64,6 +66,8 @@ export interface PoolOptions {
   workerFile?: string;
   /** Compares a directory on the scan's own thread: what is not delivered, and everything after a failure. */
   local(task: DirTask): Listing;
+  /** For tests: false keeps the scan's own thread from comparing ahead while it waits, so workers compare everything they are sent. */
+  compareAhead?: boolean;
 }
 
 export class ScanPool {
@@ -138,8 +142,10 @@ export class ScanPool {
         return got;
       }
       const out = this.sent.get(task.rel);
-      if (this.broken || this.here.has(task.rel) || out?.slot.dead) return this.compareHere(task);
-      if (out === undefined && !this.send(task)) return this.compareHere(task);
+      // Not handed out yet: comparing it here is sooner than sending it and waiting.
+      if (this.broken || this.here.has(task.rel) || out === undefined || out.slot.dead) return this.compareHere(task);
+      // Rather than sleep while a worker finishes it, compare the next unsent directory here.
+      if (this.o.compareAhead !== false && this.compareAhead()) continue;
       // Workers wake the scan only while it sleeps: a notify costs a system call, a third of a millisecond here.
       Atomics.store(this.ctl, SLEEPING, 1);
       const woke = Atomics.wait(this.ctl, DELIVERED, seen, GIVE_UP_MS);
@@ -167,6 +173,23 @@ export class ScanPool {
     const l = this.o.local(task);
     if (!this.broken) this.discovered(l, task.abs);
     return l;
+  }
+
+  /** The earliest unsent directory, compared here and kept for the recording; false when there is none, or no room. */
+  private compareAhead(): boolean {
+    while (this.todo.size > 0 && this.waiting < AHEAD) {
+      const next = this.todo.pop()!;
+      if (!this.queued.has(next.rel)) continue;
+      this.queued.delete(next.rel);
+      this.dirsLocal++;
+      const l = this.o.local(next);
+      this.arrived.set(next.rel, l);
+      this.waiting += l.count;
+      if (this.waiting > this.peakWaiting) this.peakWaiting = this.waiting;
+      this.discovered(l, next.abs);
+      return true;
+    }
+    return false;
   }
 
   private drain(): void {

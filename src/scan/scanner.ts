@@ -80,7 +80,7 @@ export interface ScanWarning {
 }
 
 export interface ScanStats {
-  /** Worker threads started (0: the walk ran on the scan's thread alone). */
+  /** Worker threads started, besides the scan's own (0: the walk ran on the scan's thread alone). */
   workers: number;
   /** Directories the workers compared, and those compared on the scan's own thread. */
   dirsFromWorkers: number;
@@ -111,11 +111,14 @@ export interface ScanOptions {
   /** Entries between onProgress calls. */
   progressEvery?: number;
   /**
-   * Threads that compare directories (src/scan/pool.ts); 1 (the default) walks on
-   * this thread alone. The commands pass scan.threads, by default one per core.
-   * An injected fs or a relative source path always walks on this thread.
+   * Threads that compare directories, this one included (src/scan/pool.ts): N starts
+   * N - 1 workers; 1 (the default) walks on this thread alone. The commands pass
+   * scan.threads, by default one per core. An injected fs or a relative source path
+   * always walks on this thread.
    */
   threads?: number;
+  /** For tests: false keeps this thread from comparing directories a worker could (see PoolOptions.compareAhead). */
+  compareAhead?: boolean;
   /** For tests: a stand-in for the worker thread's file (src/scan/scan-worker.ts). */
   workerFile?: string;
   /** Once the scan is done: who did the work, and what it wrote. */
@@ -208,7 +211,15 @@ export function scan(opts: ScanOptions): ScanCounts {
     // A change list looks at few paths: this thread alone, no pool.
     if (listed === undefined && threads > 1 && subdirTasks(rootListing, rootPath).length > 0) {
       // Started only when there is a subdirectory to hand out: an empty tree costs no threads.
-      pool = ScanPool.start({ threads, dbFile, exclude: opts.exclude ?? [], cutoffNs, workerFile: opts.workerFile, local: here });
+      pool = ScanPool.start({
+        threads: threads - 1,
+        dbFile,
+        exclude: opts.exclude ?? [],
+        cutoffNs,
+        workerFile: opts.workerFile,
+        local: here,
+        compareAhead: opts.compareAhead,
+      });
       pool?.discovered(rootListing, rootPath);
     }
     recorder.root(rootId, fp, verdict, rootRow?.seen_kind != null, rootListing, rootPath, listed);
@@ -224,7 +235,7 @@ export function scan(opts: ScanOptions): ScanCounts {
     }
   }
   opts.onStats?.({
-    workers: pool === null ? 0 : threads,
+    workers: pool === null ? 0 : threads - 1,
     dirsFromWorkers: pool?.dirsFromWorkers ?? 0,
     dirsHere,
     peakAhead: pool?.peakWaiting ?? 0,
