@@ -1,0 +1,54 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { assertBuilt, gsync } from './helpers/cli.js';
+import { jobWorld, type JobWorld } from './helpers/job-world.js';
+
+/**
+ * The cron tick's start-up: `gsync run` loads only what the run uses. With nothing
+ * to ship and no task open it never talks to Globus, so it does not even load the
+ * HTTP client (undici); server, watch, demo and login code it never loads.
+ * test/helpers/record-imports.mjs logs every module the child process resolves.
+ */
+const PRELOAD = pathToFileURL(path.resolve(__dirname, 'helpers/record-imports.mjs')).href;
+
+let w: JobWorld | undefined;
+afterEach(async () => {
+  await w?.cleanup();
+  w = undefined;
+});
+
+async function runLoading(world: JobWorld): Promise<{ stdout: string; modules: string[] }> {
+  const log = path.join(world.base, `imports-${Date.now()}-${Math.random()}.log`);
+  const r = await gsync(['run', '--config', world.configFile], {
+    env: { ...world.env, GSYNC_IMPORTS_LOG: log, NODE_OPTIONS: `--import=${PRELOAD}` },
+  });
+  expect(r.code, r.stderr).toBe(0);
+  return { stdout: r.stdout, modules: fs.readFileSync(log, 'utf8').split('\n').filter(Boolean) };
+}
+
+const undici = (m: string) => m.includes('/node_modules/undici/');
+const dist = (m: string) => m.replace(/^.*\/dist\/src\//, '');
+
+describe('gsync run start-up', () => {
+  it('with nothing to ship loads no HTTP client and no server, watch, demo or login code; a run that ships loads undici', async () => {
+    assertBuilt();
+    w = await jobWorld();
+    fs.writeFileSync(path.join(w.src, 'a.txt'), 'a');
+    const shipped = await w.run();
+    expect(shipped.result).toBe('succeeded');
+
+    const quiet = await runLoading(w);
+    expect(quiet.stdout).toMatch(/nothing to ship/);
+    expect(quiet.modules.some((m) => m.includes('/dist/src/commands/run.js'))).toBe(true);
+    expect(quiet.modules.filter(undici)).toEqual([]);
+    expect(quiet.modules.map(dist).filter((m) => /^(server|watch|demo)\/|^commands\/(login|server|watch|demo)\.js/.test(m))).toEqual([]);
+
+    // The detector sees undici where it is loaded: a run that submits.
+    fs.writeFileSync(path.join(w.src, 'b.txt'), 'b');
+    const submitting = await runLoading(w);
+    expect(submitting.stdout).toMatch(/submitted task/);
+    expect(submitting.modules.some(undici)).toBe(true);
+  }, 60_000);
+});
