@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { GsyncError } from '../src/errors/errors.js';
 import { exitCodeFor } from '../src/errors/exit-codes.js';
 import { SCHEMA_VERSION } from '../src/state/migrations.js';
-import { openExistingState, openState, type State } from '../src/state/open.js';
+import { openExistingState, openState, ROOT_NODE_ID, type State } from '../src/state/open.js';
+import { INSERT_ROWS, TrieStore } from '../src/state/trie.js';
 import { finishRun, lastRuns, startRun } from '../src/state/runs.js';
 import { findNode, setLastTransfer } from '../src/state/last-transfer.js';
 import {
@@ -201,5 +202,55 @@ describe('runs', () => {
     const runs = lastRuns(state, 5);
     expect(runs.map((r) => r.result)).toEqual(['unfinished', 'succeeded']);
     expect(runs[1]).toMatchObject({ id: a, startedNs: 1n, finishedNs: 2n, exitCode: 0, files: 3, bytes: 10n, deferred: 1 });
+  });
+});
+
+describe('trie inserts', () => {
+  const fp = (n: number) => ({ kind: 'f' as const, size: BigInt(n), mtimeNs: 1_700_000_000_000_000_000n + BigInt(n), ctimeNs: BigInt(n), ino: BigInt(n) });
+
+  it('go in many rows to a statement, with the ids they were given, before any other statement and at commit', () => {
+    const state = fresh();
+    const trie = new TrieStore(state);
+    trie.begin();
+    const dir = trie.insertNode(ROOT_NODE_ID, 'dir', null);
+    // More than one statement's worth, and not a multiple of it: a full statement and single rows.
+    const ids = Array.from({ length: INSERT_ROWS + 5 }, (_, i) => trie.insertNode(dir, `f${i}`, fp(i)));
+    // A statement on another row: what was buffered is inserted first, so the ids it was given are real rows.
+    const held = INSERT_ROWS + 2; // still buffered: the first full statement went in at the 64th row
+    trie.setSeen(ids[held]!, fp(1000));
+    const later = trie.insertNode(dir, 'later', null);
+    trie.commit();
+    const rows = state.db.prepare(`SELECT id, parent, name, seen_size FROM node WHERE id <> 1 ORDER BY id`).raw(true).all() as Array<[number, number, string, number | null]>;
+    expect(rows).toEqual([
+      [dir, ROOT_NODE_ID, 'dir', null],
+      ...ids.map((id, i) => [id, dir, `f${i}`, i === held ? 1000 : i]),
+      [later, dir, 'later', null],
+    ]);
+    expect([dir, ...ids, later]).toEqual(Array.from({ length: INSERT_ROWS + 7 }, (_, i) => ROOT_NODE_ID + 1 + i));
+    state.close();
+  });
+
+  it('take their ids after rows another connection inserted between two transactions, and a rollback inserts nothing', () => {
+    const file = path.join(tempDir('gsync-state-ids-'), 'job.db');
+    const state = openState(file);
+    const trie = new TrieStore(state);
+    trie.begin();
+    const a = trie.insertNode(ROOT_NODE_ID, 'a', null);
+    trie.commit();
+    const other = new Database(file);
+    const b = Number(other.prepare(`INSERT INTO node (parent, name) VALUES (1, 'b')`).run().lastInsertRowid);
+    other.close();
+    trie.begin();
+    const c = trie.insertNode(ROOT_NODE_ID, 'c', null);
+    trie.commit();
+    expect([a, b, c]).toEqual([2, 3, 4]);
+    trie.begin();
+    trie.insertNode(ROOT_NODE_ID, 'never', null);
+    trie.rollbackIfOpen();
+    trie.begin();
+    trie.insertNode(ROOT_NODE_ID, 'd', null);
+    trie.commit();
+    expect(state.db.prepare(`SELECT name FROM node ORDER BY id`).pluck().all()).toEqual(['', 'a', 'b', 'c', 'd']);
+    state.close();
   });
 });
