@@ -106,6 +106,19 @@ describe('state database', () => {
     check.close();
   });
 
+  it("keeps SQLite's own 2 MB page cache on every connection, read-write and read-only (better-sqlite3 builds in 16 MB)", () => {
+    const state = fresh();
+    const stock = new Database(':memory:');
+    // The premise: without the pragma a connection would get better-sqlite3's larger cache.
+    expect(stock.pragma('cache_size', { simple: true })).toBeLessThan(-2000);
+    stock.close();
+    expect(state.db.pragma('cache_size', { simple: true })).toBe(-2000);
+    state.close();
+    const reader = openState(state.path, { readonly: true });
+    expect(reader.db.pragma('cache_size', { simple: true })).toBe(-2000);
+    reader.close();
+  });
+
   it('read-only opening never creates a database', () => {
     const file = path.join(tempDir(), 'missing', 'job.db');
     expect(openExistingState(file)).toBeNull();

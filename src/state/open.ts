@@ -7,6 +7,16 @@ import { migrate, SCHEMA_VERSION } from './migrations.js';
 
 export const ROOT_NODE_ID = 1;
 
+/**
+ * Page cache per connection, in SQLite's units (negative: KiB): SQLite's own
+ * default of 2 MB. better-sqlite3 is built with 16 MB, which a scan fills and
+ * never reuses: it reads the trie once, in walk order, and the OS already caches
+ * the file. At 1,000,000 files the two scan connections (the scan's own and a
+ * worker's) held 30 MB more peak RSS and took longer, every new cache page being
+ * a page fault (bench/RESULTS.md, "Quiet machine").
+ */
+export const CACHE_SIZE = -2000;
+
 /** An open state database. All SQL lives in src/state/; callers pass this handle to its functions. */
 export interface State {
   readonly db: Database.Database;
@@ -65,6 +75,7 @@ function open(file: string, readonly: boolean): State | null {
       if (status === 'empty' || status < SCHEMA_VERSION) recordSchemaWriter(db);
     }
     db.pragma('foreign_keys = ON');
+    db.pragma(`cache_size = ${CACHE_SIZE}`);
   } catch (err) {
     db.close();
     throw err;
