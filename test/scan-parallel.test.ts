@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AHEAD } from '../src/scan/pool.js';
+import { AHEAD, DEPTH } from '../src/scan/pool.js';
 import type { ScanStats, ScanWarning } from '../src/scan/scanner.js';
 import { openState, type State } from '../src/state/open.js';
 import { setLastTransfer } from '../src/state/last-transfer.js';
@@ -146,6 +146,7 @@ describe('parallel walk', () => {
     // As the commands run it, the scan's own thread comparing ahead while it waits: the same plan, each directory compared once.
     const shared = scanCopy(root, file, 3, {});
     expect(shared.stats.dirsFromWorkers + shared.stats.dirsHere).toBe(one.stats.dirsHere);
+    expect(shared.stats.lateReplies).toBeLessThanOrEqual(DEPTH * shared.stats.workers);
     expect(shared.items).toEqual(one.items);
     expect(shared.totals).toEqual(one.totals);
     expect(shared.warnings).toEqual(one.warnings);
@@ -252,6 +253,8 @@ parentPort.on('message', () => { if (++n >= 3) process.exit(1); });
     expect(withDying.stats.dirsFromWorkers).toBeGreaterThan(0);
     expect(withDying.stats.dirsFromWorkers).toBeLessThanOrEqual(3);
     expect(withDying.stats.dirsHere).toBeGreaterThan(100);
+    // Only what was out at the dead worker stays set aside, not every directory compared here since.
+    expect(withDying.stats.lateReplies).toBeLessThanOrEqual(DEPTH);
     expect(withDying.nodes).toEqual(one.nodes);
     expect(withDying.items).toEqual(one.items);
     expect(withDying.warnings).toEqual(one.warnings);

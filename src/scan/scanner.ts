@@ -89,6 +89,8 @@ export interface ScanStats {
   peakAhead: number;
   /** Write statements the scan ran on the trie (a scan that found nothing new runs none). */
   rowsWritten: number;
+  /** Directories still set aside at the end for a reply a worker owes; never more than the work out at workers. */
+  lateReplies: number;
 }
 
 export interface ScanOptions {
@@ -240,6 +242,7 @@ export function scan(opts: ScanOptions): ScanCounts {
     dirsHere,
     peakAhead: pool?.peakWaiting ?? 0,
     rowsWritten: recorder.written,
+    lateReplies: pool?.lateReplies ?? 0,
   });
   return counts;
 }
