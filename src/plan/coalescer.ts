@@ -1,5 +1,5 @@
 import type { DirEvent, FileEvent, HoldReason, ScanVisitor } from '../scan/scanner.js';
-import { mapPath, type PathMapping } from './paths.js';
+import { mapPath, ownedPath, type PathMapping } from './paths.js';
 
 export interface TransferItem {
   /** The trie node; null when planned from a read-only scan of paths not yet recorded. */
@@ -49,7 +49,8 @@ export class Coalescer implements ScanVisitor {
   file(f: FileEvent): void {
     if (f.verdict !== 'new') this.spoil();
     if (f.verdict === 'clean') return;
-    const item: TransferItem = { nodeId: f.nodeId, relPath: f.relPath, ...mapPath(f.relPath, false, this.mapping), recursive: false, files: 1, bytes: f.size };
+    const relPath = ownedPath(f.relPath);
+    const item: TransferItem = { nodeId: f.nodeId, relPath, ...mapPath(relPath, false, this.mapping), recursive: false, files: 1, bytes: f.size };
     this.add(this.top(), item);
   }
 
@@ -61,10 +62,11 @@ export class Coalescer implements ScanVisitor {
     const done = this.stack.pop();
     if (done === undefined) throw new Error('internal: leaveDir without enterDir');
     if (!done.fresh) return; // its items are out already
+    const relPath = ownedPath(done.relPath);
     const item: TransferItem = {
       nodeId: done.nodeId,
-      relPath: done.relPath,
-      ...mapPath(done.relPath, true, this.mapping),
+      relPath,
+      ...mapPath(relPath, true, this.mapping),
       recursive: true,
       files: done.files,
       bytes: done.bytes,

@@ -1,0 +1,80 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { assertBuilt } from './helpers/cli.js';
+import { tempDir } from './helpers/tree.js';
+
+/**
+ * The scan hands the planner names that are slices of their directory's whole
+ * listing (one string, names joined with '/', split again: V8 keeps a substring
+ * of 13 or more characters as a view into its parent). A planned item lives until
+ * the transfer is submitted, up to transfer.maxItems of them, so one that kept
+ * such a slice would keep the whole listing alive with it. A child process plans
+ * 200 directories the way the recorder feeds them, drops everything but the
+ * items, and writes a heap snapshot; no listing may be left in it.
+ */
+const COALESCER = path.resolve(__dirname, '../dist/src/plan/coalescer.js');
+
+const CHILD = (coalescer: string) => `import v8 from 'node:v8';
+import { Coalescer } from ${JSON.stringify(coalescer)};
+// In a function of its own, so that nothing but the items outlives the planning.
+function plan() {
+  const items = [];
+  const c = new Coalescer({ sourceRoot: '/src/', destinationRoot: '/dst/' }, (item) => items.push(item));
+  c.enterDir({ relPath: '', nodeId: 1, shipped: true });
+  for (let d = 0; d < 200; d++) {
+    const names = Array.from({ length: 40 }, (_, k) => 'listing-' + d + '-entry-' + String(k).padStart(4, '0') + '.dat').join('/').split('/');
+    const dir = 'directory-' + String(d).padStart(4, '0');
+    c.enterDir({ relPath: dir, nodeId: 2 + d, shipped: true });
+    c.file({ relPath: dir + '/' + names[7], nodeId: 1000 + d, size: 1n, verdict: 'changed' });
+    c.leaveDir();
+  }
+  c.leaveDir();
+  return items;
+}
+const items = plan();
+// A last listing built and dropped, in case a register still held the loop's last one.
+Array.from({ length: 40 }, (_, k) => 'scratch-' + k).join('/').split('/');
+// The probe's control: one listing kept on purpose, which the snapshot must show.
+globalThis.kept = Array.from({ length: 40 }, (_, k) => 'listing-kept-entry-' + k + '.dat').join('/');
+v8.writeHeapSnapshot(process.argv[2]);
+process.stdout.write(JSON.stringify(items.map((i) => i.source_path)));
+`;
+
+/** Strings in a heap snapshot that hold at least `min` entries of one of the child's listings. */
+function listingsIn(snapshotFile: string, min: number): string[] {
+  const snap = JSON.parse(fs.readFileSync(snapshotFile, 'utf8')) as {
+    snapshot: { meta: { node_fields: string[]; node_types: [string[]] } };
+    nodes: number[];
+    strings: string[];
+  };
+  const fields = snap.snapshot.meta.node_fields;
+  const types = snap.snapshot.meta.node_types[0];
+  const width = fields.length;
+  const typeAt = fields.indexOf('type');
+  const nameAt = fields.indexOf('name');
+  const found: string[] = [];
+  for (let i = 0; i < snap.nodes.length; i += width) {
+    if (types[snap.nodes[i + typeAt]!] !== 'string') continue;
+    const text = snap.strings[snap.nodes[i + nameAt]!]!;
+    if (text.split('listing-').length - 1 >= min) found.push(text);
+  }
+  return found;
+}
+
+describe('planned items', () => {
+  it("keep their own copy of each path, not a slice of the scan's whole directory listing", () => {
+    assertBuilt();
+    const dir = tempDir('gsync-plan-memory-');
+    const script = path.join(dir, 'plan.mjs');
+    const snapshot = path.join(dir, 'plan.heapsnapshot');
+    fs.writeFileSync(script, CHILD(COALESCER));
+    const out = execFileSync(process.execPath, [script, snapshot], { encoding: 'utf8' });
+    const paths = JSON.parse(out) as string[];
+    expect(paths).toHaveLength(200);
+    expect(paths[3]).toBe('/src/directory-0003/listing-3-entry-0007.dat');
+    // The one listing still alive is the control the child kept on purpose.
+    expect(listingsIn(snapshot, 5)).toEqual([expect.stringMatching(/^listing-kept-entry-0\.dat\/listing-kept-entry-1\.dat\//)]);
+  }, 60_000);
+});
