@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { exitCodeForRun } from '../src/errors/exit-codes.js';
 import { jobWorld, type JobWorld } from './helpers/job-world.js';
@@ -31,4 +33,34 @@ describe('a new tree whose one recursive item is still in flight', () => {
     await w.run();
     expect(w.diff()).toBe('');
   });
+
+  it('an empty tree: while its root is in flight the next run submits nothing and succeeds (it once failed on pending.node_id)', async () => {
+    w = await jobWorld();
+    w.srv.faults.faultNextTask();
+    const first = await w.run({ wait: false });
+    expect(first.items).toBe(1); // the empty source directory as one recursive item
+    const posts = w.srv.tasks.list().length;
+    const meanwhile = await w.run({ wait: false });
+    expect(exitCodeForRun(meanwhile), meanwhile.reconciled.problems.join('; ')).toBe(0);
+    expect(meanwhile.outcome).toBe('nothing-to-do');
+    expect(w.srv.tasks.list().length).toBe(posts);
+  });
+
+  it('every entry replaced while the root is in flight: the new ones ship one by one, the root never again', async () => {
+    w = await jobWorld();
+    writeTree(w.src, { 'old.txt': 'old' });
+    w.srv.faults.faultNextTask();
+    const first = await w.run({ wait: false });
+    expect(first.items).toBe(1);
+    fs.rmSync(path.join(w.src, 'old.txt'));
+    writeTree(w.src, { 'new.txt': 'new', 'dir/n2.txt': 'n2' });
+    const meanwhile = await w.run({ wait: false });
+    expect(exitCodeForRun(meanwhile), meanwhile.reconciled.problems.join('; ')).toBe(0);
+    const items = w.srv.tasks.get(meanwhile.taskId!)!.items;
+    expect(items.map((i) => `${i.recursive ? 'R' : 'F'} ${i.source_path}`).sort()).toEqual([
+      expect.stringMatching(/^F .*\/new\.txt$/),
+      expect.stringMatching(/^R .*\/dir\/$/),
+    ]);
+  });
 });
+

@@ -43,7 +43,8 @@ export class Coalescer implements ScanVisitor {
   enterDir(dir: DirEvent): void {
     this.stack.push({ relPath: dir.relPath, nodeId: dir.nodeId, fresh: true, files: 0, bytes: 0n, held: [] });
     // A directory only passed through (a change list) was not read whole: Globus would ship its unlisted entries too.
-    if (dir.shipped || dir.partial === true) this.spoil();
+    // One in flight is already in a task: sent again whole, its paths would be in two tasks at once.
+    if (dir.shipped || dir.partial === true || dir.inflight === true) this.spoil();
   }
 
   file(f: FileEvent): void {

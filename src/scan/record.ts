@@ -39,11 +39,20 @@ export class Recorder {
   constructor(private readonly o: RecorderOptions) {}
 
   /** The source directory: its own fingerprint, then everything in it. */
-  root(rootId: number | null, fp: Fingerprint, verdict: 'new' | 'changed' | 'clean', rowSeen: boolean, listing: Listing, abs: string, only?: Listed): void {
+  root(
+    rootId: number | null,
+    fp: Fingerprint,
+    verdict: 'new' | 'changed' | 'clean',
+    rowSeen: boolean,
+    inflight: boolean,
+    listing: Listing,
+    abs: string,
+    only?: Listed,
+  ): void {
     if (this.o.write && (verdict !== 'clean' || rowSeen)) {
       this.w(() => this.o.trie!.setSeen(rootId!, verdict === 'clean' ? null : fp));
     }
-    this.o.visitor.enterDir({ relPath: '', nodeId: rootId, shipped: verdict === 'clean', partial: only !== undefined });
+    this.o.visitor.enterDir({ relPath: '', nodeId: rootId, shipped: verdict === 'clean', partial: only !== undefined, inflight });
     this.dir(listing, abs, rootId, only);
     this.o.visitor.leaveDir();
   }

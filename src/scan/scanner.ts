@@ -24,6 +24,12 @@ export interface DirEvent {
   shipped: boolean;
   /** Only some of its entries are visited (a change-list scan passing through): never one recursive item. */
   partial?: boolean;
+  /**
+   * Covered by a submission still in flight: never sent again as one recursive item
+   * (its entries in flight are held; new ones ship one by one). Only the source
+   * directory is entered in this state: any other directory in flight is held whole.
+   */
+  inflight?: boolean;
 }
 
 export interface FileEvent {
@@ -224,7 +230,8 @@ export function scan(opts: ScanOptions): ScanCounts {
       });
       pool?.discovered(rootListing, rootPath);
     }
-    recorder.root(rootId, fp, verdict, rootRow?.seen_kind != null, rootListing, rootPath, listed);
+    const rootInflight = rootRow !== undefined && rootRow.inflight !== 0n;
+    recorder.root(rootId, fp, verdict, rootRow?.seen_kind != null, rootInflight, rootListing, rootPath, listed);
     recorder.finish();
   } catch (err) {
     if (write) trie!.rollbackIfOpen();
