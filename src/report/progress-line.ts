@@ -4,7 +4,10 @@ import type { ScanCounts } from '../scan/scanner.js';
 
 export type ProgressStream = NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
 
-const int = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+// Made on first use: building a NumberFormat (ICU) cost about 13 ms of every run's start-up,
+// and a run under cron never draws a progress line.
+let numberFormat: Intl.NumberFormat | undefined;
+const int = { format: (n: number) => (numberFormat ??= new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 })).format(n) };
 
 /** "scanning: 120,000 entries, 45,000/s, 12 changed" */
 export function formatScanProgress(counts: Readonly<Pick<ScanCounts, 'files' | 'dirs' | 'changed'>>, elapsedMs: number): string {
