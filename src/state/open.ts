@@ -13,7 +13,7 @@ export const ROOT_NODE_ID = 1;
  * never reuses: it reads the trie once, in walk order, and the OS already caches
  * the file. At 1,000,000 files the two scan connections (the scan's own and a
  * worker's) held 30 MB more peak RSS and took longer, every new cache page being
- * a page fault (bench/RESULTS.md, "Quiet machine").
+ * a page fault (bench/RESULTS.md, "On a quiet machine").
  */
 export const CACHE_SIZE = -2000;
 
