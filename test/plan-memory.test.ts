@@ -11,8 +11,9 @@ import { tempDir } from './helpers/tree.js';
  * of 13 or more characters as a view into its parent). A planned item lives until
  * the transfer is submitted, up to transfer.maxItems of them, so one that kept
  * such a slice would keep the whole listing alive with it. A child process plans
- * 200 directories the way the recorder feeds them, drops everything but the
- * items, and writes a heap snapshot; no listing may be left in it.
+ * 200 directories the way the recorder feeds them (a changed file and a new
+ * subdirectory in each: a file item and a recursive one), drops everything but
+ * the items, and writes a heap snapshot; no listing may be left in it.
  */
 const COALESCER = path.resolve(__dirname, '../dist/src/plan/coalescer.js');
 
@@ -28,6 +29,10 @@ function plan() {
     const dir = 'directory-' + String(d).padStart(4, '0');
     c.enterDir({ relPath: dir, nodeId: 2 + d, shipped: true });
     c.file({ relPath: dir + '/' + names[7], nodeId: 1000 + d, size: 1n, verdict: 'changed' });
+    // A new directory in it: one recursive item, whose path ends in a sliced name too.
+    c.enterDir({ relPath: dir + '/' + names[9], nodeId: 2000 + d, shipped: false });
+    c.file({ relPath: dir + '/' + names[9] + '/new.dat', nodeId: 3000 + d, size: 1n, verdict: 'new' });
+    c.leaveDir();
     c.leaveDir();
   }
   c.leaveDir();
@@ -72,8 +77,9 @@ describe('planned items', () => {
     fs.writeFileSync(script, CHILD(COALESCER));
     const out = execFileSync(process.execPath, [script, snapshot], { encoding: 'utf8' });
     const paths = JSON.parse(out) as string[];
-    expect(paths).toHaveLength(200);
-    expect(paths[3]).toBe('/src/directory-0003/listing-3-entry-0007.dat');
+    expect(paths).toHaveLength(400);
+    expect(paths).toContain('/src/directory-0003/listing-3-entry-0007.dat');
+    expect(paths).toContain('/src/directory-0003/listing-3-entry-0009.dat/');
     // The one listing still alive is the control the child kept on purpose.
     expect(listingsIn(snapshot, 5)).toEqual([expect.stringMatching(/^listing-kept-entry-0\.dat\/listing-kept-entry-1\.dat\//)]);
   }, 60_000);
