@@ -1,5 +1,5 @@
 import type { DirEvent, FileEvent, HoldReason, ScanVisitor } from '../scan/scanner.js';
-import { mapPath, ownedPath, type PathMapping } from './paths.js';
+import { itemPaths, type PathMapping } from './paths.js';
 
 export interface TransferItem {
   /** The trie node; null when planned from a read-only scan of paths not yet recorded. */
@@ -50,8 +50,7 @@ export class Coalescer implements ScanVisitor {
   file(f: FileEvent): void {
     if (f.verdict !== 'new') this.spoil();
     if (f.verdict === 'clean') return;
-    const relPath = ownedPath(f.relPath);
-    const item: TransferItem = { nodeId: f.nodeId, relPath, ...mapPath(relPath, false, this.mapping), recursive: false, files: 1, bytes: f.size };
+    const item: TransferItem = { nodeId: f.nodeId, ...itemPaths(f.relPath, false, this.mapping), recursive: false, files: 1, bytes: f.size };
     this.add(this.top(), item);
   }
 
@@ -63,11 +62,9 @@ export class Coalescer implements ScanVisitor {
     const done = this.stack.pop();
     if (done === undefined) throw new Error('internal: leaveDir without enterDir');
     if (!done.fresh) return; // its items are out already
-    const relPath = ownedPath(done.relPath);
     const item: TransferItem = {
       nodeId: done.nodeId,
-      relPath,
-      ...mapPath(relPath, true, this.mapping),
+      ...itemPaths(done.relPath, true, this.mapping),
       recursive: true,
       files: done.files,
       bytes: done.bytes,

@@ -35,3 +35,9 @@ function join(root: string, relPath: string): string {
 export function ownedPath(relPath: string): string {
   return Buffer.from(relPath, 'utf8').toString('utf8');
 }
+
+/** A transfer item's paths: its own copy of the scanned path (see ownedPath), and where it maps on both collections. */
+export function itemPaths(relPath: string, isDir: boolean, m: PathMapping): { relPath: string; source_path: string; destination_path: string } {
+  const owned = ownedPath(relPath);
+  return { relPath: owned, ...mapPath(owned, isDir, m) };
+}
