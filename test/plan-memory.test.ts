@@ -12,16 +12,21 @@ import { tempDir } from './helpers/tree.js';
  * the transfer is submitted, up to transfer.maxItems of them, so one that kept
  * such a slice would keep the whole listing alive with it. A child process plans
  * 200 directories the way the recorder feeds them (a changed file and a new
- * subdirectory in each: a file item and a recursive one), drops everything but
- * the items, and writes a heap snapshot; no listing may be left in it.
+ * subdirectory in each: a file item and a recursive one), reports a removed and
+ * an unreadable path in each to the deletes' collector, drops everything but the
+ * items and the collector, and writes a heap snapshot; no listing may be left in it.
  */
 const COALESCER = path.resolve(__dirname, '../dist/src/plan/coalescer.js');
+const DELETES = path.resolve(__dirname, '../dist/src/deletes/plan-deletes.js');
 
-const CHILD = (coalescer: string) => `import v8 from 'node:v8';
+const CHILD = (coalescer: string, deletes: string) => `import v8 from 'node:v8';
 import { Coalescer } from ${JSON.stringify(coalescer)};
+import { collectRemovals } from ${JSON.stringify(deletes)};
 // In a function of its own, so that nothing but the items outlives the planning.
 function plan() {
   const items = [];
+  // With deletes on, the scan's removed and unreadable paths are kept until the deletes are planned.
+  const removals = collectRemovals();
   const c = new Coalescer({ sourceRoot: '/src/', destinationRoot: '/dst/' }, (item) => items.push(item));
   c.enterDir({ relPath: '', nodeId: 1, shipped: true });
   for (let d = 0; d < 200; d++) {
@@ -30,21 +35,23 @@ function plan() {
     c.enterDir({ relPath: dir, nodeId: 2 + d, shipped: true });
     c.file({ relPath: dir + '/' + names[7], nodeId: 1000 + d, size: 1n, verdict: 'changed' });
     // A new directory in it: one recursive item, whose path ends in a sliced name too.
+    removals.onRemoved({ relPath: dir + '/' + names[11], nodeId: 4000 + d, change: 'gone' });
+    removals.onUnreadable(dir + '/' + names[13]);
     c.enterDir({ relPath: dir + '/' + names[9], nodeId: 2000 + d, shipped: false });
     c.file({ relPath: dir + '/' + names[9] + '/new.dat', nodeId: 3000 + d, size: 1n, verdict: 'new' });
     c.leaveDir();
     c.leaveDir();
   }
   c.leaveDir();
-  return items;
+  return { items, removals };
 }
-const items = plan();
+const { items, removals } = plan();
 // A last listing built and dropped, in case a register still held the loop's last one.
 Array.from({ length: 40 }, (_, k) => 'scratch-' + k).join('/').split('/');
 // The probe's control: one listing kept on purpose, which the snapshot must show.
 globalThis.kept = Array.from({ length: 40 }, (_, k) => 'listing-kept-entry-' + k + '.dat').join('/');
 v8.writeHeapSnapshot(process.argv[2]);
-process.stdout.write(JSON.stringify(items.map((i) => i.source_path)));
+process.stdout.write(JSON.stringify({ paths: items.map((i) => i.source_path), removed: removals.removed.length, unreadable: removals.unreadable.length }));
 `;
 
 /** Strings in a heap snapshot that hold at least `min` entries of one of the child's listings. */
@@ -68,15 +75,16 @@ function listingsIn(snapshotFile: string, min: number): string[] {
   return found;
 }
 
-describe('planned items', () => {
+describe('planned items and collected removals', () => {
   it("keep their own copy of each path, not a slice of the scan's whole directory listing", () => {
     assertBuilt();
     const dir = tempDir('gsync-plan-memory-');
     const script = path.join(dir, 'plan.mjs');
     const snapshot = path.join(dir, 'plan.heapsnapshot');
-    fs.writeFileSync(script, CHILD(COALESCER));
+    fs.writeFileSync(script, CHILD(COALESCER, DELETES));
     const out = execFileSync(process.execPath, [script, snapshot], { encoding: 'utf8' });
-    const paths = JSON.parse(out) as string[];
+    const { paths, removed, unreadable } = JSON.parse(out) as { paths: string[]; removed: number; unreadable: number };
+    expect([removed, unreadable]).toEqual([200, 200]);
     expect(paths).toHaveLength(400);
     expect(paths).toContain('/src/directory-0003/listing-3-entry-0007.dat');
     expect(paths).toContain('/src/directory-0003/listing-3-entry-0009.dat/');

@@ -1,6 +1,6 @@
 import type { Config } from '../config/schema.js';
 import type { PlanTotals } from '../plan/plan.js';
-import { mapPath } from '../plan/paths.js';
+import { mapPath, ownedPath } from '../plan/paths.js';
 import type { RemovedEntry } from '../scan/scanner.js';
 import { removalFacts, trackedPaths } from '../state/delete-candidates.js';
 import { heldByOpenDeletes, type DeleteTarget } from '../state/delete-tasks.js';
@@ -15,10 +15,16 @@ export interface RemovalCollector {
   onUnreadable(relPath: string): void;
 }
 
+/** Kept until the deletes are planned, so each path is the collector's own copy, not a slice of a scan listing (see ownedPath). */
 export function collectRemovals(): RemovalCollector {
   const removed: RemovedEntry[] = [];
   const unreadable: string[] = [];
-  return { removed, unreadable, onRemoved: (e) => removed.push(e), onUnreadable: (p) => unreadable.push(p) };
+  return {
+    removed,
+    unreadable,
+    onRemoved: (e) => removed.push({ ...e, relPath: ownedPath(e.relPath) }),
+    onUnreadable: (p) => unreadable.push(ownedPath(p)),
+  };
 }
 
 export interface PlannedDelete extends DeleteTarget {
