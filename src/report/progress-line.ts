@@ -7,13 +7,17 @@ export type ProgressStream = NodeJS.WritableStream & { isTTY?: boolean; columns?
 // Made on first use: building a NumberFormat (ICU) cost about 13 ms of every run's start-up,
 // and a run under cron never draws a progress line.
 let numberFormat: Intl.NumberFormat | undefined;
-const int = { format: (n: number) => (numberFormat ??= new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 })).format(n) };
+/** A whole number with thousands separators: "120,000". */
+function count(n: number): string {
+  numberFormat ??= new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+  return numberFormat.format(n);
+}
 
 /** "scanning: 120,000 entries, 45,000/s, 12 changed" */
 export function formatScanProgress(counts: Readonly<Pick<ScanCounts, 'files' | 'dirs' | 'changed'>>, elapsedMs: number): string {
   const entries = counts.files + counts.dirs;
-  const rate = elapsedMs > 0 ? `, ${int.format((entries * 1000) / elapsedMs)}/s` : '';
-  return `scanning: ${int.format(entries)} entries${rate}, ${int.format(counts.changed)} changed`;
+  const rate = elapsedMs > 0 ? `, ${count((entries * 1000) / elapsedMs)}/s` : '';
+  return `scanning: ${count(entries)} entries${rate}, ${count(counts.changed)} changed`;
 }
 
 export type TaskProgress = Pick<Task, 'task_id' | 'status' | 'files' | 'files_transferred' | 'files_skipped' | 'bytes_transferred'> &
@@ -22,7 +26,7 @@ export type TaskProgress = Pick<Task, 'task_id' | 'status' | 'files' | 'files_tr
 /** "task 1f2e3d4c ACTIVE: 1,200/5,000 files, 3.4 GiB" (a skipped file counts as done: it will not move). */
 export function formatTaskProgress(task: TaskProgress): string {
   const done = task.files_transferred + task.files_skipped;
-  const files = task.files > 0 ? `${int.format(done)}/${int.format(task.files)} files` : 'counting files';
+  const files = task.files > 0 ? `${count(done)}/${count(task.files)} files` : 'counting files';
   const nice = task.nice_status && task.nice_status !== 'Queued' && task.nice_status !== 'OK' ? ` (${task.nice_status})` : '';
   return `task ${task.task_id.slice(0, 8)} ${task.status}${nice}: ${files}, ${formatBytes(task.bytes_transferred, 'binary')}`;
 }
