@@ -1,5 +1,6 @@
 import { loginHintFor } from '../auth/credentials.js';
 import { lineReader, type LineReader } from '../auth/line-reader.js';
+import { CODE_WAIT_MS, nativeAppLogin } from '../auth/native-login.js';
 import { collectionsInScopes } from '../auth/scopes.js';
 import { configProblems } from '../checks/local-checks.js';
 import { checksExitCode } from '../checks/result.js';
@@ -11,7 +12,6 @@ import { EXIT } from '../errors/exit-codes.js';
 import type { Logger } from '../log/logger.js';
 import { checklistSummary, formatCheck } from '../report/checklist.js';
 import { loadJob, type CommandContext, type Job } from './context.js';
-import { CODE_WAIT_MS, nativeAppLogin } from './login.js';
 
 export interface TestConfigOptions {
   fix?: boolean;
