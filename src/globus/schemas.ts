@@ -222,6 +222,7 @@ export const endpointListSchema = z.looseObject({
   DATA: z.array(endpointSchema),
   has_next_page: z.boolean().optional(),
 });
+export type EndpointList = z.infer<typeof endpointListSchema>;
 
 export const fileEntrySchema = z.looseObject({
   DATA_TYPE: z.literal('file').optional(),

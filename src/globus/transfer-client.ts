@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { serviceHttp, type GlobusHttp, type RequestSpec, type ServiceClientOptions } from './http.js';
 import {
   deleteResultSchema,
+  endpointListSchema,
   endpointSchema,
   fileListSchema,
   fileEntrySchema,
@@ -16,6 +17,7 @@ import {
   type DeleteDocument,
   type DeleteResult,
   type Endpoint,
+  type EndpointList,
   type FileEntry,
   type FileList,
   type MkdirResult,
@@ -33,6 +35,16 @@ const API = 'v0.10/';
 
 export interface TransferClientOptions extends ServiceClientOptions {
   tokens: TokenSource;
+}
+
+/** GET endpoint_search's filters, named as in the SDK's TransferClient.endpoint_search. */
+export interface EndpointSearchQuery {
+  filterFulltext?: string;
+  /** my-endpoints, shared-with-me, recently-used, all (needs filterFulltext), ... */
+  filterScope?: string;
+  filterEntityType?: string;
+  limit?: number;
+  offset?: number;
 }
 
 export interface LsOptions {
@@ -97,6 +109,18 @@ export class TransferClient {
 
   async getEndpoint(endpointId: string): Promise<Endpoint> {
     return this.call({ method: 'GET', path: `endpoint/${seg(endpointId)}` }, endpointSchema);
+  }
+
+  /** One page of endpoint_search (Transfer answers at most 100 a page and 1000 in all). */
+  async endpointSearch(q: EndpointSearchQuery): Promise<EndpointList> {
+    return this.call(
+      {
+        method: 'GET',
+        path: 'endpoint_search',
+        query: { filter_fulltext: q.filterFulltext, filter_scope: q.filterScope, filter_entity_type: q.filterEntityType, limit: q.limit, offset: q.offset },
+      },
+      endpointListSchema,
+    );
   }
 
   async ls(endpointId: string, path: string, opts: LsOptions = {}): Promise<FileList> {

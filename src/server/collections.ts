@@ -10,6 +10,9 @@ const ENTITY_TYPE: Record<CollectionKind, string> = {
   gcp: 'GCP_mapped_collection',
 };
 
+/** The GCSv5 endpoint every local GCSv5 collection belongs to (canonical_name "<endpoint>#<collection>", owner_id). */
+export const LOCAL_GCS_ENDPOINT_ID = '00000000-0000-4000-8000-00000000e0e0';
+
 /** A collection path that would leave the collection's root. */
 export class PathEscapeError extends Error {}
 
@@ -21,6 +24,7 @@ export class Collection {
   readonly displayName: string;
   readonly requireConsent: boolean;
   readonly highAssurance: boolean;
+  readonly mine: boolean;
 
   constructor(spec: CollectionSpec) {
     if (!UUID.test(spec.id)) throw new Error(`collection id "${spec.id}" must be a UUID`);
@@ -31,6 +35,7 @@ export class Collection {
     this.displayName = spec.displayName ?? `Local ${this.kind} collection ${this.id.slice(0, 8)}`;
     this.requireConsent = spec.requireConsent ?? false;
     this.highAssurance = spec.highAssurance ?? false;
+    this.mine = spec.mine ?? false;
   }
 
   /** Endpoints (as opposed to collections) hold no data; Transfer refuses to use them. */
@@ -62,7 +67,7 @@ export class Collection {
 
   // Key set of endpoint_get_mapped.json / endpoint_get_guest.json / endpoint_get_gcsv5_endpoint.json.
   private gcsv5Document(): Record<string, unknown> {
-    const endpointId = '00000000-0000-4000-8000-00000000e0e0';
+    const endpointId = LOCAL_GCS_ENDPOINT_ID;
     return {
       DATA: [{ DATA_TYPE: 'server', hostname: '127.0.0.1' }],
       DATA_TYPE: 'endpoint',

@@ -37,6 +37,7 @@ const schema = z.strictObject({
         displayName: z.string().optional(),
         requireConsent: z.boolean().optional(),
         highAssurance: z.boolean().optional(),
+        mine: z.boolean().optional(),
       }),
     )
     .default([]),

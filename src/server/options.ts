@@ -16,6 +16,8 @@ export interface CollectionSpec {
   /** Answer ConsentRequired unless the token carries this collection's data_access dependency. */
   requireConsent?: boolean;
   highAssurance?: boolean;
+  /** Owned by the (one) user the server knows: listed by endpoint_search's my-endpoints scope. */
+  mine?: boolean;
 }
 
 export interface ClientSpec {

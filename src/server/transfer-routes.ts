@@ -1,4 +1,5 @@
 import { submitDelete } from './delete-routes.js';
+import { endpointSearch } from './endpoint-search.js';
 import { getEndpoint, ls, mkdir, stat } from './transfer-operations.js';
 import { submissionId, submitTransfer } from './transfer-submit.js';
 import { cancelTask, eventList, getTask, skippedErrors, successfulTransfers, taskList } from './transfer-tasks.js';
@@ -20,6 +21,7 @@ export function transferRoute(method: string, segments: string[]): Handler | und
   if (a === 'task' && n === 3 && method === 'GET' && c === 'skipped_errors') return skippedErrors;
   if (a === 'task' && n === 3 && method === 'GET' && c === 'event_list') return eventList;
   if (a === 'endpoint' && n === 2 && method === 'GET') return getEndpoint;
+  if (method === 'GET' && n === 1 && a === 'endpoint_search') return endpointSearch;
   if (a === 'operation' && b === 'endpoint' && n === 4 && d !== undefined) {
     if (method === 'GET' && d === 'ls') return ls;
     if (method === 'GET' && d === 'stat') return stat;
