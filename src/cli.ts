@@ -59,6 +59,25 @@ export function buildCli(onExitCode: (code: number) => void): Command {
     .action(async (opts) => done(await (await import('./commands/test-config.js')).testConfigCommand(opts, ctx())));
 
   program
+    .command('init')
+    .description('write a job config (asking at a terminal only what it cannot find out), then run test-config on it')
+    .option('--name <name>', 'job name')
+    .option('--source <path>', 'local source directory')
+    .option('--source-collection <uuid>', 'collection holding the source directory (default: found by itself)')
+    .option('--destination <uuid:path>', 'destination collection and absolute path on it')
+    .option('--client-id <uuid>', 'Globus app client id (auth.clientId; default $GLOBUS_CLIENT_ID)')
+    .option('--output <file>', 'where to write the config (default: --config, $GSYNC_CONFIG, else ./gsync.json)')
+    .option('--force', 'replace an existing file (atomically)')
+    .action(async (opts) => done(await (await import('./commands/init.js')).initCommand(opts, ctx())));
+
+  program
+    .command('collections [text]')
+    .description('search Globus collections: by TEXT, your own (--mine), else yours, shared with you and used lately')
+    .option('--mine', 'only collections you own')
+    .option('--json', 'one JSON object per collection')
+    .action(async (text, opts) => done(await (await import('./commands/collections.js')).collectionsCommand(text, opts, ctx())));
+
+  program
     .command('status')
     .description('last runs, pending task, tracked and dirty paths, token expiry')
     .option('--json', 'one JSON object')

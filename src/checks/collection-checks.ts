@@ -105,7 +105,7 @@ async function lsWithConsent(deps: CollectionCheckDeps, r: Role): Promise<null |
 }
 
 /** mkdir each missing component, top down, after finding the deepest one that exists. */
-async function makeDirs(client: TransferClient, id: string, target: string): Promise<string[]> {
+export async function makeDirs(client: TransferClient, id: string, target: string): Promise<string[]> {
   const missing: string[] = [];
   for (let p = path.posix.normalize(target).replace(/\/+$/, '') || '/'; p !== '/'; p = path.posix.dirname(p)) {
     try {
