@@ -23,6 +23,11 @@ export interface TerminalOptions {
   /** Shell redirections of the child's streams away from the terminal, e.g. '< /dev/null' or '> file'. */
   redirect?: string;
   timeoutMs?: number;
+  /**
+   * Questions to answer, in order: when the output after the previous answer
+   * matches `after`, `type` is typed and Enter pressed (Ctrl-D when undefined).
+   */
+  prompts?: Array<{ after: RegExp; type: string | undefined }>;
 }
 
 export function hasScript(): boolean {
@@ -38,8 +43,18 @@ export function gsyncAtTerminal(args: string[], opts: TerminalOptions): Promise<
   const urls: string[] = [];
   let answering = Promise.resolve();
   child.stdin.on('error', () => {}); // script may exit before reading
+  const prompts = [...(opts.prompts ?? [])];
+  let answeredUpTo = 0;
   child.stdout.on('data', (chunk: Buffer) => {
     raw += chunk.toString();
+    for (let next = prompts[0]; next; next = prompts[0]) {
+      const seen = raw.slice(answeredUpTo).replace(/\r/g, '');
+      const m = next.after.exec(seen);
+      if (!m) break;
+      prompts.shift();
+      answeredUpTo = raw.length;
+      child.stdin.write(next.type === undefined ? '\x04' : next.type + '\n');
+    }
     const found = raw
       .replace(/\r/g, '')
       .split('\n')
