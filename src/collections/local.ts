@@ -3,8 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { usageError } from '../errors/errors.js';
 import { coveringPath, readSharedPaths, realOrResolved, type SharedPath } from './gcp-paths.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUuid } from './ids.js';
 
 /** Where gsync looks; each overridable (tests, unusual installs). */
 export interface LocalPlaces {
@@ -41,14 +40,14 @@ export function findLocalCollection(sourceDir: string, env: NodeJS.ProcessEnv): 
   const places = localPlaces(env);
   const fromEnv = env.GSYNC_LOCAL_COLLECTION?.trim();
   if (fromEnv) {
-    if (!UUID.test(fromEnv)) throw usageError(`GSYNC_LOCAL_COLLECTION is "${fromEnv}", not a collection UUID`, 'set it to the id gsync collections shows, or unset it');
+    if (!isUuid(fromEnv)) throw usageError(`GSYNC_LOCAL_COLLECTION is "${fromEnv}", not a collection UUID`, 'set it to the id gsync collections shows, or unset it');
     return { kind: 'env', collection: fromEnv.toLowerCase(), from: 'GSYNC_LOCAL_COLLECTION' };
   }
 
   const idFile = path.join(places.gcpDir, 'client-id.txt');
   const gcpId = readTrimmed(idFile);
   if (gcpId !== undefined) {
-    if (!UUID.test(gcpId)) throw usageError(`${idFile} does not hold a collection id ("${gcpId.slice(0, 40)}")`, 'run Globus Connect Personal setup again, or pass --source-collection UUID');
+    if (!isUuid(gcpId)) throw usageError(`${idFile} does not hold a collection id ("${gcpId.slice(0, 40)}")`, 'run Globus Connect Personal setup again, or pass --source-collection UUID');
     const pathsFile = path.join(places.gcpDir, 'config-paths');
     const shared = readSharedPaths(pathsFile, places.home);
     const real = realOrResolved(sourceDir);
@@ -71,7 +70,7 @@ export function findLocalCollection(sourceDir: string, env: NodeJS.ProcessEnv): 
       endpoint = undefined;
     }
     // The SDK treats an unreadable or malformed info.json as no local server; so does gsync.
-    if (typeof endpoint === 'string' && UUID.test(endpoint)) return { kind: 'gcs', endpoint: endpoint.toLowerCase(), from: places.gcsInfo };
+    if (typeof endpoint === 'string' && isUuid(endpoint)) return { kind: 'gcs', endpoint: endpoint.toLowerCase(), from: places.gcsInfo };
   }
   return undefined;
 }

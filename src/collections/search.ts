@@ -1,5 +1,6 @@
 import type { Endpoint } from '../globus/schemas.js';
 import type { TransferClient } from '../globus/transfer-client.js';
+import { isUuid } from './ids.js';
 
 /** What a person needs to pick a collection: its name, owner, type and id. */
 export interface CollectionRow {
@@ -83,8 +84,6 @@ export function rowOf(ep: Endpoint): CollectionRow {
   return { id: ep.id, displayName: ep.display_name ?? ep.canonical_name ?? '(no name)', owner, entityType: ep.entity_type ?? 'unknown', ...(endpoint ? { endpoint } : {}) };
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * The Globus Connect Server endpoint a mapped collection belongs to: its
  * non_functional_endpoint_id when the document has one, else the
@@ -95,7 +94,7 @@ export function endpointOfCollection(doc: Endpoint): string | undefined {
   const explicit = doc.non_functional_endpoint_id;
   if (typeof explicit === 'string') return explicit.toLowerCase();
   const prefix = doc.canonical_name?.split('#')[0];
-  return prefix && UUID.test(prefix) ? prefix.toLowerCase() : undefined;
+  return prefix && isUuid(prefix) ? prefix.toLowerCase() : undefined;
 }
 
 const TYPE_NAMES: Record<string, string> = {

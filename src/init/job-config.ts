@@ -1,8 +1,7 @@
 import { parseConfig, type Config } from '../config/load.js';
 import { configError } from '../errors/errors.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export const isUuid = (s: string) => UUID.test(s);
+export { isUuid } from '../collections/ids.js';
 export const UUID_PROBLEM = 'must be a collection id, a UUID such as 1405823f-0597-4a16-b296-46d4f0ae4b15';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;

@@ -16,7 +16,8 @@ import { badRequest, type TransferContext, type TransferRequest } from './transf
  * - filter_entity_type and filter_non_functional are mutually exclusive (SDK).
  * - limit at most 100 a page (SDK paginator page_size 100; the CLI: "result
  *   size limit is 100"), and no result past the 1000th (SDK: "limits you to
- *   1000 results for any search query"): offset + limit <= 1000.
+ *   1000 results for any search query"; its paginator, _LimitOffsetBasedPaginator,
+ *   shrinks the last limit so that offset + limit <= 1000, and reads has_next_page).
  * - The answer is shaped as recorded in endpoint_search.json: endpoint_list
  *   with limit, offset, has_next_page, and each item an endpoint document
  *   with its `_rank`.
