@@ -80,5 +80,20 @@ describe('metrics textfile written by a run', () => {
     expect(afterSecond.get('gsync_tasks_failed_total')?.value).toBe(0);
     expect(afterSecond.get('gsync_runs_total')?.value).toBe(3);
     expect(afterSecond.get('gsync_open_tasks')?.value).toBe(0);
+
+    // A task that FAILED counts once, and the retry that repairs it counts as a success.
+    writeTree(w.src, { 'd/new.txt': 'nn' });
+    w.srv.faults.failNextTask();
+    expect((await w.run()).result).toBe('failed');
+    const afterFail = parse(fs.readFileSync(file, 'utf8'));
+    expect(afterFail.get('gsync_tasks_failed_total')?.value).toBe(1);
+    expect(afterFail.get('gsync_tasks_succeeded_total')?.value).toBe(2);
+    expect(afterFail.get('gsync_last_run_exit_code')?.value).toBe(1);
+    expect((await w.run()).result).toBe('succeeded');
+    const healed = parse(fs.readFileSync(file, 'utf8'));
+    expect(healed.get('gsync_tasks_failed_total')?.value).toBe(1);
+    expect(healed.get('gsync_tasks_succeeded_total')?.value).toBe(3);
+    expect(healed.get('gsync_transferred_files_total')?.value).toBe(6);
+    expect(healed.get('gsync_runs_total')?.value).toBe(5);
   });
 });
