@@ -81,7 +81,18 @@ export function buildCli(onExitCode: (code: number) => void): Command {
     .command('status')
     .description('last runs, pending task, tracked and dirty paths, token expiry')
     .option('--json', 'one JSON object')
-    .action(async (opts) => done(await (await import('./commands/status.js')).statusCommand(opts, ctx())));
+    .option('--check', 'one line and a Monitoring Plugins exit code (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN); reads only the state database')
+    .option('--warning <age>', 'with --check: WARNING when no run succeeded for this long (900, 15m, 2h; default 3 of the job\'s intervals)')
+    .option('--critical <age>', 'with --check: CRITICAL when no run succeeded for this long (default 6 of the job\'s intervals)')
+    .option('--task-warning <age>', 'with --check: WARNING when a task has been open this long (default 24h)')
+    .option('--task-critical <age>', 'with --check: CRITICAL when a task has been open this long (default 72h)')
+    .action(async (opts) =>
+      done(
+        opts.check
+          ? await (await import('./commands/status-check.js')).statusCheckCommand(opts, ctx())
+          : await (await import('./commands/status.js')).statusCommand(opts, ctx()),
+      ),
+    );
 
   program
     .command('login')

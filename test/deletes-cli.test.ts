@@ -78,7 +78,7 @@ describe('deletes through the CLI', () => {
     expect((await cli('status')).stdout).toMatch(/deleting task [0-9a-f-]+: (ACTIVE|SUCCEEDED)/);
     await Promise.all(w.srv.tasks.list().map((t) => w.srv.tasks.waitFor(t.id)));
     expect((await cli('run')).code).toBe(0);
-    expect(fs.readFileSync(prom, 'utf8')).toMatch(/^gsync_deleted_paths\{job="e2e"\} 1$/m);
+    expect(fs.readFileSync(prom, 'utf8')).toMatch(/^gsync_last_run_deleted_paths\{job="e2e"\} 1$/m);
     expect(JSON.parse((await cli('status', '--json')).stdout).pendingDeletes).toEqual([]);
   });
 });

@@ -137,10 +137,10 @@ describe('files Globus found already up to date', () => {
     expect(task).toMatchObject({ files: 3, files_transferred: 1, files_skipped: 2, bytes_transferred: 3, subtasks_skipped_errors: 0 });
     expect(exitCodeForRun(r)).toBe(0);
     expect(summaryLine(r)).toMatch(/^task \S+ SUCCEEDED: 1 of 3 files delivered \(3 B\); 2 already up to date$/);
-    expect(metric('gsync_files_shipped')).toBe(1);
-    expect(metric('gsync_bytes_shipped')).toBe(3);
-    expect(metric('gsync_files_up_to_date')).toBe(2);
-    expect(metric('gsync_skipped_errors')).toBe(0);
+    expect(metric('gsync_last_run_transferred_files')).toBe(1);
+    expect(metric('gsync_last_run_transferred_bytes')).toBe(3);
+    expect(metric('gsync_last_run_up_to_date_files')).toBe(2);
+    expect(metric('gsync_last_run_skipped_errors')).toBe(0);
     expect(w.diff()).toBe('');
   });
 });

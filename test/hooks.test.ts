@@ -245,13 +245,13 @@ describe('at least once, never lost', () => {
       await new Promise((res) => setTimeout(res, 25));
     }
     const text = fs.readFileSync(metrics, 'utf8');
-    expect(text).toContain('gsync_hook_failures{job="e2e"} 1\n');
+    expect(text).toContain('gsync_last_run_hook_failures{job="e2e"} 1\n');
     expect(text).toContain('gsync_hooks_owed{job="e2e"} 1\n');
 
     hook.hang(false);
     expect(exitCodeForRun(await w.run())).toBe(0);
     const after = fs.readFileSync(metrics, 'utf8');
-    expect(after).toContain('gsync_hook_failures{job="e2e"} 0\n');
+    expect(after).toContain('gsync_last_run_hook_failures{job="e2e"} 0\n');
     expect(after).toContain('gsync_hooks_owed{job="e2e"} 0\n');
   });
 

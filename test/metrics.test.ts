@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { renderMetrics, writeMetricsFile, type RunMetrics } from '../src/metrics/textfile.js';
+import { METRICS, renderMetrics, writeMetricsFile, type RunMetrics } from '../src/metrics/textfile.js';
 
 /** A strict reading of the Prometheus text exposition format (version 0.0.4). */
 function parsePrometheusText(text: string): Map<string, { type: string; samples: Array<{ labels: Record<string, string>; value: number }> }> {
@@ -34,37 +34,47 @@ function parsePrometheusText(text: string): Map<string, { type: string; samples:
 const sample: RunMetrics = {
   job: 'beam"line\\7',
   lastSuccessSeconds: 1_763_900_000,
-  lastExitCode: 0,
-  runDurationSeconds: 1.25,
-  filesShipped: 12,
-  bytesShipped: 4096,
+  lastRunExitCode: 0,
+  lastRunTimestampSeconds: 1_763_900_000,
+  lastRunDurationSeconds: 1.25,
+  lastRunTransferredFiles: 12,
+  lastRunTransferredBytes: 4096,
   dirtyPaths: 3,
-  deferredPaths: 1,
-  pendingTaskAgeSeconds: 0,
+  lastRunDeferredPaths: 1,
+  openTaskAgeSeconds: 0,
+  transferredFilesTotal: 40,
 };
 
 describe('metrics textfile', () => {
-  it('parses as Prometheus text format with one gauge per figure', () => {
+  it('parses as Prometheus text format with one sample per figure, counters typed as counters', () => {
     const families = parsePrometheusText(renderMetrics(sample));
-    expect([...families.keys()]).toHaveLength(8);
-    const bytes = families.get('gsync_bytes_shipped')!;
+    expect([...families.keys()]).toHaveLength(10);
+    expect(families.get('gsync_transferred_files_total')!.type).toBe('counter');
+    const bytes = families.get('gsync_last_run_transferred_bytes')!;
     expect(bytes.type).toBe('gauge');
     expect(bytes.samples).toEqual([{ labels: { job: 'beam\\"line\\\\7' }, value: 4096 }]);
-    expect(families.get('gsync_run_duration_seconds')!.samples[0]!.value).toBe(1.25);
+    expect(families.get('gsync_last_run_duration_seconds')!.samples[0]!.value).toBe(1.25);
   });
 
   it('leaves out the last-success gauge until a run has succeeded', () => {
-    const families = parsePrometheusText(renderMetrics({ ...sample, lastSuccessSeconds: undefined, lastExitCode: 1 }));
+    const families = parsePrometheusText(renderMetrics({ ...sample, lastSuccessSeconds: undefined, lastRunExitCode: 1 }));
     expect(families.has('gsync_last_success_timestamp_seconds')).toBe(false);
-    expect(families.get('gsync_last_exit_code')!.samples[0]!.value).toBe(1);
+    expect(families.get('gsync_last_run_exit_code')!.samples[0]!.value).toBe(1);
   });
 
   it('replaces the file whole and leaves no temporary file behind', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gsync-metrics-'));
     const file = path.join(dir, 'collector', 'gsync.prom');
     writeMetricsFile(file, sample);
-    writeMetricsFile(file, { ...sample, filesShipped: 99 });
+    writeMetricsFile(file, { ...sample, lastRunTransferredFiles: 99 });
     expect(fs.readdirSync(path.dirname(file))).toEqual(['gsync.prom']);
-    expect(parsePrometheusText(fs.readFileSync(file, 'utf8')).get('gsync_files_shipped')!.samples[0]!.value).toBe(99);
+    expect(parsePrometheusText(fs.readFileSync(file, 'utf8')).get('gsync_last_run_transferred_files')!.samples[0]!.value).toBe(99);
+  });
+
+  it('names every metric by the Prometheus conventions: counters end in _total, nothing else does', () => {
+    for (const [, name, kind] of METRICS) {
+      expect(name).toMatch(/^gsync_[a-z_]+$/);
+      expect(name.endsWith('_total'), name).toBe(kind === 'counter');
+    }
   });
 });

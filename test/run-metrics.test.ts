@@ -50,21 +50,50 @@ describe('metrics textfile written by a run', () => {
     const task = w.srv.tasks.get(first.taskId!)!;
     expect(task.filesTransferred).toBe(4);
     const m = parse(fs.readFileSync(file, 'utf8'));
-    expect(m.get('gsync_files_shipped')).toMatchObject({ type: 'gauge', value: task.filesTransferred, labels: 'job="e2e"' });
-    expect(m.get('gsync_bytes_shipped')?.value).toBe(10);
-    expect(m.get('gsync_last_exit_code')?.value).toBe(0);
-    expect(m.get('gsync_pending_task_age_seconds')?.value).toBe(0);
+    expect(m.get('gsync_last_run_transferred_files')).toMatchObject({ type: 'gauge', value: task.filesTransferred, labels: 'job="e2e"' });
+    expect(m.get('gsync_last_run_transferred_bytes')?.value).toBe(10);
+    expect(m.get('gsync_last_run_exit_code')?.value).toBe(0);
+    expect(m.get('gsync_open_task_age_seconds')?.value).toBe(0);
     expect(m.get('gsync_last_success_timestamp_seconds')?.value).toBeGreaterThan(Date.now() / 1000 - 60);
     // No temporary file left beside it for the collector to trip over.
     expect(fs.readdirSync(path.dirname(file))).toEqual(['gsync.prom']);
 
-    writeTree(w.src, { 'd/new.txt': 'n' });
-    const second = await w.run();
-    expect(second.files).toBe(1);
-    expect(parse(fs.readFileSync(file, 'utf8')).get('gsync_files_shipped')?.value).toBe(1);
+    expect(m.get('gsync_transferred_files_total')).toMatchObject({ type: 'counter', value: 4 });
+    expect(m.get('gsync_runs_total')?.value).toBe(1);
 
     const idle = await w.run();
     expect(idle.result).toBe('nothing-to-do');
-    expect(parse(fs.readFileSync(file, 'utf8')).get('gsync_files_shipped')?.value).toBe(0);
+    const afterIdle = parse(fs.readFileSync(file, 'utf8'));
+    expect(afterIdle.get('gsync_last_run_transferred_files')?.value).toBe(0);
+    // An idle run resets the last run's figures, never a counter (rate() over it stays meaningful).
+    expect(afterIdle.get('gsync_transferred_files_total')?.value).toBe(4);
+    expect(afterIdle.get('gsync_transferred_bytes_total')?.value).toBe(10);
+
+    writeTree(w.src, { 'd/new.txt': 'n' });
+    const second = await w.run();
+    expect(second.files).toBe(1);
+    const afterSecond = parse(fs.readFileSync(file, 'utf8'));
+    expect(afterSecond.get('gsync_last_run_transferred_files')?.value).toBe(1);
+    expect(afterSecond.get('gsync_transferred_files_total')?.value).toBe(5);
+    expect(afterSecond.get('gsync_transferred_bytes_total')?.value).toBe(11);
+    expect(afterSecond.get('gsync_tasks_succeeded_total')?.value).toBe(2);
+    expect(afterSecond.get('gsync_tasks_failed_total')?.value).toBe(0);
+    expect(afterSecond.get('gsync_runs_total')?.value).toBe(3);
+    expect(afterSecond.get('gsync_open_tasks')?.value).toBe(0);
+
+    // A task that FAILED counts once, and the retry that repairs it counts as a success.
+    writeTree(w.src, { 'd/new.txt': 'nn' });
+    w.srv.faults.failNextTask();
+    expect((await w.run()).result).toBe('failed');
+    const afterFail = parse(fs.readFileSync(file, 'utf8'));
+    expect(afterFail.get('gsync_tasks_failed_total')?.value).toBe(1);
+    expect(afterFail.get('gsync_tasks_succeeded_total')?.value).toBe(2);
+    expect(afterFail.get('gsync_last_run_exit_code')?.value).toBe(1);
+    expect((await w.run()).result).toBe('succeeded');
+    const healed = parse(fs.readFileSync(file, 'utf8'));
+    expect(healed.get('gsync_tasks_failed_total')?.value).toBe(1);
+    expect(healed.get('gsync_tasks_succeeded_total')?.value).toBe(3);
+    expect(healed.get('gsync_transferred_files_total')?.value).toBe(6);
+    expect(healed.get('gsync_runs_total')?.value).toBe(5);
   });
 });

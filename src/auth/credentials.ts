@@ -46,6 +46,8 @@ export interface Credentials {
    * and rethrows anything that is not ConsentRequired.
    */
   handleConsentRequired(err: unknown): Promise<void>;
+  /** When the login stops working unless a person renews it: a user login with no refresh token; undefined otherwise. */
+  loginExpiresAt(): Date | undefined;
 }
 
 export interface CredentialsDeps {
@@ -87,6 +89,7 @@ export function createCredentials(config: Config, env: NodeJS.ProcessEnv, logger
         return describe();
       },
       requireUsable() {},
+      loginExpiresAt: () => undefined,
       async handleConsentRequired(err) {
         if (!isConsentRequired(err)) throw err;
         const scope = mergeScopes(source.currentScope, err.requiredScopes);
@@ -125,6 +128,10 @@ export function createCredentials(config: Config, env: NodeJS.ProcessEnv, logger
     async verify() {
       await source.refreshAfterUnauthorized();
       return describe();
+    },
+    loginExpiresAt() {
+      const d = describe();
+      return d.refreshable === false ? d.expiresAt : undefined;
     },
     requireUsable() {
       source.requireStoredLogin();

@@ -163,7 +163,9 @@ export class GlobusHttp {
         if (err instanceof GsyncError) throw err; // from the token source: already says what to do
         if (!isTransientNetworkError(err) || retries >= this.maxRetries) throw new GlobusNetworkError(this.service, spec.method, displayPath, retries + 1, err);
         const delay = backoffMs(retries, undefined, this.backoff);
-        this.logger.warn({ service: this.service, method: spec.method, path: displayPath, error: (err as { code?: string }).code, retry: retries + 1, delayMs: delay }, 'Globus request failed, retrying');
+        // info, not warn: a retry is Globus's normal weather, and a run that then succeeds must
+        // send cron no mail (--quiet); the failure that outlasts the retries is the error line.
+        this.logger.info({ service: this.service, method: spec.method, path: displayPath, error: (err as { code?: string }).code, retry: retries + 1, delayMs: delay }, 'Globus request failed, retrying');
         retries++;
         await this.sleep(delay);
         continue;
@@ -182,7 +184,7 @@ export class GlobusHttp {
         // As the SDK's check_retry_after_header, Retry-After counts only on a 429 or 503.
         const retryAfter = RETRY_AFTER_STATUSES.has(res.status) ? parseRetryAfter(res.headers['retry-after']) : undefined;
         const delay = backoffMs(retries, retryAfter, this.backoff);
-        this.logger.warn(
+        this.logger.info(
           { service: this.service, method: spec.method, path: displayPath, status: res.status, code: errBody.code, retry: retries + 1, delayMs: delay },
           'Globus request failed, retrying',
         );

@@ -1,60 +1,100 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-/** What one run tells node_exporter's textfile collector. */
+/**
+ * What one run tells node_exporter's textfile collector, named as the
+ * Prometheus conventions ask: `_total` counters that only grow across runs
+ * (read from the state database, src/state/totals.ts), gauges for the job's
+ * state now, and the last run's own figures under `gsync_last_run_*`.
+ */
 export interface RunMetrics {
   job: string;
+  // --- the last run's own figures ---
+  lastRunExitCode: number;
+  /** Unix seconds when the last run ended (any exit code). */
+  lastRunTimestampSeconds: number;
+  lastRunDurationSeconds: number;
+  /** What Globus delivered in the tasks the last run settled SUCCEEDED. */
+  lastRunTransferredFiles: number;
+  lastRunTransferredBytes: number;
+  /** files_skipped of those tasks: not copied, the destination was up to date. */
+  lastRunUpToDateFiles?: number;
+  /** Paths those tasks skipped with errors (skipped_errors). */
+  lastRunSkippedErrors?: number;
+  lastRunDeferredPaths: number;
+  /** Hook attempts (onSucceeded, onFailed, or writing a manifest) that failed or timed out in the last run. */
+  lastRunHookFailures?: number;
+  /** deletes.enabled only: paths the last run recorded as deleted at the destination (delete task SUCCEEDED). */
+  lastRunDeletedPaths?: number;
+  /** deletes.enabled only: 1 when a deletes guard stopped the last run's deletes. */
+  lastRunDeletesStopped?: number;
+  // --- the job's state now ---
   /** Unix seconds of the last run that ended with exit 0; undefined if none yet. */
   lastSuccessSeconds?: number;
-  lastExitCode: number;
-  runDurationSeconds: number;
-  filesShipped: number;
-  bytesShipped: number;
   dirtyPaths: number;
-  deferredPaths: number;
-  /** Age of the oldest task still ACTIVE; 0 when none is pending. */
-  pendingTaskAgeSeconds: number;
-  /** Hook attempts (onSucceeded, onFailed, or writing a manifest) that failed or timed out in the last run. */
-  hookFailures?: number;
+  /** Age of the oldest task still open; 0 when none is. */
+  openTaskAgeSeconds: number;
+  openTasks?: number;
+  inactiveTasks?: number;
   /** Hooks recorded for settled tasks and not yet completed with exit 0. */
   hooksOwed?: number;
-  /** deletes.enabled only: paths the last run recorded as deleted at the destination (delete task SUCCEEDED). */
-  deletedPaths?: number;
-  /** deletes.enabled only: 1 when a deletes guard stopped the last run's deletes. */
-  deletesStopped?: number;
-  /** files_skipped of the tasks this run settled SUCCEEDED: not copied, the destination was up to date. */
-  filesUpToDate?: number;
-  /** Paths those tasks skipped with errors (skipped_errors). */
-  skippedErrors?: number;
   /** Paths skipped with the same error in PERSISTENT_SKIP_TASKS tasks in a row or more. */
   persistentSkips?: number;
+  /** When the credentials stop working unless renewed (a user login's refresh token does not expire; a client secret has none). */
+  credentialsExpirySeconds?: number;
+  // --- counters over the job's whole history ---
+  runsTotal?: number;
+  transferredFilesTotal?: number;
+  transferredBytesTotal?: number;
+  upToDateFilesTotal?: number;
+  skippedErrorsTotal?: number;
+  tasksSucceededTotal?: number;
+  tasksFailedTotal?: number;
+  deletedPathsTotal?: number;
+  hookFailuresTotal?: number;
 }
 
-const GAUGES: Array<[keyof RunMetrics, string, string]> = [
-  ['lastSuccessSeconds', 'gsync_last_success_timestamp_seconds', 'Unix time of the last run that exited 0.'],
-  ['lastExitCode', 'gsync_last_exit_code', 'Exit code of the last run (0 ok, 1 failure, 2 config, 75 locked, 77 auth).'],
-  ['runDurationSeconds', 'gsync_run_duration_seconds', 'Wall time of the last run.'],
-  ['filesShipped', 'gsync_files_shipped', 'Files Globus delivered (files_transferred) in the tasks the last run settled SUCCEEDED.'],
-  ['bytesShipped', 'gsync_bytes_shipped', 'Bytes Globus delivered (bytes_transferred) in the tasks the last run settled SUCCEEDED.'],
-  ['dirtyPaths', 'gsync_dirty_paths', 'Paths that changed and are not yet shipped.'],
-  ['deferredPaths', 'gsync_deferred_paths', 'Files left for a later run because they were modified too recently.'],
-  ['pendingTaskAgeSeconds', 'gsync_pending_task_age_seconds', 'Age of the oldest submitted task not yet finished.'],
-  ['hookFailures', 'gsync_hook_failures', 'Hooks (or manifests) that failed or timed out in the last run; they run again next run.'],
-  ['hooksOwed', 'gsync_hooks_owed', 'Hooks owed for settled tasks and not yet completed with exit 0.'],
-  ['deletedPaths', 'gsync_deleted_paths', 'Paths the last run recorded as deleted at the destination (delete task SUCCEEDED).'],
-  ['deletesStopped', 'gsync_deletes_stopped', '1 when a deletes guard stopped the last run from deleting anything.'],
-  ['filesUpToDate', 'gsync_files_up_to_date', 'Files Globus did not copy because the destination was up to date (files_skipped), in the tasks the last run settled.'],
-  ['skippedErrors', 'gsync_skipped_errors', 'Paths Globus skipped with errors in the tasks the last run settled.'],
-  ['persistentSkips', 'gsync_persistent_skips', 'Paths Globus skipped with the same error in 3 or more tasks in a row.'],
+type Kind = 'gauge' | 'counter';
+
+/** Every metric gsync writes: the README's Monitoring table and monitoring/gsync.rules.yml use these names. */
+export const METRICS: ReadonlyArray<readonly [keyof RunMetrics, string, Kind, string]> = [
+  ['lastRunExitCode', 'gsync_last_run_exit_code', 'gauge', 'Exit code of the last run (0 ok, 1 failure, 2 config, 75 locked, 77 auth).'],
+  ['lastRunTimestampSeconds', 'gsync_last_run_timestamp_seconds', 'gauge', 'Unix time the last run ended, whatever its exit code.'],
+  ['lastRunDurationSeconds', 'gsync_last_run_duration_seconds', 'gauge', 'Wall time of the last run.'],
+  ['lastRunTransferredFiles', 'gsync_last_run_transferred_files', 'gauge', 'Files Globus delivered (files_transferred) in the tasks the last run settled SUCCEEDED.'],
+  ['lastRunTransferredBytes', 'gsync_last_run_transferred_bytes', 'gauge', 'Bytes Globus delivered (bytes_transferred) in the tasks the last run settled SUCCEEDED.'],
+  ['lastRunUpToDateFiles', 'gsync_last_run_up_to_date_files', 'gauge', 'Files Globus did not copy because the destination was up to date (files_skipped), in the tasks the last run settled.'],
+  ['lastRunSkippedErrors', 'gsync_last_run_skipped_errors', 'gauge', 'Paths Globus skipped with errors in the tasks the last run settled.'],
+  ['lastRunDeferredPaths', 'gsync_last_run_deferred_paths', 'gauge', 'Files the last run left for later because they were modified too recently.'],
+  ['lastRunHookFailures', 'gsync_last_run_hook_failures', 'gauge', 'Hooks (or manifests) that failed or timed out in the last run; they run again next run.'],
+  ['lastRunDeletedPaths', 'gsync_last_run_deleted_paths', 'gauge', 'Paths the last run recorded as deleted at the destination (delete task SUCCEEDED).'],
+  ['lastRunDeletesStopped', 'gsync_last_run_deletes_stopped', 'gauge', '1 when a deletes guard stopped the last run from deleting anything.'],
+  ['lastSuccessSeconds', 'gsync_last_success_timestamp_seconds', 'gauge', 'Unix time of the last run that exited 0.'],
+  ['dirtyPaths', 'gsync_dirty_paths', 'gauge', 'Paths that changed and are not yet shipped.'],
+  ['openTaskAgeSeconds', 'gsync_open_task_age_seconds', 'gauge', 'Age of the oldest submitted task not yet ended; 0 when none is open.'],
+  ['openTasks', 'gsync_open_tasks', 'gauge', 'Transfer and delete tasks submitted and not yet ended.'],
+  ['inactiveTasks', 'gsync_inactive_tasks', 'gauge', 'Open tasks Globus last reported INACTIVE: they wait for a person (expired collection credentials, usually).'],
+  ['hooksOwed', 'gsync_hooks_owed', 'gauge', 'Hooks owed for settled tasks and not yet completed with exit 0.'],
+  ['persistentSkips', 'gsync_persistent_skips', 'gauge', 'Paths Globus skipped with the same error in 3 or more tasks in a row.'],
+  ['credentialsExpirySeconds', 'gsync_credentials_expiry_timestamp_seconds', 'gauge', 'Unix time the credentials stop working unless renewed; absent when they do not expire.'],
+  ['runsTotal', 'gsync_runs_total', 'counter', 'Runs that got the job lock.'],
+  ['transferredFilesTotal', 'gsync_transferred_files_total', 'counter', 'Files Globus delivered (files_transferred) in every SUCCEEDED transfer task.'],
+  ['transferredBytesTotal', 'gsync_transferred_bytes_total', 'counter', 'Bytes Globus delivered (bytes_transferred) in every SUCCEEDED transfer task.'],
+  ['upToDateFilesTotal', 'gsync_up_to_date_files_total', 'counter', 'Files Globus did not copy because the destination was up to date (files_skipped).'],
+  ['skippedErrorsTotal', 'gsync_skipped_errors_total', 'counter', 'Paths Globus skipped with errors, over every SUCCEEDED transfer task.'],
+  ['tasksSucceededTotal', 'gsync_tasks_succeeded_total', 'counter', 'Transfer and delete tasks that ended SUCCEEDED.'],
+  ['tasksFailedTotal', 'gsync_tasks_failed_total', 'counter', 'Transfer and delete tasks that ended any other way: FAILED, lost, refused, history deleted.'],
+  ['deletedPathsTotal', 'gsync_deleted_paths_total', 'counter', 'Paths removed at the destination by delete tasks that SUCCEEDED.'],
+  ['hookFailuresTotal', 'gsync_hook_failures_total', 'counter', 'Failed or timed-out attempts of hooks and manifests.'],
 ];
 
 export function renderMetrics(m: RunMetrics): string {
   const label = `{job="${escapeLabel(m.job)}"}`;
   const lines: string[] = [];
-  for (const [key, name, help] of GAUGES) {
+  for (const [key, name, kind, help] of METRICS) {
     const value = m[key];
     if (value === undefined) continue;
-    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, `${name}${label} ${Number(value)}`);
+    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${kind}`, `${name}${label} ${Number(value)}`);
   }
   return lines.join('\n') + '\n';
 }
@@ -62,7 +102,7 @@ export function renderMetrics(m: RunMetrics): string {
 /**
  * Written to a temporary file and renamed, so the collector never reads half
  * a file. The temporary name must not end in .prom, or the collector could
- * pick it up mid-write.
+ * pick it up mid-write. Mode 0644: node_exporter runs as another user.
  */
 export function writeMetricsFile(file: string, m: RunMetrics): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });

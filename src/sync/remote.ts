@@ -28,6 +28,8 @@ export interface SyncAuth {
   requireUsable(): void;
   /** Resolves when a call that met ConsentRequired may be retried once; throws otherwise. */
   handleConsentRequired(err: unknown): Promise<void>;
+  /** When the login stops working unless a person renews it; undefined when it renews itself (refresh token, client secret). For the metrics file. */
+  loginExpiresAt?(): Date | undefined;
 }
 
 /** The remote and login for one cycle; opened by runJob once it holds the lock, closed when the cycle ends. */

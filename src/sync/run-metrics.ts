@@ -4,6 +4,7 @@ import { hookFailuresSince, owedHookCount } from '../state/hooks.js';
 import { lastSuccessNs } from '../state/runs.js';
 import { openSubmissions } from '../state/submissions.js';
 import { stateSummary } from '../state/summary.js';
+import { ledgerTotals, openTasks } from '../state/totals.js';
 import type { RunJobResult } from './run-job.js';
 import type { SyncContext } from './sync-context.js';
 
@@ -20,24 +21,40 @@ export function writeRunMetrics(sync: SyncContext, startedNs: bigint, exitCode: 
     // What Globus delivered in every task this run settled SUCCEEDED (its own, and earlier runs' it reconciled).
     const settled = outcome ? [...(outcome.delivery ? [outcome.delivery] : []), ...outcome.reconciled.deliveries] : [];
     const sum = (pick: (d: (typeof settled)[number]) => number) => settled.reduce((n, d) => n + pick(d), 0);
+    const totals = ledgerTotals(sync.state);
+    const open = openTasks(sync.state);
+    const loginExpires = sync.auth.loginExpiresAt?.();
     writeMetricsFile(file, {
       job: sync.config.name,
-      ...(success === null ? {} : { lastSuccessSeconds: Math.floor(seconds(success)) }),
-      lastExitCode: exitCode,
-      runDurationSeconds: seconds(now - startedNs),
-      filesShipped: sum((d) => d.filesTransferred),
-      bytesShipped: sum((d) => d.bytesTransferred),
-      filesUpToDate: sum((d) => d.filesUpToDate),
-      skippedErrors: sum((d) => d.skippedErrors),
-      persistentSkips: persistentSkipCount(sync.state),
-      dirtyPaths: stateSummary(sync.state).dirty,
-      deferredPaths: outcome?.plan.deferred ?? 0,
-      pendingTaskAgeSeconds: oldest?.submittedNs ? Math.max(0, seconds(now - oldest.submittedNs)) : 0,
-      hookFailures: hookFailuresSince(sync.state, startedNs),
-      hooksOwed: owedHookCount(sync.state),
+      lastRunExitCode: exitCode,
+      lastRunTimestampSeconds: Math.floor(seconds(now)),
+      lastRunDurationSeconds: seconds(now - startedNs),
+      lastRunTransferredFiles: sum((d) => d.filesTransferred),
+      lastRunTransferredBytes: sum((d) => d.bytesTransferred),
+      lastRunUpToDateFiles: sum((d) => d.filesUpToDate),
+      lastRunSkippedErrors: sum((d) => d.skippedErrors),
+      lastRunDeferredPaths: outcome?.plan.deferred ?? 0,
+      lastRunHookFailures: hookFailuresSince(sync.state, startedNs),
       ...(sync.config.deletes.enabled
-        ? { deletedPaths: outcome?.deletes.deletedPaths ?? 0, deletesStopped: outcome?.deletes.stoppedBy ? 1 : 0 }
+        ? { lastRunDeletedPaths: outcome?.deletes.deletedPaths ?? 0, lastRunDeletesStopped: outcome?.deletes.stoppedBy ? 1 : 0 }
         : {}),
+      ...(success === null ? {} : { lastSuccessSeconds: Math.floor(seconds(success)) }),
+      dirtyPaths: stateSummary(sync.state).dirty,
+      openTaskAgeSeconds: oldest?.submittedNs ? Math.max(0, seconds(now - oldest.submittedNs)) : 0,
+      openTasks: open.open,
+      inactiveTasks: open.inactive,
+      hooksOwed: owedHookCount(sync.state),
+      persistentSkips: persistentSkipCount(sync.state),
+      ...(loginExpires ? { credentialsExpirySeconds: Math.floor(loginExpires.getTime() / 1000) } : {}),
+      runsTotal: totals.runs,
+      transferredFilesTotal: totals.transferredFiles,
+      transferredBytesTotal: totals.transferredBytes,
+      upToDateFilesTotal: totals.upToDateFiles,
+      skippedErrorsTotal: totals.skippedErrors,
+      tasksSucceededTotal: totals.tasksSucceeded,
+      tasksFailedTotal: totals.tasksFailed,
+      deletedPathsTotal: totals.deletedPaths,
+      hookFailuresTotal: totals.hookFailures,
     });
   } catch (err) {
     sync.logger.warn({ file }, `could not write the metrics file: ${(err as Error).message}`);

@@ -1,0 +1,69 @@
+import type { State } from './open.js';
+
+/**
+ * Counters for Prometheus (`*_total`), read from the ledger's own rows rather
+ * than kept beside them: each figure is written in the transaction that settles
+ * its task, and gsync never prunes these tables, so a total only grows, survives
+ * restarts and a crash between settling and writing the metrics file alike, and
+ * cannot drift from what `gsync status` shows. (A future pruning step would have
+ * to fold the pruned rows into a stored base first.)
+ */
+export interface LedgerTotals {
+  runs: number;
+  /** files_transferred / bytes_transferred of every SUCCEEDED transfer task. */
+  transferredFiles: number;
+  transferredBytes: number;
+  /** files_skipped: not copied because the destination was up to date. */
+  upToDateFiles: number;
+  skippedErrors: number;
+  /** Transfer and delete tasks that ended SUCCEEDED, and those that ended any other way (FAILED, lost, refused, history deleted). */
+  tasksSucceeded: number;
+  tasksFailed: number;
+  /** Paths removed at the destination by delete tasks that SUCCEEDED. */
+  deletedPaths: number;
+  /** Failed or timed-out attempts of hooks and manifests, over all tasks. */
+  hookFailures: number;
+}
+
+/** Gauges of what is open now. */
+export interface OpenTasks {
+  /** Transfer and delete tasks not yet ended. */
+  open: number;
+  /** Of those, the ones Globus last reported INACTIVE (they wait for a person). */
+  inactive: number;
+}
+
+export function ledgerTotals(state: State): LedgerTotals {
+  const { db } = state;
+  const one = <T>(sql: string) => db.prepare(sql).get() as T;
+  const d = one<{ files: number | null; bytes: number | null; upToDate: number | null; errors: number | null }>(
+    `SELECT sum(files_transferred) AS files, sum(bytes_transferred) AS bytes, sum(files_skipped) AS upToDate, sum(skipped_errors) AS errors FROM delivery`,
+  );
+  const ended = one<{ ok: number | null; bad: number | null }>(
+    `SELECT sum(status = 'SUCCEEDED') AS ok, sum(status <> 'SUCCEEDED') AS bad FROM (
+       SELECT status FROM submission WHERE completed_ns IS NOT NULL
+       UNION ALL SELECT status FROM delete_task WHERE completed_ns IS NOT NULL)`,
+  );
+  return {
+    runs: one<{ n: number }>(`SELECT count(*) AS n FROM run`).n,
+    transferredFiles: d.files ?? 0,
+    transferredBytes: d.bytes ?? 0,
+    upToDateFiles: d.upToDate ?? 0,
+    skippedErrors: d.errors ?? 0,
+    tasksSucceeded: ended.ok ?? 0,
+    tasksFailed: ended.bad ?? 0,
+    deletedPaths: one<{ n: number | null }>(`SELECT sum(paths) AS n FROM delete_task WHERE status = 'SUCCEEDED'`).n ?? 0,
+    hookFailures: one<{ n: number | null }>(`SELECT sum(failures) AS n FROM task_hook`).n ?? 0,
+  };
+}
+
+export function openTasks(state: State): OpenTasks {
+  const row = state.db
+    .prepare(
+      `SELECT count(*) AS open, coalesce(sum(status = 'INACTIVE'), 0) AS inactive FROM (
+         SELECT status FROM submission WHERE completed_ns IS NULL
+         UNION ALL SELECT status FROM delete_task WHERE completed_ns IS NULL)`,
+    )
+    .get() as OpenTasks;
+  return row;
+}
