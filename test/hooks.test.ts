@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config/load.js';
-import { exitCodeForRun } from '../src/errors/exit-codes.js';
+import { exitCodeForRun } from '../src/run/outcome.js';
 import { openState } from '../src/state/open.js';
 import { owedHooks } from '../src/state/hooks.js';
 import { assertBuilt, gsync } from './helpers/cli.js';

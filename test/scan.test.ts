@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { scan, type ScanWarning } from '../src/scan/scanner.js';
+import type { ScanWarning } from '../src/scan/events.js';
+import { scan } from '../src/scan/scanner.js';
 import { nodeScanFs, type ScanFs } from '../src/scan/scan-fs.js';
 import { openState, type State } from '../src/state/open.js';
 import { commitSubmission } from '../src/state/submissions.js';

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config/load.js';
-import { exitCodeForRun } from '../src/errors/exit-codes.js';
+import { exitCodeForRun } from '../src/run/outcome.js';
 import { silentLogger } from '../src/log/logger.js';
 import { runJob, type RunJobOptions } from '../src/sync/run-job.js';
 import { DST_ID, SRC_ID, tmpDir, writeTree } from './server-support.js';

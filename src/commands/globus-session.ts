@@ -2,8 +2,8 @@ import { createCredentials } from '../auth/credentials.js';
 import type { Config } from '../config/schema.js';
 import { TransferClient } from '../globus/transfer-client.js';
 import type { Logger } from '../log/logger.js';
-import { noCrash, type CrashHook } from '../sync/crash-point.js';
-import type { OpenRemote } from '../sync/remote.js';
+import { noCrash, type CrashHook } from '../run/crash-point.js';
+import type { OpenRemote } from '../run/remote.js';
 
 /**
  * The real remote for runJob: the job's credentials (service account from the
@@ -20,7 +20,7 @@ export function globusSession(config: Config, env: NodeJS.ProcessEnv, logger: Lo
   };
 }
 
-/** GSYNC_CRASH_AT=<point>: the crash harness's kill switch (see src/sync/crash-point.ts). */
+/** GSYNC_CRASH_AT=<point>: the crash harness's kill switch (see src/run/crash-point.ts). */
 export function crashHookFrom(env: NodeJS.ProcessEnv): CrashHook {
   const at = env.GSYNC_CRASH_AT;
   if (!at) return noCrash;

@@ -1,5 +1,5 @@
 import { usageError } from '../errors/errors.js';
-import { exitCodeForRun } from '../errors/exit-codes.js';
+import { exitCodeForRun } from '../run/outcome.js';
 import { progressFor, runProgress } from '../report/progress-line.js';
 import { runJob, type RunJobResult } from '../sync/run-job.js';
 import { summaryLine } from '../report/run-summary.js';

@@ -1,4 +1,4 @@
-import type { DirEvent, FileEvent, HoldReason, ScanVisitor } from '../scan/scanner.js';
+import type { DirEvent, FileEvent, HoldReason, ScanVisitor } from '../scan/events.js';
 import { itemPaths, type PathMapping } from './paths.js';
 
 export interface TransferItem {
