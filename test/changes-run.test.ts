@@ -1,16 +1,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config/load.js';
 import { silentLogger } from '../src/log/logger.js';
 import { runJob, type RunJobOptions } from '../src/sync/run-job.js';
-import { DST_ID, SRC_ID, tmpDir, writeTree } from './server-support.js';
+import { DST_ID, SRC_ID, writeTree } from './server-support.js';
+import { tempDir } from './helpers/temp.js';
 import { MemoryRemote } from './support/memory-remote.js';
 
 /** `gsync run --changes` as runJob sees it: `only` holds the resolved, source-relative paths. */
 function changesJob() {
-  const base = tmpDir('changes-run');
+  const base = tempDir('gsync-changes-run-');
   const src = path.join(base, 'src');
   fs.mkdirSync(src);
   const raw = {
@@ -47,10 +48,6 @@ function changesJob() {
 }
 
 let job: ReturnType<typeof changesJob> | undefined;
-afterEach(() => {
-  if (job) fs.rmSync(job.base, { recursive: true, force: true });
-  job = undefined;
-});
 
 /** Writes a file with new contents (a new size and ctime, so the change rule cannot miss it). */
 function touch(root: string, rel: string, text: string): void {

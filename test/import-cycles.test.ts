@@ -87,6 +87,14 @@ describe('import layering of src/', () => {
     expect(findCycles(folderGraph(files))).toEqual([]);
   });
 
+  it('has no command importing another command (only the shared wiring: context.ts, globus-session.ts)', () => {
+    const wiring = new Set(['commands/context.ts', 'commands/globus-session.ts']);
+    const commandToCommand = [...files].flatMap(([file, targets]) =>
+      file.startsWith('commands/') ? [...targets].filter((t) => t.startsWith('commands/') && !wiring.has(t)).map((t) => `${file} -> ${t}`) : [],
+    );
+    expect(commandToCommand).toEqual([]);
+  });
+
   it('finds a cycle when there is one (the checker itself works)', () => {
     const graph = new Map([
       ['a', new Set(['b'])],

@@ -8,7 +8,8 @@ import type { ScanStats } from '../src/scan/scanner.js';
 import { openState, type State } from '../src/state/open.js';
 import { setLastTransfer } from '../src/state/last-transfer.js';
 import { brief, planOf, ship, submit, type PlanOpts } from './helpers/ship.js';
-import { makeTree, setMtime, symlink, tempDir } from './helpers/tree.js';
+import { makeTree, setMtime, symlink } from './helpers/tree.js';
+import { tempDir } from './helpers/temp.js';
 
 /**
  * The parallel walk (worker threads comparing directories, the scan's own thread

@@ -9,7 +9,8 @@ import { commitSubmission } from '../src/state/submissions.js';
 import { TrieStore } from '../src/state/trie.js';
 import { gsync } from './helpers/cli.js';
 import { brief, LATER_NS, planOf, ship, submit } from './helpers/ship.js';
-import { dir, makeTree, setMtime, symlink, tempDir } from './helpers/tree.js';
+import { dir, makeTree, setMtime, symlink } from './helpers/tree.js';
+import { tempDir } from './helpers/temp.js';
 
 const newState = (): State => openState(path.join(tempDir('gsync-scan-state-'), 'job.db'));
 const rows = (state: State, where = '1') => state.db.prepare(`SELECT count(*) FROM node WHERE ${where}`).pluck().get() as number;

@@ -1,16 +1,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config/load.js';
 import { exitCodeForRun } from '../src/run/outcome.js';
 import { silentLogger } from '../src/log/logger.js';
 import { runJob, type RunJobOptions } from '../src/sync/run-job.js';
-import { DST_ID, SRC_ID, tmpDir, writeTree } from './server-support.js';
+import { DST_ID, SRC_ID, writeTree } from './server-support.js';
+import { tempDir } from './helpers/temp.js';
 import { MemoryRemote } from './support/memory-remote.js';
 
 /** runJob over the in-memory remote: no server, no network, a story per test. */
 function memoryJob() {
-  const base = tmpDir('sync-memory');
+  const base = tempDir('gsync-sync-memory-');
   const src = path.join(base, 'src');
   fs.mkdirSync(src);
   const raw = {
@@ -29,10 +30,6 @@ function memoryJob() {
 }
 
 let job: ReturnType<typeof memoryJob> | undefined;
-afterEach(() => {
-  if (job) fs.rmSync(job.base, { recursive: true, force: true });
-  job = undefined;
-});
 
 describe('runJob against the in-memory remote', () => {
   it('a new tree goes as one recursive item; an unchanged tree asks Globus for nothing', async () => {

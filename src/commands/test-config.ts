@@ -11,7 +11,7 @@ import { EXIT } from '../errors/exit-codes.js';
 import type { Logger } from '../log/logger.js';
 import { checklistSummary, formatCheck } from '../report/checklist.js';
 import { loadJob, type CommandContext, type Job } from './context.js';
-import { CODE_WAIT_MS, nativeAppLogin } from './login.js';
+import { CODE_WAIT_MS, nativeAppLogin } from '../auth/native-app-login.js';
 
 export interface TestConfigOptions {
   fix?: boolean;

@@ -1,5 +1,5 @@
 import type { Config } from '../config/schema.js';
-import type { PlanTotals } from '../plan/plan.js';
+import type { PlanTotals } from '../plan/plan-scan.js';
 import { mapPath, ownedPath } from '../plan/paths.js';
 import type { RemovedEntry } from '../scan/events.js';
 import { removalFacts, trackedPaths } from '../state/delete-candidates.js';

@@ -1,5 +1,5 @@
 import type { TransferItem } from '../plan/coalescer.js';
-import type { PlanTotals } from '../plan/plan.js';
+import type { PlanTotals } from '../plan/plan-scan.js';
 import { getDeleteTask, heldByOpenDeletes } from '../state/delete-tasks.js';
 import type { SyncContext } from '../run/sync-context.js';
 import { waitForTask, type WaitOptions } from '../run/wait.js';

@@ -8,7 +8,7 @@ import type { TrieStore } from '../state/trie.js';
 import { judge, type Verdict } from './change-rule.js';
 import { compareDir, excluder, subdirTasks, type CompareEnv, type DirTask, type Listing } from './compare.js';
 import { ScanPool } from './pool.js';
-import { Recorder } from './record.js';
+import { Recorder } from './recorder.js';
 import { relativeLstat } from './relative-lstat.js';
 import { listedTree } from './listed.js';
 import { nodeScanFs, type ScanFs } from './scan-fs.js';
@@ -85,7 +85,7 @@ export function defaultScanThreads(): number {
 /**
  * Walks the source directory and compares each entry with its trie row, one
  * directory at a time: src/scan/compare.ts compares a directory (on this thread
- * or a worker's), src/scan/record.ts records the results in walk order (depth
+ * or a worker's), src/scan/recorder.ts records the results in walk order (depth
  * first, names sorted), which is the only place that writes. Holds only the
  * directories on the current path plus a bounded read-ahead, never the tree.
  * Never follows a symlink below the source directory.

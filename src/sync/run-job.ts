@@ -5,7 +5,7 @@ import type { Task } from '../globus/schemas.js';
 import { acquireJobLock, lockPathFor } from '../lock/job-lock.js';
 import type { Logger } from '../log/logger.js';
 import type { TransferItem } from '../plan/coalescer.js';
-import { logSkipped, planScan, type PlanTotals } from '../plan/plan.js';
+import { logSkipped, planScan, type PlanTotals } from '../plan/plan-scan.js';
 import type { ScanCounts } from '../scan/events.js';
 import { defaultScanThreads } from '../scan/scanner.js';
 import { explainStateError, openState, type State } from '../state/open.js';
