@@ -1,37 +1,18 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../src/config/load.js';
-import { silentLogger } from '../src/log/logger.js';
 import { renderStatusText, type StatusView } from '../src/report/render-status.js';
-import { fillFromState, fillLiveStatus, wantsLiveStatus, type StatusRemote } from '../src/report/status-view.js';
+import { fillFromState, fillLiveStatus, newStatusView, wantsLiveStatus, type StatusRemote } from '../src/report/status-view.js';
 import { openExistingState } from '../src/state/open.js';
-import { runJob } from '../src/sync/run-job.js';
-import { tempDir } from './helpers/temp.js';
-import { DST_ID, SRC_ID, writeTree } from './server-support.js';
+import { memoryJob } from './helpers/memory-job.js';
+import { writeTree } from './server-support.js';
 import { MemoryRemote } from './support/memory-remote.js';
 
 /** `gsync status`'s views (src/report/status-view.ts) over the in-memory remote: no server, no login. */
 function statusJob() {
-  const base = tempDir('gsync-status-views-');
-  const src = path.join(base, 'src');
-  fs.mkdirSync(src);
-  const raw = {
-    name: 'stv',
-    source: { collection: SRC_ID, path: src, collectionPath: '/' },
-    destination: { collection: DST_ID, path: '/dst/' },
-    auth: { clientId: '5e1f0c3a-7d2b-4c6e-9a8f-0d15c0a1e001', tokenFile: path.join(base, 'tokens.json') },
-    state: { path: path.join(base, 'state.db') },
-    scan: { minAgeSeconds: 0 },
-  };
-  const parsed = parseConfig(raw, path.join(base, 'job.json'), {});
-  if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
-  const config = parsed.config;
-  const remote = new MemoryRemote({ [SRC_ID]: src });
-  const run = () => runJob({ config, logger: silentLogger, openRemote: remote.session() });
+  const { src, config, remote, run: runWaiting } = memoryJob('status-views');
+  const run = () => runWaiting({ wait: false });
   /** What status would show, the live part asked of `live` (the in-memory remote unless a test gives another). */
   const view = async (live: StatusRemote = remote): Promise<StatusView> => {
-    const v: StatusView = { job: config.name, state: config.state.path, runs: [], pending: [], pendingDeletes: [], hooks: [], paths: null, credentials: null, notes: [] };
+    const v = newStatusView(config);
     const state = openExistingState(config.state.path)!;
     try {
       fillFromState(v, state, config.hooks);

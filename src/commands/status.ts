@@ -1,7 +1,7 @@
 import { createCredentials, type Credentials } from '../auth/credentials.js';
 import { EXIT } from '../errors/exit-codes.js';
-import { renderStatusJson, renderStatusText, type StatusView } from '../report/render-status.js';
-import { fillFromState, fillLiveStatus, wantsLiveStatus } from '../report/status-view.js';
+import { renderStatusJson, renderStatusText } from '../report/render-status.js';
+import { fillFromState, fillLiveStatus, newStatusView, wantsLiveStatus } from '../report/status-view.js';
 import { openExistingState } from '../state/open.js';
 import { loadJob, type CommandContext } from './context.js';
 import { transferClientFor } from './globus-session.js';
@@ -20,7 +20,7 @@ export async function statusCommand(opts: StatusOptions, ctx: CommandContext): P
   } catch (err) {
     notes.push(`credentials: ${(err as Error).message}`);
   }
-  const view: StatusView = { job: config.name, state: config.state.path, runs: [], pending: [], pendingDeletes: [], hooks: [], paths: null, credentials: null, notes };
+  const view = newStatusView(config, notes);
   if (creds) {
     const d = creds.describe();
     view.credentials = { kind: d.kind, expiresAt: d.expiresAt?.toISOString() ?? null, refreshable: d.refreshable ?? null, tokenFile: d.tokenFile ?? null };

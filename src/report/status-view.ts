@@ -20,6 +20,11 @@ import { errorLine } from './text.js';
 /** How many runs status shows; enough to see a pattern of failures without a pager. */
 const RUNS_SHOWN = 5;
 
+/** A job's status before anything is known: filled from the state, then live. */
+export function newStatusView(config: Pick<Config, 'name' | 'state'>, notes: string[] = []): StatusView {
+  return { job: config.name, state: config.state.path, runs: [], pending: [], pendingDeletes: [], hooks: [], paths: null, credentials: null, notes };
+}
+
 /** Everything status shows from the state database: runs, pending tasks as last recorded, owed hooks, path counts. */
 export function fillFromState(view: StatusView, state: State, hooks: Config['hooks']): void {
   const runs = lastRuns(state, RUNS_SHOWN);
