@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { parseConfig } from '../src/config/load.js';
 import { writeManifest } from '../src/hooks/manifest.js';
 import type { TransferItem } from '../src/plan/coalescer.js';
-import { planScan } from '../src/plan/plan.js';
+import { planScan } from '../src/plan/plan-scan.js';
 import { owedHooks, recordDelivered } from '../src/state/hooks.js';
 import { openState } from '../src/state/open.js';
 import { commitSubmission, createSubmission } from '../src/state/submissions.js';

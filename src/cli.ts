@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { CHANGE_FORMATS } from './changes/formats.js';
 import { processContext, type GlobalOptions } from './commands/context.js';
 import { packageVersion } from './version/package-version.js';
 import { joinLines } from './report/text.js';
@@ -32,7 +33,14 @@ export function buildCli(onExitCode: (code: number) => void): Command {
     .option('--changes <file>', 'look only at the paths listed in this file (- for stdin), e.g. from mmapplypolicy, lfs changelog or find')
     .addOption(changesFormatOption())
     .option('--allow-deletes <n>', 'with deletes.enabled: this run may delete up to N paths past the deletes guards', nonNegativeInt)
-    .action(async (opts) => done(await (await import('./commands/run.js')).runCommand(opts, ctx())));
+    .action(async (opts) =>
+      // A dry run is exactly a plan: read-only, no lock, no Globus.
+      done(
+        opts.dryRun
+          ? await (await import('./commands/plan.js')).planCommand({ changes: opts.changes, changesFormat: opts.changesFormat }, ctx())
+          : await (await import('./commands/run.js')).runCommand(opts, ctx()),
+      ),
+    );
 
   program
     .command('plan')
@@ -135,7 +143,7 @@ export function buildCli(onExitCode: (code: number) => void): Command {
 }
 
 function changesFormatOption(): Option {
-  return new Option('--changes-format <format>', 'how --changes lists paths').choices(['lines', 'nul', 'gpfs']).default('lines');
+  return new Option('--changes-format <format>', 'how --changes lists paths').choices(CHANGE_FORMATS).default('lines');
 }
 
 function positiveInt(value: string): number {

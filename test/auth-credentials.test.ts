@@ -1,7 +1,6 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { createCredentials } from '../src/auth/credentials.js';
 import { dataAccessCollections } from '../src/auth/scopes.js';
 import { TokenStore, type TokenFile } from '../src/auth/token-store.js';
@@ -12,6 +11,7 @@ import { ConsentRequiredError } from '../src/globus/errors.js';
 import { TRANSFER_SCOPE } from '../src/globus/token-source.js';
 import { capturedLogger, fakeCollections, FakeAuth } from './auth-fake.js';
 import { FIXTURES } from './server-support.js';
+import { tempDir } from './helpers/temp.js';
 
 const MAPPED = '1405823f-0597-4a16-b296-46d4f0ae4b15';
 const GUEST = '0e4a77f8-b778-4d5c-abaa-e1254e71427f';
@@ -24,7 +24,7 @@ let clock: number;
 const now = () => clock;
 
 beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gsync-auth-cred-'));
+  dir = tempDir('gsync-auth-cred-');
   const parsed = parseConfig(
     {
       name: 'job',
@@ -40,7 +40,6 @@ beforeEach(() => {
   auth = new FakeAuth();
   clock = T0;
 });
-afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 /** A token file as login leaves it, expiring `inSeconds` from the test clock. */
 function seed(inSeconds: number): { at: string; rt: string } {

@@ -2,19 +2,19 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { acquireFileLock } from '../src/auth/file-lock.js';
 import { TokenStore, type StoreFs, type TokenFile } from '../src/auth/token-store.js';
 import { GsyncError } from '../src/errors/errors.js';
+import { tempDir } from './helpers/temp.js';
 
 const root = path.resolve(__dirname, '..');
 const distStore = path.join(root, 'dist/src/auth/token-store.js');
 
 let dir: string;
 beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gsync-auth-store-'));
+  dir = tempDir('gsync-auth-store-');
 });
-afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const sample = (n: number): TokenFile => ({
   version: 1,

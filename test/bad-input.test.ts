@@ -1,14 +1,14 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { SCHEMA_VERSION } from '../src/state/migrations.js';
 import { openState } from '../src/state/open.js';
 import { assertBuilt, gsync, type CliResult } from './helpers/cli.js';
 import { seededRandom } from './helpers/reliability.js';
 import { DST_ID, SRC_ID } from './server-support.js';
+import { tempDir } from './helpers/temp.js';
 
 /**
  * Bad configs, bad flags and bad state databases, through the built CLI:
@@ -19,10 +19,9 @@ import { DST_ID, SRC_ID } from './server-support.js';
 let dir: string;
 beforeAll(() => {
   assertBuilt();
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gsync-bad-input-'));
+  dir = tempDir('gsync-bad-input-');
   fs.mkdirSync(path.join(dir, 'src'));
 });
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const base = () => ({
   name: 'bad-input',

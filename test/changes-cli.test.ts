@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { makeTree, tempDir } from './helpers/tree.js';
+import { makeTree } from './helpers/tree.js';
+import { tempDir } from './helpers/temp.js';
 
 const CLI = new URL('../dist/src/index.js', import.meta.url).pathname;
 

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseChangeList } from '../src/changes/formats.js';
 import { resolveChanges } from '../src/changes/resolve.js';
+import { tempDir } from './helpers/temp.js';
 
 const b = (s: string) => Buffer.from(s, 'utf8');
 const texts = (bufs: Buffer[]) => bufs.map((x) => x.toString('utf8'));
@@ -66,15 +66,11 @@ describe('resolving listed paths against source.path', () => {
   });
 
   it('accepts paths under the real path of a symlinked source.path (GPFS and Lustre print real mount paths)', () => {
-    const base = fs.mkdtempSync(path.join(os.tmpdir(), 'gsync-changes-'));
-    try {
-      fs.mkdirSync(path.join(base, 'real'));
-      fs.symlinkSync(path.join(base, 'real'), path.join(base, 'link'));
-      const real = fs.realpathSync(path.join(base, 'real'));
-      const r = resolveChanges([b(`${real}/f.txt`), b(`${path.join(base, 'link')}/g.txt`)], path.join(base, 'link'));
-      expect(r).toEqual({ relPaths: ['f.txt', 'g.txt'], refused: [] });
-    } finally {
-      fs.rmSync(base, { recursive: true, force: true });
-    }
+    const base = tempDir('gsync-changes-');
+    fs.mkdirSync(path.join(base, 'real'));
+    fs.symlinkSync(path.join(base, 'real'), path.join(base, 'link'));
+    const real = fs.realpathSync(path.join(base, 'real'));
+    const r = resolveChanges([b(`${real}/f.txt`), b(`${path.join(base, 'link')}/g.txt`)], path.join(base, 'link'));
+    expect(r).toEqual({ relPaths: ['f.txt', 'g.txt'], refused: [] });
   });
 });

@@ -1,35 +1,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
-import { parseConfig } from '../src/config/load.js';
-import { silentLogger } from '../src/log/logger.js';
-import { runJob, type RunJobOptions } from '../src/sync/run-job.js';
-import { DST_ID, SRC_ID, tmpDir, writeTree } from './server-support.js';
-import { MemoryRemote } from './support/memory-remote.js';
+import { describe, expect, it } from 'vitest';
+import { writeTree } from './server-support.js';
+import { memoryJob } from './helpers/memory-job.js';
 
 /** `gsync run --changes` as runJob sees it: `only` holds the resolved, source-relative paths. */
 function changesJob() {
-  const base = tmpDir('changes-run');
-  const src = path.join(base, 'src');
-  fs.mkdirSync(src);
-  const raw = {
-    name: 'chg',
-    source: { collection: SRC_ID, path: src, collectionPath: '/' },
-    destination: { collection: DST_ID, path: '/dst/' },
-    auth: { clientId: '5e1f0c3a-7d2b-4c6e-9a8f-0d15c0a1e001', tokenFile: path.join(base, 'tokens.json') },
-    state: { path: path.join(base, 'state.db') },
-    scan: { minAgeSeconds: 0, exclude: ['**/*.tmp'] },
-  };
-  const parsed = parseConfig(raw, path.join(base, 'job.json'), {});
-  if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
-  const remote = new MemoryRemote({ [SRC_ID]: src });
-  const run = (opts: Partial<RunJobOptions> = {}) => runJob({ config: parsed.config, logger: silentLogger, openRemote: remote.session(), wait: true, pollIntervalMs: 1, ...opts });
+  const { base, src, config, remote, run } = memoryJob('changes-run', { exclude: ['**/*.tmp'] });
   /** The last transfer's items as `source_path` (with a trailing R for recursive ones). */
   const lastItems = () => remote.submitted.at(-1)!.DATA.map((i) => `${i.source_path}${i.recursive ? ' R' : ''}`).sort();
   /** Each recorded path's gone flag, by relative path. */
   const gone = (): Record<string, number> => {
-    const db = new Database(parsed.config.state.path, { readonly: true });
+    const db = new Database(config.state.path, { readonly: true });
     try {
       const rows = db
         .prepare(
@@ -47,10 +30,6 @@ function changesJob() {
 }
 
 let job: ReturnType<typeof changesJob> | undefined;
-afterEach(() => {
-  if (job) fs.rmSync(job.base, { recursive: true, force: true });
-  job = undefined;
-});
 
 /** Writes a file with new contents (a new size and ctime, so the change rule cannot miss it). */
 function touch(root: string, rel: string, text: string): void {

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, parseConfig } from '../src/config/load.js';
 import { GsyncError } from '../src/errors/errors.js';
 import { exitCodeFor } from '../src/errors/exit-codes.js';
+import { tempDir } from './helpers/temp.js';
 
 const minimal = () => ({
   name: 'job',
@@ -80,7 +80,7 @@ describe('config', () => {
   });
 
   it('loads from --config, then $GSYNC_CONFIG, and fails with a config error (exit 2)', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gsync-config-'));
+    const dir = tempDir('gsync-config-');
     const file = path.join(dir, 'job.json');
     fs.writeFileSync(file, JSON.stringify(minimal()));
     expect(loadConfig(undefined, { GSYNC_CONFIG: file, HOME: dir }).name).toBe('job');

@@ -4,11 +4,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, gsync, type CliResult } from './helpers/cli.js';
 import { jobWorld, type JobWorld } from './helpers/job-world.js';
 import { integrityCheck, recordedSubmissionIds, seededRandom, TaskLedger, VersionedTree } from './helpers/reliability.js';
-import { exitCodeForRun } from '../src/errors/exit-codes.js';
+import { exitCodeForRun } from '../src/run/outcome.js';
 
 /**
  * Crash anywhere: `gsync run --wait` child processes are SIGKILLed at every
- * named crash point (GSYNC_CRASH_AT, src/sync/crash-point.ts) and by an
+ * named crash point (GSYNC_CRASH_AT, src/run/crash-point.ts) and by an
  * external SIGKILL after a seeded random delay. After each kill the harness
  * checks the state database with PRAGMA integrity_check, then runs
  * `gsync run --wait` until it has nothing to ship, and checks that

@@ -1,4 +1,4 @@
-import { exitCodeForRun } from '../src/errors/exit-codes.js';
+import { exitCodeForRun } from '../src/run/outcome.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +9,7 @@ import { integrityCheck, VersionedTree } from './helpers/reliability.js';
 
 /**
  * A `gsync run --wait` child is SIGKILLed at each named point around the delete
- * submission (src/sync/crash-point.ts); then normal runs go on until nothing is
+ * submission (src/run/crash-point.ts); then normal runs go on until nothing is
  * owed. Afterwards the destination equals the source (nothing lost, nothing
  * recreated deleted) and no path went out in two delete tasks.
  */

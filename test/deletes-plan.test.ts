@@ -7,7 +7,8 @@ import { collectRemovals, planDeletes } from '../src/deletes/plan-deletes.js';
 import { nodeScanFs, type ScanFs } from '../src/scan/scan-fs.js';
 import { openState, type State } from '../src/state/open.js';
 import { LATER_NS, planOf, ship } from './helpers/ship.js';
-import { makeTree, tempDir } from './helpers/tree.js';
+import { makeTree } from './helpers/tree.js';
+import { tempDir } from './helpers/temp.js';
 
 const config = (deletes: Record<string, unknown> = { enabled: true, maxPercent: 100 }) => {
   const parsed = parseConfig(

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { exitCodeForRun } from '../src/errors/exit-codes.js';
+import { exitCodeForRun } from '../src/run/outcome.js';
 import { summaryLine } from '../src/report/run-summary.js';
 import { persistentSkipCount, PERSISTENT_SKIP_TASKS, skipStreaks } from '../src/state/deliveries.js';
 import { openState } from '../src/state/open.js';

@@ -2,12 +2,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CommandContext } from '../src/commands/context.js';
 import { demoCommand } from '../src/commands/demo.js';
 import { compareTrees } from '../src/demo/compare-trees.js';
 import { GsyncError } from '../src/errors/errors.js';
 import { assertBuilt, gsync } from './helpers/cli.js';
+import { tempDir } from './helpers/temp.js';
 
 function context(): { ctx: CommandContext; text: () => string } {
   const out = new PassThrough();
@@ -17,15 +18,7 @@ function context(): { ctx: CommandContext; text: () => string } {
   return { ctx, text: () => text };
 }
 
-const dirs: string[] = [];
-function tmp(): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'gsync-demotest-'));
-  dirs.push(d);
-  return d;
-}
-afterEach(() => {
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
+const tmp = (): string => tempDir('gsync-demotest-');
 
 describe('gsync demo', () => {
   it('runs to completion in-process, says what it runs against, what shipped, and that the trees are equal', async () => {

@@ -2,14 +2,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config/load.js';
-import { exitCodeForRun } from '../src/errors/exit-codes.js';
+import { exitCodeForRun } from '../src/run/outcome.js';
 import { openState } from '../src/state/open.js';
 import { owedHooks } from '../src/state/hooks.js';
 import { assertBuilt, gsync } from './helpers/cli.js';
 import { alive, HookRecorder } from './helpers/hook-recorder.js';
 import { jobWorld, type JobWorld } from './helpers/job-world.js';
 import { integrityCheck } from './helpers/reliability.js';
-import { tmpDir, writeTree } from './server-support.js';
+import { writeTree } from './server-support.js';
+import { tempDir } from './helpers/temp.js';
 
 let w: JobWorld;
 let hook: HookRecorder;
@@ -20,14 +21,9 @@ afterEach(async () => {
 
 /** A job whose onSucceeded and onFailed both run the recording hook. */
 async function hookedWorld(server: Parameters<typeof jobWorld>[0] = {}, hooks: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): Promise<JobWorld> {
-  const dir = tmpDir('hook');
+  const dir = tempDir('gsync-hook-');
   hook = new HookRecorder(dir);
   w = await jobWorld(server, { hooks: { onSucceeded: hook.argv, onFailed: hook.argv, ...hooks }, ...extra });
-  const cleanup = w.cleanup;
-  w.cleanup = async () => {
-    await cleanup();
-    fs.rmSync(dir, { recursive: true, force: true });
-  };
   return w;
 }
 

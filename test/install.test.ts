@@ -1,9 +1,9 @@
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt } from './helpers/cli.js';
+import { tempDir } from './helpers/temp.js';
 
 /**
  * The package as a user gets it: `npm pack`, then an install of that tarball
@@ -81,7 +81,7 @@ function run(args: string[]): SpawnSyncReturns<string> {
 
 beforeAll(() => {
   assertBuilt();
-  work = fs.mkdtempSync(path.join(os.tmpdir(), 'gsync-install-'));
+  work = tempDir('gsync-install-');
   const project = path.join(work, 'project');
   fs.mkdirSync(project);
   pack = (JSON.parse(npm(['pack', '--ignore-scripts', '--json', '--pack-destination', project], REPO).stdout) as PackResult[])[0]!;
@@ -96,10 +96,6 @@ beforeAll(() => {
   }
   bin = path.join(modules, '.bin', 'gsync');
 }, BUILD_ADDON ? 20 * 60_000 : 5 * 60_000);
-
-afterAll(() => {
-  if (work) fs.rmSync(work, { recursive: true, force: true });
-});
 
 describe('the packed tarball', () => {
   it('holds what runs and the documents, and no tests, benchmark, sources or source maps', () => {

@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GsyncError } from '../src/errors/errors.js';
 import { exitCodeFor } from '../src/errors/exit-codes.js';
 import { acquireJobLock } from '../src/lock/job-lock.js';
+import { tempDir } from './helpers/temp.js';
 
 const children: ChildProcess[] = [];
 afterEach(() => {
@@ -33,7 +33,7 @@ function holdInChild(lockPath: string): Promise<ChildProcess> {
 }
 
 function tempLock(): string {
-  return path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'gsync-lock-')), 'job.db.lock');
+  return path.join(tempDir('gsync-lock-'), 'job.db.lock');
 }
 
 describe('job lock', () => {

@@ -1,7 +1,6 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { extractCode, login, type LoginIO } from '../src/auth/login-flow.js';
 import { logout } from '../src/auth/logout.js';
 import { TokenStore, type TokenFile } from '../src/auth/token-store.js';
@@ -12,6 +11,7 @@ import { TRANSFER_SCOPE } from '../src/globus/token-source.js';
 import { capturedLogger, fakeCollections, FakeAuth } from './auth-fake.js';
 
 import { FIXTURES } from './server-support.js';
+import { tempDir } from './helpers/temp.js';
 const fx = (f: string) => JSON.parse(fs.readFileSync(path.join(FIXTURES, f), 'utf8'));
 const MAPPED = fx('endpoint_get_mapped.json');
 const GUEST = fx('endpoint_get_guest.json');
@@ -23,7 +23,7 @@ let auth: FakeAuth;
 let store: TokenStore;
 
 beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gsync-login-'));
+  dir = tempDir('gsync-login-');
   const parsed = parseConfig(
     {
       name: 'job',
@@ -39,7 +39,6 @@ beforeEach(() => {
   auth = new FakeAuth();
   store = new TokenStore(config.auth.tokenFile);
 });
-afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 /** A person who approves each URL and types back the code Globus shows. */
 function person(answer: (url: string) => string | undefined = (u) => new URL(u).searchParams.get('fake_code') ?? undefined) {

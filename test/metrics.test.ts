@@ -1,8 +1,8 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { METRICS, renderMetrics, writeMetricsFile, type RunMetrics } from '../src/metrics/textfile.js';
+import { tempDir } from './helpers/temp.js';
 
 /** A strict reading of the Prometheus text exposition format (version 0.0.4). */
 function parsePrometheusText(text: string): Map<string, { type: string; samples: Array<{ labels: Record<string, string>; value: number }> }> {
@@ -63,7 +63,7 @@ describe('metrics textfile', () => {
   });
 
   it('replaces the file whole and leaves no temporary file behind', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gsync-metrics-'));
+    const dir = tempDir('gsync-metrics-');
     const file = path.join(dir, 'collector', 'gsync.prom');
     writeMetricsFile(file, sample);
     writeMetricsFile(file, { ...sample, lastRunTransferredFiles: 99 });

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openState } from '../src/state/open.js';
 import { ship } from './helpers/ship.js';
-import { dir, makeTree, tempDir } from './helpers/tree.js';
+import { dir, makeTree } from './helpers/tree.js';
+import { tempDir } from './helpers/temp.js';
 
 const CLI = new URL('../dist/src/index.js', import.meta.url).pathname;
 

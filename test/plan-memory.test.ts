@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { assertBuilt } from './helpers/cli.js';
-import { tempDir } from './helpers/tree.js';
+import { tempDir } from './helpers/temp.js';
 
 /**
  * The scan hands the planner names that are slices of their directory's whole

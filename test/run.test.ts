@@ -6,7 +6,7 @@ import { openSubmissions } from '../src/state/submissions.js';
 import { stateSummary } from '../src/state/summary.js';
 import { jobWorld, type JobWorld } from './helpers/job-world.js';
 import { writeTree } from './server-support.js';
-import { exitCodeForRun } from '../src/errors/exit-codes.js';
+import { exitCodeForRun } from '../src/run/outcome.js';
 
 let w: JobWorld;
 afterEach(async () => {

@@ -3,11 +3,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AHEAD, DEPTH } from '../src/scan/pool.js';
-import type { ScanStats, ScanWarning } from '../src/scan/scanner.js';
+import type { ScanWarning } from '../src/scan/events.js';
+import type { ScanStats } from '../src/scan/scanner.js';
 import { openState, type State } from '../src/state/open.js';
 import { setLastTransfer } from '../src/state/last-transfer.js';
 import { brief, planOf, ship, submit, type PlanOpts } from './helpers/ship.js';
-import { makeTree, setMtime, symlink, tempDir } from './helpers/tree.js';
+import { makeTree, setMtime, symlink } from './helpers/tree.js';
+import { tempDir } from './helpers/temp.js';
 
 /**
  * The parallel walk (worker threads comparing directories, the scan's own thread

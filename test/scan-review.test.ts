@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { scan } from '../src/scan/scanner.js';
-import { makeTree, tempDir } from './helpers/tree.js';
+import { makeTree } from './helpers/tree.js';
+import { tempDir } from './helpers/temp.js';
 
 describe('scanner review', () => {
   it('a relative source path scans its subdirectories (the walk does not chdir for it)', () => {

@@ -1,14 +1,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { scan, type ScanWarning } from '../src/scan/scanner.js';
+import type { ScanWarning } from '../src/scan/events.js';
+import { scan } from '../src/scan/scanner.js';
 import { nodeScanFs, type ScanFs } from '../src/scan/scan-fs.js';
 import { openState, type State } from '../src/state/open.js';
 import { commitSubmission } from '../src/state/submissions.js';
 import { TrieStore } from '../src/state/trie.js';
 import { gsync } from './helpers/cli.js';
 import { brief, LATER_NS, planOf, ship, submit } from './helpers/ship.js';
-import { dir, makeTree, setMtime, symlink, tempDir } from './helpers/tree.js';
+import { dir, makeTree, setMtime, symlink } from './helpers/tree.js';
+import { tempDir } from './helpers/temp.js';
 
 const newState = (): State => openState(path.join(tempDir('gsync-scan-state-'), 'job.db'));
 const rows = (state: State, where = '1') => state.db.prepare(`SELECT count(*) FROM node WHERE ${where}`).pluck().get() as number;

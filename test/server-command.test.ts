@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEMO_SERVICE_CLIENT_ID, DEMO_SERVICE_CLIENT_SECRET } from '../src/server/index.js';
-import { postForm, SRC_ID, tmpDir, TRANSFER_SCOPE } from './server-support.js';
+import { postForm, SRC_ID, TRANSFER_SCOPE } from './server-support.js';
+import { tempDir } from './helpers/temp.js';
 
 const CLI = path.resolve('dist/src/index.js');
 const children: ChildProcess[] = [];
@@ -36,7 +37,7 @@ async function serviceToken(url: string): Promise<string> {
 
 describe('gsync server', () => {
   it('serves --collection ID=DIR, prints both env lines with one URL, and stops cleanly on SIGTERM', async () => {
-    const dir = tmpDir('cmd');
+    const dir = tempDir('gsync-cmd-');
     fs.writeFileSync(path.join(dir, 'hello.txt'), 'hi');
     const { child, url, out } = await startCli(['--collection', `${SRC_ID}=${dir}`]);
     expect(out()).toContain(`export GLOBUS_SDK_SERVICE_URL_TRANSFER=${url}`);
@@ -50,7 +51,7 @@ describe('gsync server', () => {
   });
 
   it('reads --server-config: roots relative to the file, fault rules active from the start', async () => {
-    const dir = tmpDir('cmdcfg');
+    const dir = tempDir('gsync-cmdcfg-');
     fs.mkdirSync(path.join(dir, 'data'));
     const cfg = path.join(dir, 'server.json');
     fs.writeFileSync(cfg, JSON.stringify({ collections: [{ id: SRC_ID, root: 'data', kind: 'guest' }], faults: [{ path: '/endpoint/', count: 1, action: { type: 'status', status: 429, retryAfterSeconds: 2 } }] }));
@@ -67,7 +68,7 @@ describe('gsync server', () => {
   });
 
   it('exits 2 with one line naming the problem: no collections, a bad ID=DIR, a missing folder, a bad config key', () => {
-    const dir = tmpDir('cmdbad');
+    const dir = tempDir('gsync-cmdbad-');
     const cfg = path.join(dir, 'bad.json');
     fs.writeFileSync(cfg, JSON.stringify({ collections: [{ id: 'nope', root: '.' }] }));
     const cases: Array<[string[], RegExp]> = [

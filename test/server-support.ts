@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tempDir } from './helpers/temp.js';
 import { startGlobusServer, type GlobusServer, type GlobusServerOptions } from '../src/server/index.js';
 
 export const FIXTURES = fileURLToPath(new URL('./fixtures/globus/', import.meta.url));
@@ -45,17 +46,13 @@ export interface World {
   cleanup(): Promise<void>;
 }
 
-export function tmpDir(prefix: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `gsync-${prefix}-`));
-}
-
 /**
  * The local server over two fresh folders in a new temporary base: SRC_ID (a
  * mapped collection) on base/src and DST_ID (a guest collection) on base/dst,
  * unless `options.collections` says otherwise.
  */
 export async function twoCollections(prefix: string, options: GlobusServerOptions = {}): Promise<{ srv: GlobusServer; base: string; src: string; dst: string }> {
-  const base = tmpDir(prefix);
+  const base = tempDir(`gsync-${prefix}-`);
   const src = path.join(base, 'src');
   const dst = path.join(base, 'dst');
   fs.mkdirSync(src);
@@ -98,7 +95,7 @@ export async function world(options: GlobusServerOptions = {}): Promise<World> {
     await srv.tasks.waitFor(taskId);
     return (await call('GET', `/v0.10/task/${taskId}`)).body;
   };
-  return { srv, src, dst, token, call, submit, waitDone, cleanup: async () => { await srv.close(); fs.rmSync(base, { recursive: true, force: true }); } };
+  return { srv, src, dst, token, call, submit, waitDone, cleanup: () => srv.close() };
 }
 
 export const item = (source_path: string, destination_path: string, recursive = false) => ({ DATA_TYPE: 'transfer_item', source_path, destination_path, recursive });

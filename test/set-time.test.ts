@@ -9,7 +9,8 @@ import { exitCodeFor } from '../src/errors/exit-codes.js';
 import { acquireJobLock, lockPathFor } from '../src/lock/job-lock.js';
 import { openState } from '../src/state/open.js';
 import { brief, planOf, ship } from './helpers/ship.js';
-import { makeTree, setMtime, tempDir } from './helpers/tree.js';
+import { makeTree, setMtime } from './helpers/tree.js';
+import { tempDir } from './helpers/temp.js';
 
 /** Mtimes either side of the boundary the tests set. */
 const OLD = new Date('2020-06-01T00:00:00Z');

@@ -20,7 +20,8 @@ import {
 import { stateSummary } from '../src/state/summary.js';
 import { packageVersion } from '../src/version/package-version.js';
 import { brief, LATER_NS, planOf, submit } from './helpers/ship.js';
-import { makeTree, tempDir } from './helpers/tree.js';
+import { makeTree } from './helpers/tree.js';
+import { tempDir } from './helpers/temp.js';
 
 const fresh = (): State => openState(path.join(tempDir('gsync-state-'), 'deep', 'er', 'job.db'));
 

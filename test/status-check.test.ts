@@ -1,12 +1,12 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { HealthFacts } from '../src/health/facts.js';
 import { DEFAULT_TASK_AGES, evaluateHealth, parseDuration, scheduleThresholds } from '../src/health/verdict.js';
 import { gsync } from './helpers/cli.js';
 import { jobWorld, type JobWorld } from './helpers/job-world.js';
 import { writeTree } from './server-support.js';
+import { tempDir } from './helpers/temp.js';
 
 const NOW = 1_800_000_000;
 const MIN = 60;
@@ -131,8 +131,7 @@ describe('gsync status --check, the built CLI', () => {
     expect(bad.code).toBe(3);
     expect(bad.stdout).toBe('GSYNC UNKNOWN - --warning "soon" is not a duration (e.g. 900, 15m, 2h, 1d)\n');
 
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gsync-check-'));
-    onTestFinished(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const dir = tempDir('gsync-check-');
     fs.writeFileSync(path.join(dir, 'bad.json'), '{"name": 1}');
     const broken = await gsync(['status', '--check'], { env: { ...env, GSYNC_CONFIG: path.join(dir, 'bad.json') } });
     expect(broken.code).toBe(3);

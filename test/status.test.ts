@@ -4,14 +4,15 @@ import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CommandContext } from '../src/commands/context.js';
 import { statusCommand } from '../src/commands/status.js';
-import type { StatusView } from '../src/report/status.js';
+import type { StatusView } from '../src/report/render-status.js';
 import { DEMO_SERVICE_ACCOUNT_ENV } from '../src/server/index.js';
 import { openState } from '../src/state/open.js';
 import { finishRun, startRun } from '../src/state/runs.js';
 import { commitSubmission, markSubmitted } from '../src/state/submissions.js';
 import { item, world, DST_ID, SRC_ID, type World } from './server-support.js';
 import { ship, submit } from './helpers/ship.js';
-import { makeTree, tempDir } from './helpers/tree.js';
+import { makeTree } from './helpers/tree.js';
+import { tempDir } from './helpers/temp.js';
 
 let w: World;
 beforeAll(async () => {

@@ -1,42 +1,14 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { parseConfig } from '../src/config/load.js';
-import { exitCodeForRun } from '../src/errors/exit-codes.js';
-import { silentLogger } from '../src/log/logger.js';
-import { runJob, type RunJobOptions } from '../src/sync/run-job.js';
-import { DST_ID, SRC_ID, tmpDir, writeTree } from './server-support.js';
-import { MemoryRemote } from './support/memory-remote.js';
+import { describe, expect, it } from 'vitest';
+import { exitCodeForRun } from '../src/run/outcome.js';
+import { writeTree } from './server-support.js';
+import { memoryJob, type MemoryJob } from './helpers/memory-job.js';
 
 /** runJob over the in-memory remote: no server, no network, a story per test. */
-function memoryJob() {
-  const base = tmpDir('sync-memory');
-  const src = path.join(base, 'src');
-  fs.mkdirSync(src);
-  const raw = {
-    name: 'mem',
-    source: { collection: SRC_ID, path: src, collectionPath: '/' },
-    destination: { collection: DST_ID, path: '/dst/' },
-    auth: { clientId: '5e1f0c3a-7d2b-4c6e-9a8f-0d15c0a1e001', tokenFile: path.join(base, 'tokens.json') },
-    state: { path: path.join(base, 'state.db') },
-    scan: { minAgeSeconds: 0 },
-  };
-  const parsed = parseConfig(raw, path.join(base, 'job.json'), {});
-  if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
-  const remote = new MemoryRemote({ [SRC_ID]: src });
-  const run = (opts: Partial<RunJobOptions> = {}) => runJob({ config: parsed.config, logger: silentLogger, openRemote: remote.session(), wait: true, pollIntervalMs: 1, ...opts });
-  return { base, src, remote, run };
-}
-
-let job: ReturnType<typeof memoryJob> | undefined;
-afterEach(() => {
-  if (job) fs.rmSync(job.base, { recursive: true, force: true });
-  job = undefined;
-});
+let job: MemoryJob | undefined;
 
 describe('runJob against the in-memory remote', () => {
   it('a new tree goes as one recursive item; an unchanged tree asks Globus for nothing', async () => {
-    job = memoryJob();
+    job = memoryJob('sync-memory');
     writeTree(job.src, { 'a.txt': 'a', 'd/b.txt': 'b' });
     const first = await job.run();
     expect(first.outcome).toBe('shipped');
@@ -50,7 +22,7 @@ describe('runJob against the in-memory remote', () => {
   });
 
   it('a FAILED task: outcome task-failed, exit 1, and the next run sends its file again', async () => {
-    job = memoryJob();
+    job = memoryJob('sync-memory');
     writeTree(job.src, { 'a.txt': 'a' });
     job.remote.endNextTask({ status: 'FAILED', code: 'PERMISSION_DENIED', description: 'no' });
     const failed = await job.run();
@@ -63,7 +35,7 @@ describe('runJob against the in-memory remote', () => {
   });
 
   it('a task still ACTIVE keeps its paths out of the next transfer; once it succeeds they count as shipped', async () => {
-    job = memoryJob();
+    job = memoryJob('sync-memory');
     writeTree(job.src, { 'a.txt': 'a', 'b.txt': 'b' });
     job.remote.endNextTask({ status: 'ACTIVE' });
     const sent = await job.run({ wait: false });

@@ -1,21 +1,17 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from './helpers/temp.js';
 
 const UNITS = path.resolve(import.meta.dirname, '..', 'systemd');
 const hasAnalyze = spawnSync('systemd-analyze', ['--version'], { encoding: 'utf8' }).status === 0;
 
 let dir: string | undefined;
-afterEach(() => {
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
-  dir = undefined;
-});
 
 /** Instances of the template units as systemd would load them, verified; the lines that name them. */
 function verify(patch: (service: string) => string = (s) => s): { status: number | null; complaints: string[] } {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gsync-systemd-'));
+  dir = tempDir('gsync-systemd-');
   fs.writeFileSync(path.join(dir, 'gsync@demo.service'), patch(fs.readFileSync(path.join(UNITS, 'gsync@.service'), 'utf8')));
   fs.copyFileSync(path.join(UNITS, 'gsync@.timer'), path.join(dir, 'gsync@demo.timer'));
   fs.copyFileSync(path.join(UNITS, 'gsync-watch@.service'), path.join(dir, 'gsync-watch@demo.service'));

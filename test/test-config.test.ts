@@ -9,7 +9,7 @@ import { DEMO_CLIENT_ID, DEMO_SERVICE_ACCOUNT_ENV, DEMO_SERVICE_CLIENT_ID } from
 import { openState } from '../src/state/open.js';
 import { writeLogin } from './helpers/auth.js';
 import { gsync } from './helpers/cli.js';
-import { tempDir } from './helpers/tree.js';
+import { tempDir } from './helpers/temp.js';
 import { DST_ID, SRC_ID, TRANSFER_SCOPE, world, type World } from './server-support.js';
 
 let w: World;

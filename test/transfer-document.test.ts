@@ -3,7 +3,9 @@ import { parseConfig } from '../src/config/load.js';
 import type { Config } from '../src/config/schema.js';
 import { transferDocumentSchema } from '../src/globus/schemas.js';
 import { labelTemplateProblem } from '../src/config/label.js';
-import { buildTransferDocument, relPathOnSource, renderLabel, syncLevelFor } from '../src/sync/transfer-document.js';
+import { renderLabel } from '../src/config/label.js';
+import { relPathOnSource } from '../src/plan/paths.js';
+import { buildTransferDocument, syncLevelFor } from '../src/sync/transfer-document.js';
 
 const SRC = '1405823f-0597-4a16-b296-46d4f0ae4b15';
 const DST = '0e4a77f8-b778-4d5c-abaa-e1254e71427f';

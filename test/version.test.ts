@@ -1,13 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { CommandContext } from '../src/commands/context.js';
 import { versionCommand } from '../src/commands/version.js';
 import { SCHEMA_VERSION } from '../src/state/migrations.js';
 import { assertBuilt, CLI, gsync } from './helpers/cli.js';
+import { tempDir } from './helpers/temp.js';
 
 // `gsync version` is what someone runs when things are broken: it must not need
 // the SQLite addon (nor pay for loading it). Importing it fails this file.
@@ -22,12 +22,11 @@ let copy: string;
 beforeAll(() => {
   assertBuilt();
   // The built CLI beside a package.json of another version: what it prints must come from that file.
-  copy = fs.mkdtempSync(path.join(os.tmpdir(), 'gsync-version-'));
+  copy = tempDir('gsync-version-');
   fs.cpSync(path.dirname(CLI), path.join(copy, 'dist', 'src'), { recursive: true });
   fs.writeFileSync(path.join(copy, 'package.json'), JSON.stringify({ name: 'gsync', version: '7.8.9-rc.1', type: 'module' }));
   fs.symlinkSync(path.join(REPO, 'node_modules'), path.join(copy, 'node_modules'));
 });
-afterAll(() => fs.rmSync(copy, { recursive: true, force: true }));
 
 describe('gsync --version', () => {
   it('prints the version in package.json, alone on stdout', async () => {

@@ -2,7 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { TransferItem } from '../../src/plan/coalescer.js';
-import { planScan } from '../../src/plan/plan.js';
+import { planScan } from '../../src/plan/plan-scan.js';
 import { DEMO_CLIENT_ID, DEMO_SERVICE_ACCOUNT_ENV } from '../../src/server/options.js';
 import { openState } from '../../src/state/open.js';
 import { commitSubmission, createSubmission } from '../../src/state/submissions.js';

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { lineReader } from '../auth/line-reader.js';
 import type { LoginIO } from '../auth/login-flow.js';
-import { CODE_WAIT_MS, nativeAppLogin } from '../auth/native-login.js';
+import { CODE_WAIT_MS, nativeAppLogin } from '../auth/native-app-login.js';
 import { EXIT } from '../errors/exit-codes.js';
 import { loadJob, type CommandContext } from './context.js';
 

@@ -1,37 +1,23 @@
-import { loadChangeList } from '../changes/load.js';
-import type { ChangeFormat } from '../changes/formats.js';
-import type { Config } from '../config/schema.js';
-import type { Logger } from '../log/logger.js';
+import { changeListFor, type ChangeListFlags } from '../changes/change-list.js';
 import { atOrUnder, collectRemovals, planDeletes } from '../deletes/plan-deletes.js';
 import { renderDeletePlan } from '../deletes/render-deletes.js';
 import { EXIT } from '../errors/exit-codes.js';
 import type { TransferItem } from '../plan/coalescer.js';
-import { logSkipped, planScan } from '../plan/plan.js';
+import { logSkipped, planScan } from '../plan/plan-scan.js';
 import { jsonLinesPrinter, textPrinter } from '../report/plan-printers.js';
 import { defaultScanThreads } from '../scan/scanner.js';
 import { explainStateError, openExistingState } from '../state/open.js';
 import { TrieStore } from '../state/trie.js';
 import { loadJob, type CommandContext } from './context.js';
 
-export interface ChangeListFlags {
-  changes?: string;
-  changesFormat?: ChangeFormat;
-}
-
 export interface PlanCommandOptions extends ChangeListFlags {
   json?: boolean;
-}
-
-/** The paths `--changes` lists, or undefined for a full walk. */
-export async function changeListFor(flags: ChangeListFlags, config: Config, logger: Logger, ctx: CommandContext): Promise<string[] | undefined> {
-  if (flags.changes === undefined) return undefined;
-  return loadChangeList({ file: flags.changes, format: flags.changesFormat ?? 'lines', sourcePath: config.source.path, stdin: ctx.stdin, logger });
 }
 
 /** Read-only: a missing state DB means everything is new, and it is not created. */
 export async function planCommand(opts: PlanCommandOptions, ctx: CommandContext): Promise<number> {
   const { config, logger } = loadJob(ctx);
-  const only = await changeListFor(opts, config, logger, ctx);
+  const only = await changeListFor(opts, config.source.path, ctx.stdin, logger);
   const state = openExistingState(config.state.path);
   try {
     const printer = opts.json ? jsonLinesPrinter(ctx.out) : textPrinter(ctx.out);

@@ -1,27 +1,24 @@
+import { changeListFor, type ChangeListFlags } from '../changes/change-list.js';
 import { usageError } from '../errors/errors.js';
-import { exitCodeForRun } from '../errors/exit-codes.js';
+import { exitCodeForRun } from '../run/outcome.js';
 import { progressFor, runProgress } from '../report/progress-line.js';
 import { runJob, type RunJobResult } from '../sync/run-job.js';
 import { summaryLine } from '../report/run-summary.js';
 import { loadJob, type CommandContext } from './context.js';
 import { globusWiring } from './globus-session.js';
-import { changeListFor, planCommand, type ChangeListFlags } from './plan.js';
 
 export interface RunCommandOptions extends ChangeListFlags {
   wait?: boolean;
   timeout?: number;
-  dryRun?: boolean;
   allowDeletes?: number;
 }
 
 export async function runCommand(opts: RunCommandOptions, ctx: CommandContext): Promise<number> {
-  // A dry run is exactly a plan: read-only, no lock, no Globus.
-  if (opts.dryRun) return planCommand({ changes: opts.changes, changesFormat: opts.changesFormat }, ctx);
   const { config, logger } = loadJob(ctx);
   if (opts.allowDeletes !== undefined && !config.deletes.enabled) {
     throw usageError('--allow-deletes needs deletes.enabled: true in the job config', 'turn deletes on in the config first, or leave --allow-deletes out');
   }
-  const only = await changeListFor(opts, config, logger, ctx);
+  const only = await changeListFor(opts, config.source.path, ctx.stdin, logger);
   const line = progressFor(process.stderr, ctx.global.quiet);
   let result: RunJobResult;
   try {

@@ -1,26 +1,14 @@
-import path from 'node:path';
 import { createCredentials, type Credentials } from '../auth/credentials.js';
-import type { Config } from '../config/schema.js';
 import { EXIT } from '../errors/exit-codes.js';
-import { TransferClient } from '../globus/transfer-client.js';
-import type { Logger } from '../log/logger.js';
-import { renderStatusJson, renderStatusText, type HookView, type PendingDeleteView, type PendingView, type RunView, type StatusView } from '../report/status.js';
-import { owedHooks, type HookRecord } from '../state/hooks.js';
-import { openDeleteTasks } from '../state/delete-tasks.js';
-import { errorLine } from '../report/text.js';
-import { openExistingState, type State } from '../state/open.js';
-import { getDelivery, PERSISTENT_SKIP_TASKS, skipStreaks } from '../state/deliveries.js';
-import { lastRuns } from '../state/runs.js';
-import { getSubmission, openSubmissions, type SubmissionRecord } from '../state/submissions.js';
-import { stateSummary } from '../state/summary.js';
+import { renderStatusJson, renderStatusText } from '../report/render-status.js';
+import { fillFromState, fillLiveStatus, newStatusView, wantsLiveStatus } from '../report/status-view.js';
+import { openExistingState } from '../state/open.js';
 import { loadJob, type CommandContext } from './context.js';
+import { transferClientFor } from './globus-session.js';
 
 export interface StatusOptions {
   json?: boolean;
 }
-
-/** How many runs status shows; enough to see a pattern of failures without a pager. */
-const RUNS_SHOWN = 5;
 
 /** Read-only: never creates the state database and never refreshes tokens unless a live task lookup needs one. */
 export async function statusCommand(opts: StatusOptions, ctx: CommandContext): Promise<number> {
@@ -32,7 +20,7 @@ export async function statusCommand(opts: StatusOptions, ctx: CommandContext): P
   } catch (err) {
     notes.push(`credentials: ${(err as Error).message}`);
   }
-  const view: StatusView = { job: config.name, state: config.state.path, runs: [], pending: [], pendingDeletes: [], hooks: [], paths: null, credentials: null, notes };
+  const view = newStatusView(config, notes);
   if (creds) {
     const d = creds.describe();
     view.credentials = { kind: d.kind, expiresAt: d.expiresAt?.toISOString() ?? null, refreshable: d.refreshable ?? null, tokenFile: d.tokenFile ?? null };
@@ -43,143 +31,20 @@ export async function statusCommand(opts: StatusOptions, ctx: CommandContext): P
     notes.push('no runs yet: there is no state database');
   } else {
     try {
-      fillFromState(view, state);
-      view.hooks = owedHooks(state).map((h) => hookView(h, config.hooks));
-      await fillLive(view.pending, creds, ctx, logger, notes, view.pendingDeletes);
+      fillFromState(view, state, config.hooks);
     } finally {
       state.close();
     }
   }
+  if (creds !== null && wantsLiveStatus(view)) {
+    // No retries: a person waiting on status wants the recorded state now rather than a minute of backoff.
+    const client = transferClientFor(creds, ctx.env, logger, { retry: { maxRetries: 0 }, timeoutMs: 15_000 });
+    try {
+      await fillLiveStatus(view, client);
+    } finally {
+      await client.close();
+    }
+  }
   ctx.out.write(opts.json ? renderStatusJson(view) : renderStatusText(view));
   return EXIT.ok;
-}
-
-function fillFromState(view: StatusView, state: State): void {
-  const runs = lastRuns(state, RUNS_SHOWN);
-  if (runs.length === 0) view.notes.push('no runs yet');
-  const taskIds = new Map<number, string | null>();
-  const taskOf = (rowId: number | null | undefined): string | null => {
-    if (rowId === null || rowId === undefined) return null;
-    if (!taskIds.has(rowId)) taskIds.set(rowId, getSubmission(state, rowId)?.taskId ?? null);
-    return taskIds.get(rowId)!;
-  };
-  view.runs = runs.map((r) => ({
-    id: r.id,
-    started: iso(r.startedNs),
-    finished: r.finishedNs === null ? null : iso(r.finishedNs),
-    durationSeconds: r.finishedNs === null ? null : Number((r.finishedNs - r.startedNs) / 1_000_000n) / 1000,
-    result: r.result,
-    exitCode: r.exitCode,
-    taskId: taskOf(r.submission),
-    items: r.items ?? null,
-    files: r.files ?? null,
-    bytes: r.bytes === undefined ? null : jsonInt(r.bytes),
-    deferred: r.deferred ?? null,
-    skipped: r.skipped ?? null,
-    message: r.message ?? null,
-    delivered: deliveredView(state, r.submission),
-  }));
-  view.skips = skipStreaks(state).map((k) => ({ path: k.path, code: k.code, tasks: k.tasks, since: iso(k.firstNs), last: iso(k.lastNs), persistent: k.tasks >= PERSISTENT_SKIP_TASKS }));
-  view.pending = openSubmissions(state).map(pendingView);
-  view.pendingDeletes = openDeleteTasks(state).map((d) => ({
-    taskId: d.taskId,
-    submissionId: d.submissionId,
-    recordedStatus: d.status,
-    liveStatus: null,
-    created: iso(d.createdNs),
-    items: d.items,
-    paths: d.paths,
-  }));
-  const s = stateSummary(state);
-  // Deferred and skipped are facts about one scan, kept only on the run row, so they come from the last finished run.
-  const lastFinished = view.runs.find((r) => r.finished !== null);
-  view.paths = {
-    tracked: s.tracked,
-    dirty: s.dirty,
-    inflight: s.inflight,
-    gone: s.gone,
-    deferred: lastFinished?.deferred ?? null,
-    skipped: lastFinished?.skipped ?? null,
-  };
-}
-
-function deliveredView(state: State, rowId: number | null | undefined): RunView['delivered'] {
-  const d = rowId === null || rowId === undefined ? undefined : getDelivery(state, rowId);
-  if (d === undefined) return null;
-  return { files: d.filesTransferred, bytes: d.bytesTransferred, upToDate: d.filesSkipped, skippedErrors: d.skippedErrors, owed: d.skippedOwed, vanished: d.skippedVanished, sample: d.sample };
-}
-
-function hookView(h: HookRecord, hooks: Config['hooks']): HookView {
-  return {
-    hook: h.event !== 'SUCCEEDED' ? 'onFailed' : hooks.onSucceeded ? 'onSucceeded' : 'manifest',
-    taskId: h.taskId,
-    status: h.event,
-    owedSince: iso(h.createdNs),
-    attempts: h.attempts,
-    failures: h.failures,
-    lastResult: h.lastResult,
-    lastAttempt: h.lastAttemptNs === null ? null : iso(h.lastAttemptNs),
-    manifest: h.manifest === null ? null : path.join(hooks.manifestDir, h.manifest),
-    files: h.files,
-  };
-}
-
-function pendingView(s: SubmissionRecord): PendingView {
-  return {
-    taskId: s.taskId,
-    submissionId: s.submissionId,
-    recordedStatus: s.status,
-    liveStatus: null,
-    niceStatus: null,
-    created: iso(s.createdNs),
-    submitted: s.submittedNs === null ? null : iso(s.submittedNs),
-    items: s.items,
-    files: s.files,
-    bytes: jsonInt(s.bytes),
-    filesTransferred: null,
-    bytesTransferred: null,
-    faults: null,
-  };
-}
-
-/** Best effort: status must still answer when Globus cannot be reached or nobody is logged in. */
-async function fillLive(pending: PendingView[], creds: Credentials | null, ctx: CommandContext, logger: Logger, notes: string[], deletes: PendingDeleteView[] = []): Promise<void> {
-  const withTask = pending.filter((p) => p.taskId !== null);
-  const deletesWithTask = deletes.filter((d) => d.taskId !== null);
-  if (withTask.length + deletesWithTask.length === 0 || creds === null) return;
-  // No retries: a person waiting on status wants the recorded state now rather than a minute of backoff.
-  const client = new TransferClient({ tokens: creds.tokens, logger, env: ctx.env, retry: { maxRetries: 0 }, timeoutMs: 15_000 });
-  try {
-    for (const p of withTask) {
-      try {
-        const task = await client.getTask(p.taskId!);
-        p.liveStatus = task.status;
-        p.niceStatus = task.nice_status ?? null;
-        p.filesTransferred = task.files_transferred;
-        p.bytesTransferred = task.bytes_transferred;
-        p.faults = task.faults;
-      } catch (err) {
-        const hint = (err as { hint?: string }).hint;
-        notes.push(`live task state not available, showing the recorded status: ${errorLine(err)}${hint ? ` (${hint})` : ''}`);
-        return;
-      }
-    }
-    for (const d of deletesWithTask) {
-      try {
-        d.liveStatus = (await client.getTask(d.taskId!)).status;
-      } catch {
-        return; // the recorded status says enough
-      }
-    }
-  } finally {
-    await client.close();
-  }
-}
-
-const iso = (ns: bigint): string => new Date(Number(ns / 1_000_000n)).toISOString();
-
-/** Byte counts can exceed 2^53 only in theory, but JSON readers would silently round them, so say so with a string. */
-function jsonInt(v: bigint | number): number | string {
-  const b = BigInt(v);
-  return b <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(b) : b.toString();
 }

@@ -1,6 +1,6 @@
 import { loginHintFor } from '../auth/credentials.js';
 import { lineReader, type LineReader } from '../auth/line-reader.js';
-import { CODE_WAIT_MS, nativeAppLogin } from '../auth/native-login.js';
+import { CODE_WAIT_MS, nativeAppLogin } from '../auth/native-app-login.js';
 import { collectionsInScopes } from '../auth/scopes.js';
 import { configProblems } from '../checks/local-checks.js';
 import { checksExitCode } from '../checks/result.js';

@@ -1,5 +1,5 @@
 import { EXIT } from '../errors/exit-codes.js';
-import { formatVersionInfo, versionInfo } from '../version/version-info.js';
+import { formatVersionInfo, versionInfo } from '../report/version-info.js';
 import type { CommandContext } from './context.js';
 
 export interface VersionCommandOptions {

@@ -1,6 +1,6 @@
 import type { Config } from '../config/schema.js';
 import type { DeleteDocument } from '../globus/schemas.js';
-import { renderLabel } from '../sync/transfer-document.js';
+import { renderLabel } from '../config/label.js';
 
 /**
  * The one delete task a run submits (Transfer task_submit, delete document).

@@ -11,11 +11,18 @@ import {
   updateDeleteStatus,
   type DeleteTaskRecord,
 } from '../state/delete-tasks.js';
-import type { ReconcileReport } from '../sync/reconcile.js';
-import { isRefusal, withConsent } from '../sync/submit.js';
-import type { SyncContext } from '../sync/sync-context.js';
+import { isRefusal, withConsent } from '../run/post-answers.js';
+import type { SyncContext } from '../run/sync-context.js';
 import { buildDeleteDocument } from './delete-document.js';
 import type { PlannedDelete } from './plan-deletes.js';
+
+/** The slice of the run's reconcile report (src/sync/reconcile.ts) a settled delete task writes to. */
+export interface ProblemTally {
+  failed: number;
+  inactive: number;
+  /** One line per thing an operator should know. */
+  problems: string[];
+}
 
 /** What deletes did in one run, for the summary, the run's exit code and metrics. */
 export interface DeleteReport {
@@ -55,7 +62,7 @@ export async function submitDeletes(ctx: SyncContext, planned: readonly PlannedD
 }
 
 /** A delete row an earlier run left open: resubmit it if it has no task, then settle what Globus says. */
-export async function reconcileOpenDeletes(ctx: SyncContext, report: DeleteReport, problems: ReconcileReport): Promise<void> {
+export async function reconcileOpenDeletes(ctx: SyncContext, report: DeleteReport, problems: ProblemTally): Promise<void> {
   for (const row of openDeleteTasks(ctx.state)) {
     let taskId = row.taskId;
     if (taskId === null) {
@@ -80,7 +87,7 @@ export async function reconcileOpenDeletes(ctx: SyncContext, report: DeleteRepor
 }
 
 /** Applies what Globus says about one delete task. Only SUCCEEDED forgets paths; FAILED releases them. */
-export function settleDelete(ctx: SyncContext, row: Pick<DeleteTaskRecord, 'id'>, task: Task, report: DeleteReport, problems: ReconcileReport): void {
+export function settleDelete(ctx: SyncContext, row: Pick<DeleteTaskRecord, 'id'>, task: Task, report: DeleteReport, problems: ProblemTally): void {
   const log = ctx.logger.child({ taskId: task.task_id });
   switch (task.status) {
     case 'SUCCEEDED': {

@@ -1,7 +1,7 @@
 import type { Config } from '../config/schema.js';
-import type { PlanTotals } from '../plan/plan.js';
+import type { PlanTotals } from '../plan/plan-scan.js';
 import { mapPath, ownedPath } from '../plan/paths.js';
-import type { RemovedEntry } from '../scan/scanner.js';
+import type { RemovedEntry } from '../scan/events.js';
 import { removalFacts, trackedPaths } from '../state/delete-candidates.js';
 import { heldByOpenDeletes, type DeleteTarget } from '../state/delete-tasks.js';
 import type { State } from '../state/open.js';

@@ -1,10 +1,9 @@
 import type { TransferItem } from '../plan/coalescer.js';
-import type { PlanTotals } from '../plan/plan.js';
+import type { PlanTotals } from '../plan/plan-scan.js';
 import { getDeleteTask, heldByOpenDeletes } from '../state/delete-tasks.js';
-import type { ReconcileReport } from '../sync/reconcile.js';
-import type { SyncContext } from '../sync/sync-context.js';
-import { waitForTask, type WaitOptions } from '../sync/wait.js';
-import { settleDelete, submitDeletes, type DeleteReport } from './delete-tasks.js';
+import type { SyncContext } from '../run/sync-context.js';
+import { waitForTask, type WaitOptions } from '../run/wait.js';
+import { settleDelete, submitDeletes, type DeleteReport, type ProblemTally } from './delete-tasks.js';
 import { atOrUnder, planDeletes, type DeletePlan, type RemovalCollector } from './plan-deletes.js';
 
 /** What the delete step of one run did. */
@@ -54,7 +53,7 @@ export function holdBack(ctx: SyncContext, items: TransferItem[], plan: DeletePl
 }
 
 /** With --wait: poll the delete task this run submitted and settle it. False when it did not end in time. */
-export async function waitForDelete(ctx: SyncContext, rowId: number, taskId: string, wait: WaitOptions, report: DeleteReport, problems: ReconcileReport): Promise<boolean> {
+export async function waitForDelete(ctx: SyncContext, rowId: number, taskId: string, wait: WaitOptions, report: DeleteReport, problems: ProblemTally): Promise<boolean> {
   const task = await waitForTask(ctx.remote, taskId, wait);
   if (task === null) {
     ctx.logger.warn({ taskId }, `delete task ${taskId} has not ended; the next run settles it`);

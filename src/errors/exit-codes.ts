@@ -1,4 +1,3 @@
-import { needsAttention, type CycleVerdict } from '../sync/outcome.js';
 import { GsyncError, type ErrorKind } from './errors.js';
 
 /**
@@ -29,9 +28,4 @@ export function exitCodeFor(err: unknown): number {
     if (code.startsWith('commander.')) return EXIT.usage;
   }
   return EXIT.failure;
-}
-
-/** A sync cycle that ran to its end: 1 when a person should look (a task FAILED, went INACTIVE or outlasted --timeout), else 0. */
-export function exitCodeForRun(v: CycleVerdict): number {
-  return needsAttention(v) ? EXIT.failure : EXIT.ok;
 }

@@ -34,7 +34,7 @@ export const transferItemSchema = z.strictObject({
   destination_path: z.string().min(1),
   recursive: z.boolean(),
 });
-export type TransferItem = z.infer<typeof transferItemSchema>;
+export type TransferDocumentItem = z.infer<typeof transferItemSchema>;
 
 /** The POST /transfer document gsync sends; also usable to validate one on the server side. */
 export const transferDocumentSchema = z.strictObject({

@@ -5,7 +5,7 @@ import type { TransferDocument } from '../globus/schemas.js';
 import { mapPath } from '../plan/paths.js';
 import { manifestRows, type HookRecord } from '../state/hooks.js';
 import type { State } from '../state/open.js';
-import { relPathOnSource } from '../sync/transfer-document.js';
+import { relPathOnSource } from '../plan/paths.js';
 import { syncDir } from '../files/sync-dir.js';
 
 /** One line of a manifest: one file the task delivered. */

@@ -1,7 +1,7 @@
 import type { Task } from '../globus/schemas.js';
 import { recordDelivered, recordProblem } from '../state/hooks.js';
 import { commitSubmission, releaseSubmission, updateSubmissionStatus, type SubmissionRecord } from '../state/submissions.js';
-import type { SyncContext } from '../sync/sync-context.js';
+import type { SyncContext } from '../run/sync-context.js';
 import { manifestName } from './manifest.js';
 
 /**

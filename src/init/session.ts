@@ -1,5 +1,5 @@
 import { createCredentials, type Credentials } from '../auth/credentials.js';
-import { nativeAppLogin } from '../auth/native-login.js';
+import { nativeAppLogin } from '../auth/native-app-login.js';
 import { LoginNeededError } from '../auth/user-token-source.js';
 import type { Config } from '../config/schema.js';
 import { ConsentRequiredError } from '../globus/errors.js';

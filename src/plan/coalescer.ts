@@ -1,6 +1,10 @@
-import type { DirEvent, FileEvent, HoldReason, ScanVisitor } from '../scan/scanner.js';
+import type { DirEvent, FileEvent, HoldReason, ScanVisitor } from '../scan/events.js';
 import { itemPaths, type PathMapping } from './paths.js';
 
+/**
+ * A path the planner decided to ship, with what it covers. sync/transfer-document.ts
+ * turns these into the document's DATA entries (globus/schemas.ts TransferDocumentItem).
+ */
 export interface TransferItem {
   /** The trie node; null when planned from a read-only scan of paths not yet recorded. */
   nodeId: number | null;

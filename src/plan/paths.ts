@@ -41,3 +41,14 @@ export function itemPaths(relPath: string, isDir: boolean, m: PathMapping): { re
   const owned = ownedPath(relPath);
   return { relPath: owned, ...mapPath(owned, isDir, m) };
 }
+
+/**
+ * A source path Globus reports (skipped_errors) back to a path relative to the
+ * source directory; null when it lies outside it.
+ */
+export function relPathOnSource(sourcePath: string, sourceRoot: string): string | null {
+  const root = sourceRoot.endsWith('/') ? sourceRoot : `${sourceRoot}/`;
+  const p = sourcePath.replace(/\/+$/, '');
+  if (p === root.slice(0, -1)) return '';
+  return p.startsWith(root) ? p.slice(root.length) : null;
+}

@@ -1,5 +1,5 @@
 import type { TransferItem } from '../plan/coalescer.js';
-import type { PlanTotals } from '../plan/plan.js';
+import type { PlanTotals } from '../plan/plan-scan.js';
 import { formatBytes } from './format-bytes.js';
 
 export interface PlanPrinter {

@@ -1,6 +1,6 @@
 import type { Task } from '../globus/schemas.js';
 import { formatBytes } from './format-bytes.js';
-import type { ScanCounts } from '../scan/scanner.js';
+import type { ScanCounts } from '../scan/events.js';
 
 export type ProgressStream = NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
 

@@ -10,7 +10,7 @@ import type { Listed } from './listed.js';
  * The comparison of one directory with its trie rows: read the entries, lstat
  * each, judge it against its row. Writes nothing and calls no visitor, so it runs
  * the same on the scan's own thread and in a worker (src/scan/scan-worker.ts);
- * the result, a Listing, is what src/scan/record.ts turns into writes, counts and
+ * the result, a Listing, is what src/scan/recorder.ts turns into writes, counts and
  * visitor events. A Listing is flat (names joined, numbers in one BigInt64Array)
  * so that it crosses threads as one transfer instead of a clone of objects.
  */

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { subdirTasks, type DirTask, type Listing } from './compare.js';
-import type { WorkerReply } from './scan-worker.js';
+import { DELIVERED, SLEEPING, type WorkerData, type WorkerReply } from './worker-protocol.js';
 import { WalkQueue } from './walk-order.js';
 
 /**
@@ -24,17 +24,6 @@ import { WalkQueue } from './walk-order.js';
  * itself, so a worker's failure costs time, never a difference in the result.
  */
 
-export interface WorkerData {
-  dbFile: string | null;
-  exclude: readonly string[];
-  cutoffNs: bigint;
-  port: MessagePort;
-  ctl: SharedArrayBuffer;
-}
-
-/** Indexes in the shared control words: replies posted by all workers; 1 while the scan sleeps waiting for one. */
-export const DELIVERED = 0;
-export const SLEEPING = 1;
 /** Directories out at one worker at a time. */
 export const DEPTH = 4;
 /** Entries compared by workers and not yet recorded, beyond which no more work goes out. */

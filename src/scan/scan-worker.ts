@@ -3,7 +3,7 @@ import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { openState } from '../state/open.js';
 import { TrieStore } from '../state/trie.js';
 import { compareDir, excluder, type CompareEnv, type DirTask, type Listing } from './compare.js';
-import { DELIVERED, SLEEPING, type WorkerData } from './pool.js';
+import { DELIVERED, SLEEPING, type WorkerData, type WorkerReply } from './worker-protocol.js';
 
 /**
  * A scan worker: compares the directories the scan hands it (src/scan/compare.ts)
@@ -11,7 +11,6 @@ import { DELIVERED, SLEEPING, type WorkerData } from './pool.js';
  * back. It never writes; the scan's own thread records everything, in walk order.
  * Workers cannot chdir, so they lstat by absolute path.
  */
-export type WorkerReply = { listing: Listing } | { rel: string; fatal: string } | { failed: string };
 
 const data = workerData as WorkerData;
 const port = data.port as MessagePort;

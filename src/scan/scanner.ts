@@ -8,82 +8,11 @@ import type { TrieStore } from '../state/trie.js';
 import { judge, type Verdict } from './change-rule.js';
 import { compareDir, excluder, subdirTasks, type CompareEnv, type DirTask, type Listing } from './compare.js';
 import { ScanPool } from './pool.js';
-import { Recorder } from './record.js';
+import { Recorder } from './recorder.js';
 import { relativeLstat } from './relative-lstat.js';
 import { listedTree } from './listed.js';
 import { nodeScanFs, type ScanFs } from './scan-fs.js';
-
-/** Entries the scan saw but will not let ship: each also keeps its directory from being sent as one recursive item. */
-export type SkipReason = 'symlink' | 'special' | 'non-utf8' | 'unreadable' | 'vanished';
-export type HoldReason = 'excluded' | 'deferred' | 'inflight' | SkipReason;
-
-export interface DirEvent {
-  relPath: string;
-  nodeId: number | null;
-  /** This directory itself was shipped before (as a directory). */
-  shipped: boolean;
-  /** Only some of its entries are visited (a change-list scan passing through): never one recursive item. */
-  partial?: boolean;
-  /**
-   * Covered by a submission still in flight: never sent again as one recursive item
-   * (its entries in flight are held; new ones ship one by one). Only the source
-   * directory is entered in this state: any other directory in flight is held whole.
-   */
-  inflight?: boolean;
-}
-
-export interface FileEvent {
-  relPath: string;
-  nodeId: number | null;
-  size: bigint;
-  verdict: Verdict;
-}
-
-/**
- * What the walk reports, in depth-first order with sorted names: enterDir and
- * leaveDir bracket a directory's entries, the source directory included ('').
- * Clean files are reported too: they decide whether a directory is fresh.
- */
-export interface ScanVisitor {
-  enterDir(dir: DirEvent): void;
-  file(file: FileEvent): void;
-  held(relPath: string, reason: HoldReason): void;
-  leaveDir(): void;
-}
-
-export interface ScanCounts {
-  dirs: number;
-  files: number;
-  /** Files that are new or changed (not deferred). */
-  changed: number;
-  /** Changed files whose mtime is not newer than the shipped one (see change-rule's mtimeNotNewer). */
-  mtimeNotNewer: number;
-  deferred: number;
-  excluded: number;
-  /** Symlinks, special files, non-UTF-8 names, unreadable and vanished entries. */
-  skipped: number;
-  inflight: number;
-  /** Recorded paths no longer in the source. */
-  gone: number;
-}
-
-/**
- * A recorded path the scan did not find as it was recorded: vanished ('gone',
- * reported at the topmost vanished path only, whether or not an earlier scan
- * saw it go) or now of the other type ('type'). For deletes.
- */
-export interface RemovedEntry {
-  relPath: string;
-  nodeId: number;
-  change: 'gone' | 'type';
-}
-
-export interface ScanWarning {
-  /** Relative path, escaped so it prints on one line whatever bytes it holds. */
-  path: string;
-  reason: SkipReason;
-  message: string;
-}
+import type { RemovedEntry, ScanCounts, ScanVisitor, ScanWarning } from './events.js';
 
 export interface ScanStats {
   /** Worker threads started, besides the scan's own (0: the walk ran on the scan's thread alone). */
@@ -156,7 +85,7 @@ export function defaultScanThreads(): number {
 /**
  * Walks the source directory and compares each entry with its trie row, one
  * directory at a time: src/scan/compare.ts compares a directory (on this thread
- * or a worker's), src/scan/record.ts records the results in walk order (depth
+ * or a worker's), src/scan/recorder.ts records the results in walk order (depth
  * first, names sorted), which is the only place that writes. Holds only the
  * directories on the current path plus a bounded read-ahead, never the tree.
  * Never follows a symlink below the source directory.

@@ -2,8 +2,7 @@ import { PathEscapeError } from './collections.js';
 import { DeleteTask } from './delete-task.js';
 import { newUuid, transferError, type Reply } from './http.js';
 import { MAX_LABEL } from './submission.js';
-import type { TransferContext, TransferRequest } from './transfer-routes.js';
-import { submitResult } from './transfer-common.js';
+import { submitResult, type TransferContext, type TransferRequest } from './transfer-common.js';
 
 // eslint-disable-next-line no-control-regex
 const LABEL_FORBIDDEN = /[\u0000-\u001f\u007f]/;

@@ -19,7 +19,8 @@ import { RequestLog } from './request-log.js';
 import { grantScopes, TRANSFER_RS, TRANSFER_SCOPE_URN } from './scopes.js';
 import { TaskRegistry } from './tasks.js';
 import { TokenRegistry, type TokenResponseDocument } from './tokens.js';
-import { transferRoute, type TransferContext } from './transfer-routes.js';
+import type { TransferContext } from './transfer-common.js';
+import { transferRoute } from './transfer-routes.js';
 
 const MAX_BODY = 16 * 1024 * 1024;
 

@@ -5,8 +5,6 @@ import { submissionId, submitTransfer } from './transfer-submit.js';
 import { cancelTask, eventList, getTask, skippedErrors, successfulTransfers, taskList } from './transfer-tasks.js';
 import type { Handler } from './transfer-common.js';
 
-export type { TransferContext, TransferRequest } from './transfer-common.js';
-
 /** Route on the segments after /v0.10/; undefined when nothing matches. */
 export function transferRoute(method: string, segments: string[]): Handler | undefined {
   const [a, b, c, d] = segments;

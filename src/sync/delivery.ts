@@ -3,8 +3,8 @@ import path from 'node:path';
 import type { SkippedError, Task, TransferDocument } from '../globus/schemas.js';
 import { recordDelivery, type SkippedPath } from '../state/deliveries.js';
 import type { SubmissionRecord } from '../state/submissions.js';
-import type { SyncContext } from './sync-context.js';
-import { relPathOnSource } from './transfer-document.js';
+import type { SyncContext } from '../run/sync-context.js';
+import { relPathOnSource } from '../plan/paths.js';
 
 /** How many skipped paths a summary, a log and the state keep by name. */
 export const SKIP_SAMPLE = 3;

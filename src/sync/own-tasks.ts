@@ -1,18 +1,24 @@
 import type { Config } from '../config/schema.js';
+import type { Task } from '../globus/schemas.js';
 import { createSubmission, getSubmission } from '../state/submissions.js';
 import type { Batch } from './batches.js';
 import type { Delivery } from './delivery.js';
-import type { RunOutcome } from './outcome.js';
+import type { RunOutcome } from '../run/outcome.js';
 import { emptyReport, settle, type ReconcileReport, type TaskOutcome } from './reconcile.js';
-import type { RunJobOptions } from './run-job.js';
 import { postSubmission } from './submit.js';
-import type { SyncContext } from './sync-context.js';
+import type { SyncContext } from '../run/sync-context.js';
 import { buildTransferDocument } from './transfer-document.js';
-import { waitForTask } from './wait.js';
+import { waitForTask } from '../run/wait.js';
 
 /** The tasks a run submits itself: each recorded before its POST, and with --wait polled and settled at once. */
 
-type WaitingOptions = Pick<RunJobOptions, 'timeoutSeconds' | 'pollIntervalMs' | 'onTaskPoll' | 'signal'>;
+/** The waiting options of RunJobOptions (src/sync/run-job.ts), which documents them. */
+interface WaitingOptions {
+  timeoutSeconds?: number;
+  pollIntervalMs?: number;
+  onTaskPoll?(task: Task): void;
+  signal?: AbortSignal;
+}
 
 export function waitOptions(opts: WaitingOptions) {
   return {

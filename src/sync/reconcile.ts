@@ -10,8 +10,8 @@ import {
 } from '../state/submissions.js';
 import { noteDelivery, type Delivery } from './delivery.js';
 import { postSubmission } from './submit.js';
-import type { SyncContext } from './sync-context.js';
-import { relPathOnSource } from './transfer-document.js';
+import type { SyncContext } from '../run/sync-context.js';
+import { relPathOnSource } from '../plan/paths.js';
 
 /** What Globus said about one submitted task. released: SUCCEEDED, but with an outcome per path that can no longer be known (history_deleted). */
 export type TaskOutcome = 'succeeded' | 'failed' | 'active' | 'inactive' | 'lost' | 'released';

@@ -5,13 +5,22 @@ import { lastSuccessNs } from '../state/runs.js';
 import { openSubmissions } from '../state/submissions.js';
 import { stateSummary } from '../state/summary.js';
 import { ledgerTotals, openTasks } from '../state/totals.js';
-import type { RunJobResult } from './run-job.js';
-import type { SyncContext } from './sync-context.js';
+import type { Delivery } from './delivery.js';
+import type { SyncContext } from '../run/sync-context.js';
+
+/** The slice of a run's result (RunJobResult, src/sync/run-job.ts) the metrics read. */
+export interface RunMetricsInput {
+  /** This run's own task's delivery, when it was waited for and SUCCEEDED. */
+  delivery: Delivery | null;
+  reconciled: { deliveries: readonly Delivery[] };
+  plan: { deferred: number };
+  deletes: { deletedPaths: number; stoppedBy: string | null };
+}
 
 const seconds = (ns: bigint) => Number(ns / 1_000_000n) / 1000;
 
 /** After every run that held the lock, successful or not; a metrics failure never fails the run. */
-export function writeRunMetrics(sync: SyncContext, startedNs: bigint, exitCode: number, outcome: RunJobResult | undefined): void {
+export function writeRunMetrics(sync: SyncContext, startedNs: bigint, exitCode: number, outcome: RunMetricsInput | undefined): void {
   const file = sync.config.metrics.textfile;
   if (file === undefined) return;
   try {

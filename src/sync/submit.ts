@@ -1,7 +1,7 @@
-import { ConsentRequiredError, GlobusApiError } from '../globus/errors.js';
 import type { TransferDocument, TransferResult } from '../globus/schemas.js';
 import { markSubmitted, releaseSubmission } from '../state/submissions.js';
-import type { SyncContext } from './sync-context.js';
+import { isRefusal, withConsent } from '../run/post-answers.js';
+import type { SyncContext } from '../run/sync-context.js';
 
 /**
  * POSTs a transfer whose submission row is already committed. Retrying is safe:
@@ -29,28 +29,4 @@ export async function postSubmission(sync: SyncContext, rowId: number, doc: Tran
 
 function postWithConsent(sync: SyncContext, doc: TransferDocument): Promise<TransferResult> {
   return withConsent(sync, () => sync.remote.submitTransfer(doc));
-}
-
-/** One submission POST; a ConsentRequired answer is resolved once (service accounts) and the POST repeated. */
-export async function withConsent<T>(sync: SyncContext, post: () => Promise<T>): Promise<T> {
-  try {
-    return await post();
-  } catch (err) {
-    if (!(err instanceof ConsentRequiredError)) throw err;
-    // Resolves only when a service account obtained the scopes; a user login throws an auth error.
-    await sync.auth.handleConsentRequired(err);
-    return await post();
-  }
-}
-
-/** Globus refused the document itself: resending it can never work. */
-export function isRefusal(err: unknown): err is GlobusApiError {
-  return (
-    err instanceof GlobusApiError &&
-    err.kind !== 'auth' &&
-    err.httpStatus >= 400 &&
-    err.httpStatus < 500 &&
-    err.httpStatus !== 408 &&
-    err.httpStatus !== 429
-  );
 }

@@ -3,8 +3,6 @@ import { SYNC_LEVEL_NUMBER, type TransferDocument } from '../globus/schemas.js';
 import type { TransferItem } from '../plan/coalescer.js';
 import { renderLabel } from '../config/label.js';
 
-export { renderLabel };
-
 /** The one transfer a run submits: every option comes from the config, none is left to Globus's defaults. */
 export function buildTransferDocument(
   config: Config,
@@ -40,17 +38,6 @@ export function buildTransferDocument(
     doc.deadline = new Date(at.getTime() + t.deadlineSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, '+00:00');
   }
   return doc;
-}
-
-/**
- * A source path Globus reports (skipped_errors) back to a path relative to the
- * source directory; null when it lies outside it.
- */
-export function relPathOnSource(sourcePath: string, sourceRoot: string): string | null {
-  const root = sourceRoot.endsWith('/') ? sourceRoot : `${sourceRoot}/`;
-  const p = sourcePath.replace(/\/+$/, '');
-  if (p === root.slice(0, -1)) return '';
-  return p.startsWith(root) ? p.slice(root.length) : null;
 }
 
 /**

@@ -3,7 +3,7 @@ import { GsyncError } from '../errors/errors.js';
 import { EXIT } from '../errors/exit-codes.js';
 import type { Logger } from '../log/logger.js';
 import { metricsTempPrefix } from '../metrics/textfile.js';
-import { needsAttention } from '../sync/outcome.js';
+import { needsAttention } from '../run/outcome.js';
 import { summaryLine } from '../report/run-summary.js';
 import type { RunJobResult } from '../sync/run-job.js';
 import { systemClock, type WatchClock } from './clock.js';

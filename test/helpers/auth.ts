@@ -60,10 +60,8 @@ export async function authWorld(server: GlobusServerOptions = {}): Promise<AuthW
     configFile,
     env: { PATH: process.env.PATH, HOME: base, ...srv.env },
     tokenUrl: new URL('v2/oauth2/token', srv.url).toString(),
-    cleanup: async () => {
-      await srv.close();
-      fs.rmSync(base, { recursive: true, force: true });
-    },
+    // The folders go with the test that made them (test/helpers/temp.ts); the server is the caller's to close.
+    cleanup: () => srv.close(),
   };
 }
 

@@ -63,9 +63,7 @@ export async function jobWorld(server: GlobusServerOptions = {}, configPatch: Re
     run: ({ env: runEnv, ...opts } = {}) => runJob({ config, logger: silentLogger, ...globusWiring(config, runEnv ?? env, silentLogger), wait: true, pollIntervalMs: 20, ...opts }),
     inSync: () => diff() === '',
     diff,
-    cleanup: async () => {
-      await srv.close();
-      fs.rmSync(base, { recursive: true, force: true });
-    },
+    // The folders go with the test that made them (test/helpers/temp.ts); the server is the caller's to close.
+    cleanup: () => srv.close(),
   };
 }

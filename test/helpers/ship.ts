@@ -1,4 +1,4 @@
-import { planScan, type PlanTotals } from '../../src/plan/plan.js';
+import { planScan, type PlanTotals } from '../../src/plan/plan-scan.js';
 import type { TransferItem } from '../../src/plan/coalescer.js';
 import type { ScanOptions } from '../../src/scan/scanner.js';
 import type { State } from '../../src/state/open.js';

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { tempDir } from './temp.js';
 
 /** A file: its content, or content plus an mtime (seconds since the epoch, or a Date). */
 export interface FileSpec {
@@ -20,10 +20,6 @@ export type TreeSpec = Record<string, TreeEntry>;
 
 export const dir = (mtime?: number | Date): DirSpec => ({ dir: true, mtime });
 export const symlink = (target: string): SymlinkSpec => ({ symlink: target });
-
-export function tempDir(prefix = 'gsync-test-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-}
 
 /**
  * Builds a literal tree under root (a new temporary directory if omitted) and

@@ -14,7 +14,7 @@ import {
   type TransferDocument,
   type TransferResult,
 } from '../../src/globus/schemas.js';
-import type { RemoteSession, SyncRemote } from '../../src/sync/remote.js';
+import type { RemoteSession, SyncRemote } from '../../src/run/remote.js';
 import { fixture } from '../server-support.js';
 
 /** How the next submitted task ends; default SUCCEEDED. */

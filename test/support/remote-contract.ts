@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GlobusApiError } from '../../src/globus/errors.js';
 import type { TransferDocument } from '../../src/globus/schemas.js';
-import type { SyncRemote } from '../../src/sync/remote.js';
+import type { SyncRemote } from '../../src/run/remote.js';
 import { DST_ID, fixture, item, keyDiff, SRC_ID, writeTree } from '../server-support.js';
 
 /** One Globus stand-in under test, over a source folder served as SRC_ID. */

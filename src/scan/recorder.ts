@@ -3,7 +3,7 @@ import type { TrieStore } from '../state/trie.js';
 import { entryAt, E, TAG, type DirTask, type Entry, type Listing } from './compare.js';
 import { escapeName } from './names.js';
 import type { Listed } from './listed.js';
-import type { RemovedEntry, ScanCounts, ScanVisitor, ScanWarning, SkipReason } from './scanner.js';
+import type { RemovedEntry, ScanCounts, ScanVisitor, ScanWarning, SkipReason } from './events.js';
 
 /**
  * The recording of what the scan saw: turns each directory's Listing, in walk

@@ -1,6 +1,6 @@
 import { formatBytes } from './format-bytes.js';
 
-/** The report `gsync status` builds (src/commands/status.ts); `--json` prints it as is. */
+/** The report `gsync status` shows, built by src/report/status-view.ts; `--json` prints it as is. */
 export interface RunView {
   id: number;
   started: string;

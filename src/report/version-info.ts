@@ -1,5 +1,5 @@
 import { SCHEMA_VERSION } from '../state/migrations.js';
-import { packageVersion } from './package-version.js';
+import { packageVersion } from '../version/package-version.js';
 
 /** What a bug report needs to say which gsync it is about. */
 export interface VersionInfo {

@@ -47,3 +47,15 @@ async function readAll(opts: ChangeListOptions): Promise<Buffer> {
   for await (const chunk of opts.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
   return Buffer.concat(chunks);
 }
+
+/** The `--changes` and `--changes-format` flags of run and plan. */
+export interface ChangeListFlags {
+  changes?: string;
+  changesFormat?: ChangeFormat;
+}
+
+/** The paths `--changes` lists, or undefined for a full walk. */
+export async function changeListFor(flags: ChangeListFlags, sourcePath: string, stdin: NodeJS.ReadableStream, logger: Logger): Promise<string[] | undefined> {
+  if (flags.changes === undefined) return undefined;
+  return loadChangeList({ file: flags.changes, format: flags.changesFormat ?? 'lines', sourcePath, stdin, logger });
+}

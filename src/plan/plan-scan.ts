@@ -1,5 +1,6 @@
 import type { Logger } from '../log/logger.js';
-import { scan, type ScanCounts, type ScanOptions, type ScanWarning } from '../scan/scanner.js';
+import type { ScanCounts, ScanWarning } from '../scan/events.js';
+import { scan, type ScanOptions } from '../scan/scanner.js';
 import { hasEntries } from '../changes/has-entries.js';
 import { Coalescer, type TransferItem } from './coalescer.js';
 import type { PathMapping } from './paths.js';

@@ -1,8 +1,10 @@
+import { EXIT } from '../errors/exit-codes.js';
+
 /**
- * What one sync cycle did with its own transfer. runJob returns it; the exit-code
- * table (src/errors/exit-codes.ts, exitCodeForRun) turns it into a number and
- * watch decides on it. Conditions that stop a cycle before it can do anything
- * (the lock is held, no login) are GsyncErrors, whose kind the same table maps.
+ * What one sync cycle did with its own transfer. runJob returns it;
+ * exitCodeForRun (below) turns it into one of the numbers of src/errors/exit-codes.ts,
+ * and watch decides on it. Conditions that stop a cycle before it can do anything
+ * (the lock is held, no login) are GsyncErrors, whose kind exitCodeFor maps there.
  */
 export type RunOutcome =
   | 'nothing-to-do' // nothing changed
@@ -23,6 +25,11 @@ export interface CycleVerdict {
   delivery?: { owed: number } | null;
   /** Hooks that failed in this run (src/hooks/): they stay owed, and a person should look. */
   hooksFailed?: number;
+}
+
+/** A sync cycle that ran to its end: 1 when a person should look (a task FAILED, went INACTIVE or outlasted --timeout), else 0. */
+export function exitCodeForRun(v: CycleVerdict): number {
+  return needsAttention(v) ? EXIT.failure : EXIT.ok;
 }
 
 const TROUBLE: ReadonlySet<RunOutcome> = new Set(['task-failed', 'task-inactive', 'still-active']);
