@@ -180,6 +180,27 @@ describe('gsync test-config', () => {
     expect(r.code).toBe(0);
   });
 
+  it('a world-readable state database (an older gsync, a chmod): FAIL naming the chmod to run, and the file is left as it is', async () => {
+    const j = job();
+    openState(j.statePath).close();
+    expect(fs.statSync(j.statePath).mode & 0o777).toBe(0o600);
+    const quiet = await check(j);
+    expect(quiet.line('ok   file modes')).toBe(`ok   file modes gsync's files (state database, lock, log, manifests) are readable by their owner only`);
+    fs.chmodSync(j.statePath, 0o644);
+    fs.writeFileSync(`${j.statePath}.lock`, '', { mode: 0o640 });
+    fs.chmodSync(`${j.statePath}.lock`, 0o640);
+    const r = await check(j);
+    // SQLite gives the -wal the database's mode, so the state check's read-only open made it 0644 too.
+    const line = r.line('FAIL file modes')!;
+    expect(line).toMatch(/^FAIL file modes: readable by group or others: /);
+    expect(line).toContain(`${j.statePath} (mode 644), `);
+    expect(line).toContain(`${j.statePath}.lock (mode 640) -> run: chmod 600 ${j.statePath} `);
+    expect(line.endsWith(` ${j.statePath}.lock`)).toBe(true);
+    expect(r.lines.at(-1)).toBe('1 of 11 checks failed (file modes): not ready for cron');
+    expect(r.code).toBe(1);
+    expect(fs.statSync(j.statePath).mode & 0o777).toBe(0o644);
+  });
+
   it('no credentials: FAIL naming gsync login, collections skipped, exit 77', async () => {
     const j = job();
     const r = await check(j, { env: {} });

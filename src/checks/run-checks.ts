@@ -6,6 +6,7 @@ import { ConsentRequiredError } from '../globus/errors.js';
 import { TransferClient } from '../globus/transfer-client.js';
 import type { Logger } from '../log/logger.js';
 import { checkCollection, jobRoles, type CollectionCheckDeps, type Role } from './collection-checks.js';
+import { checkFileModes } from './file-modes-check.js';
 import { checkSource, checkStateDb } from './local-checks.js';
 import { failFromError, ok, skip, type CheckResult } from './result.js';
 
@@ -41,6 +42,8 @@ export async function runChecks(config: Config, opts: CheckOptions): Promise<Che
   add(ok('config', config.file, 'is valid'));
   add(checkSource(config));
   add(checkStateDb(config));
+  const modes = checkFileModes(config);
+  if (modes) add(modes);
 
   const { result, creds } = await checkCredentials(config, opts);
   add(result);

@@ -1,5 +1,7 @@
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import { Writable } from 'node:stream';
+import { makePrivateDir, PRIVATE_FILE_MODE } from '../files/modes.js';
 import type pinoModule from 'pino';
 import type { Level, Logger, StreamEntry } from 'pino';
 
@@ -45,7 +47,10 @@ function makeLogger(opts: LoggerOptions): Logger {
   const readable = !opts.json && stream.isTTY === true;
   const streams: StreamEntry[] = [{ level: level as Level, stream: readable ? readableStream(stream) : stream }];
   if (opts.file) {
-    streams.push({ level: (opts.level ?? 'info') as Level, stream: pino.destination({ dest: opts.file, mkdir: true, sync: true }) });
+    // Log lines name source paths: the file and any folder made for it are the owner's only.
+    makePrivateDir(path.dirname(opts.file));
+    const dest = pino.destination({ dest: opts.file, sync: true, mode: PRIVATE_FILE_MODE });
+    streams.push({ level: (opts.level ?? 'info') as Level, stream: dest });
   }
   return pino(
     {

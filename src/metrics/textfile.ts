@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { SHARED_DIR_MODE, SHARED_FILE_MODE } from '../files/modes.js';
 
 /** What one run tells node_exporter's textfile collector. */
 export interface RunMetrics {
@@ -65,9 +66,13 @@ export function renderMetrics(m: RunMetrics): string {
  * pick it up mid-write.
  */
 export function writeMetricsFile(file: string, m: RunMetrics): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: SHARED_DIR_MODE });
   const tmp = `${metricsTempPrefix(file)}${process.pid}.tmp`;
-  fs.writeFileSync(tmp, renderMetrics(m), { mode: 0o644 });
+  // 0644, unlike gsync's other files: node_exporter runs as another user. It holds
+  // counts only, no paths. A umask such as 077 would strip the read bits, so the
+  // temporary file is widened before it is renamed into place, if need be.
+  fs.writeFileSync(tmp, renderMetrics(m), { mode: SHARED_FILE_MODE });
+  if ((fs.statSync(tmp).mode & 0o777) !== SHARED_FILE_MODE) fs.chmodSync(tmp, SHARED_FILE_MODE);
   fs.renameSync(tmp, file);
 }
 
