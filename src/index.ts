@@ -31,8 +31,11 @@ async function main(argv: string[]): Promise<number> {
       // help and version are "errors" to commander but successes to us
       return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
-    process.stderr.write(describe(err) + '\n');
-    return exitCodeFor(err);
+    const code = exitCodeFor(err);
+    // An overlapping cron tick is not news: with --quiet the exit code (75) alone says it.
+    const quietLock = code === EXIT.locked && program.opts<{ quiet?: boolean }>().quiet === true;
+    if (!quietLock) process.stderr.write(describe(err) + '\n');
+    return code;
   }
 }
 
