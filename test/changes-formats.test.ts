@@ -72,7 +72,7 @@ describe('resolving listed paths against source.path', () => {
       fs.symlinkSync(path.join(base, 'real'), path.join(base, 'link'));
       const real = fs.realpathSync(path.join(base, 'real'));
       const r = resolveChanges([b(`${real}/f.txt`), b(`${path.join(base, 'link')}/g.txt`)], path.join(base, 'link'));
-      expect(r).toEqual({ relPaths: ['f.txt', 'g.txt'], refused: [] });
+      expect(r).toEqual({ relPaths: ['f.txt', 'g.txt'], refused: [], missing: 0 });
     } finally {
       fs.rmSync(base, { recursive: true, force: true });
     }
