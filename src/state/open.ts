@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { configError, failure, GsyncError } from '../errors/errors.js';
+import { cannotWrite } from '../errors/file-access.js';
 import { createPrivateFile, makePrivateDir } from '../files/modes.js';
 import { packageVersion } from '../version/package-version.js';
 import { migrate, SCHEMA_VERSION } from './migrations.js';
@@ -61,7 +62,7 @@ function open(file: string, readonly: boolean): State | null {
     }
     db = new Database(file, { readonly, fileMustExist: readonly });
   } catch (err) {
-    throw configError(`state.path ${file}: cannot be opened (${(err as Error).message})`);
+    throw cannotWrite(err, 'state database', 'state.path') ?? configError(`state.path ${file}: cannot be opened (${(err as Error).message})`);
   }
   try {
     const status = inspect(db, file);
