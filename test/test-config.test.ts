@@ -148,6 +148,41 @@ describe('gsync test-config', () => {
     }
   });
 
+  it('what a run needs beyond the state: log folder, metrics folder and hook programs each get a line; nothing is created (issue 31.10, 31.8)', async () => {
+    const j = job();
+    const varLog = path.join(j.home, 'var-log');
+    fs.mkdirSync(varLog, { mode: 0o500 });
+    const metricsDir = path.join(j.home, 'textfile');
+    fs.writeFileSync(
+      j.config,
+      JSON.stringify({
+        ...JSON.parse(fs.readFileSync(j.config, 'utf8')),
+        log: { file: path.join(varLog, 'gsync', 'tc.log') },
+        metrics: { textfile: path.join(metricsDir, 'gsync-tc.prom') },
+        hooks: { onSucceeded: ['/usr/local/bin/gsync-no-such-hook', 'x'], onFailed: ['sh', '-c', 'true'] },
+      }),
+    );
+    try {
+      const r = await gsync(['test-config', '--config', j.config], { env: { PATH: process.env.PATH, HOME: j.home, ...w.srv.env, ...SERVICE }, unprivileged: true });
+      const lines = r.stdout.split('\n');
+      expect(lines.find((l) => l.startsWith('FAIL log file'))).toMatch(
+        new RegExp(`^FAIL log file ${varLog}/gsync/tc.log: ${varLog}/gsync does not exist and user \\S+ cannot create it -> run: sudo install -d -o \\S+ -g \\S+ -m 0700 ${varLog}/gsync$`),
+      );
+      expect(lines.find((l) => l.startsWith('ok   metrics textfile'))).toBe(`ok   metrics textfile ${metricsDir}/gsync-tc.prom: can be created (gsync makes ${metricsDir})`.replace(': can', ' can'));
+      expect(lines.find((l) => l.startsWith('FAIL hooks.onSucceeded'))).toBe(
+        `FAIL hooks.onSucceeded /usr/local/bin/gsync-no-such-hook: does not exist -> fix hooks.onSucceeded in ${j.config} (its first element is the program, run without a shell)`,
+      );
+      expect(lines.find((l) => l.startsWith('ok   hooks.onFailed'))).toMatch(/^ok   hooks\.onFailed sh is \/\S+\/sh$/);
+      expect(lines.find((l) => l.startsWith('ok   state database'))).toBeDefined();
+      expect(r.stdout).toMatch(/2 of 14 checks failed \(log file, hooks\.onSucceeded\): not ready for cron\n$/);
+      expect(r.code).toBe(1);
+      expect(fs.readdirSync(varLog)).toEqual([]);
+      expect(fs.existsSync(metricsDir)).toBe(false);
+    } finally {
+      fs.chmodSync(varLog, 0o700);
+    }
+  });
+
   it('a state path below a regular file fails (checkable even as root)', async () => {
     const j = job();
     const blocker = path.join(j.home, 'plain-file');

@@ -10,6 +10,7 @@ import type { Logger } from '../log/logger.js';
 import { checkCollection, jobRoles, type CollectionCheckDeps, type Role } from './collection-checks.js';
 import { checkFileModes } from './file-modes-check.js';
 import { checkSource, checkStateDb } from './local-checks.js';
+import { writeChecks } from './write-checks.js';
 import { fail, failFromError, ok, skip, type CheckResult } from './result.js';
 
 export interface CheckOptions {
@@ -46,6 +47,7 @@ export async function runChecks(config: Config, opts: CheckOptions): Promise<Che
   add(checkStateDb(config));
   const modes = checkFileModes(config);
   if (modes) add(modes);
+  for (const r of writeChecks(config, opts.env)) add(r);
 
   const { result, creds } = await checkCredentials(config, opts);
   add(result);
