@@ -56,3 +56,22 @@ describe('under cron (--quiet, no terminal)', () => {
     }
   });
 });
+
+describe('run --progress through a pipe (issue 31.14)', () => {
+  it('draws the progress line on stderr though stderr is no terminal; without the flag there is none', async () => {
+    w = await jobWorld();
+    fs.writeFileSync(path.join(w.src, 'a.txt'), 'a');
+    const forced = await gsync(['--config', w.configFile, 'run', '--wait', '--progress'], { env: w.env });
+    expect(forced.code).toBe(0);
+    expect(forced.stderr).toMatch(/\rtask [0-9a-f]{8} (ACTIVE|SUCCEEDED)/);
+    fs.writeFileSync(path.join(w.src, 'b.txt'), 'b');
+    const plain = await gsync(['--config', w.configFile, 'run', '--wait'], { env: w.env });
+    expect(plain.code).toBe(0);
+    expect(plain.stderr).not.toMatch(/\rtask /);
+  });
+
+  it('gsync demo --help says how many syncs it runs: three', async () => {
+    const r = await gsync(['demo', '--help']);
+    expect(r.stdout).toContain('run three syncs of a sample tree');
+  });
+});

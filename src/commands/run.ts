@@ -12,6 +12,8 @@ export interface RunCommandOptions extends ChangeListFlags {
   timeout?: number;
   dryRun?: boolean;
   allowDeletes?: number;
+  /** --progress (true) or --no-progress (false); unset: only at a terminal. */
+  progress?: boolean;
 }
 
 export async function runCommand(opts: RunCommandOptions, ctx: CommandContext): Promise<number> {
@@ -22,7 +24,7 @@ export async function runCommand(opts: RunCommandOptions, ctx: CommandContext): 
     throw usageError('--allow-deletes needs deletes.enabled: true in the job config', 'turn deletes on in the config first, or leave --allow-deletes out');
   }
   const only = await changeListFor(opts, config, logger, ctx);
-  const line = progressFor(process.stderr, ctx.global.quiet);
+  const line = progressFor(process.stderr, ctx.global.quiet, opts.progress);
   let result: RunJobResult;
   try {
     result = await runJob({ config, logger, ...globusWiring(config, ctx.env, logger), only, wait: opts.wait, timeoutSeconds: opts.timeout, allowDeletes: opts.allowDeletes, ...runProgress(line) });
