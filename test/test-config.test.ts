@@ -84,7 +84,7 @@ describe('gsync test-config', () => {
     const r = await check(j);
     expect(r.lines).toEqual([
       `ok   config ${j.config} is valid`,
-      `ok   source directory ${w.src} is readable`,
+      `ok   source directory ${w.src} is readable (its top level only; a run warns about anything below it cannot read, and exits 1)`,
       `ok   state database ${j.statePath} does not exist yet and can be created`,
       expect.stringMatching(new RegExp(`^ok   credentials service account ${DEMO_SERVICE_CLIENT_ID} can get a token, valid until \\d{4}-`)),
       expect.stringMatching(new RegExp(`^ok   source collection ${SRC_ID} \\(.*\\) is a GCSv5 mapped collection$`)),

@@ -13,6 +13,8 @@ export interface RunMetrics {
   bytesShipped: number;
   dirtyPaths: number;
   deferredPaths: number;
+  /** Entries the last scan could not read, or whose names are not UTF-8: they can never ship as they are. */
+  unreadablePaths?: number;
   /** Age of the oldest task still ACTIVE; 0 when none is pending. */
   pendingTaskAgeSeconds: number;
   /** Hook attempts (onSucceeded, onFailed, or writing a manifest) that failed or timed out in the last run. */
@@ -39,6 +41,7 @@ const GAUGES: Array<[keyof RunMetrics, string, string]> = [
   ['bytesShipped', 'gsync_bytes_shipped', 'Bytes Globus delivered (bytes_transferred) in the tasks the last run settled SUCCEEDED.'],
   ['dirtyPaths', 'gsync_dirty_paths', 'Paths that changed and are not yet shipped.'],
   ['deferredPaths', 'gsync_deferred_paths', 'Files left for a later run because they were modified too recently.'],
+  ['unreadablePaths', 'gsync_unreadable_paths', 'Paths the last scan could not read or whose names are not UTF-8: they cannot ship until fixed, and the run exits 1.'],
   ['pendingTaskAgeSeconds', 'gsync_pending_task_age_seconds', 'Age of the oldest submitted task not yet finished.'],
   ['hookFailures', 'gsync_hook_failures', 'Hooks (or manifests) that failed or timed out in the last run; they run again next run.'],
   ['hooksOwed', 'gsync_hooks_owed', 'Hooks owed for settled tasks and not yet completed with exit 0.'],

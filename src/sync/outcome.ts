@@ -23,13 +23,15 @@ export interface CycleVerdict {
   delivery?: { owed: number } | null;
   /** Hooks that failed in this run (src/hooks/): they stay owed, and a person should look. */
   hooksFailed?: number;
+  /** Entries the scan could not read or name (issue 31.3): they can never ship as they are, so the run is not a success (rsync's 23). */
+  plan?: { unshippable?: number };
 }
 
 const TROUBLE: ReadonlySet<RunOutcome> = new Set(['task-failed', 'task-inactive', 'still-active']);
 
 /** True when a person should read the log: this run's task did not succeed, or an earlier one failed or went INACTIVE. */
 export function needsAttention(v: CycleVerdict): boolean {
-  return TROUBLE.has(v.outcome) || v.reconciled.failed + v.reconciled.inactive > 0 || v.reconciled.deleteTrouble === true || (v.hooksFailed ?? 0) > 0 || owedSkips(v) > 0;
+  return TROUBLE.has(v.outcome) || v.reconciled.failed + v.reconciled.inactive > 0 || v.reconciled.deleteTrouble === true || (v.hooksFailed ?? 0) > 0 || owedSkips(v) > 0 || (v.plan?.unshippable ?? 0) > 0;
 }
 
 /**

@@ -32,6 +32,7 @@ export function writeRunMetrics(sync: SyncContext, startedNs: bigint, exitCode: 
       persistentSkips: persistentSkipCount(sync.state),
       dirtyPaths: stateSummary(sync.state).dirty,
       deferredPaths: outcome?.plan.deferred ?? 0,
+      unreadablePaths: outcome?.plan.unshippable ?? 0,
       pendingTaskAgeSeconds: oldest?.submittedNs ? Math.max(0, seconds(now - oldest.submittedNs)) : 0,
       hookFailures: hookFailuresSince(sync.state, startedNs),
       hooksOwed: owedHookCount(sync.state),
