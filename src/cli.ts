@@ -33,6 +33,8 @@ export function buildCli(onExitCode: (code: number) => void): Command {
     .option('--changes <file>', 'look only at the paths listed in this file (- for stdin), e.g. from mmapplypolicy, lfs changelog or find')
     .addOption(changesFormatOption())
     .option('--allow-deletes <n>', 'with deletes.enabled: this run may delete up to N paths past the deletes guards', nonNegativeInt)
+    .option('--progress', 'draw the progress line on stderr even without a terminal (script, CI logs)')
+    .option('--no-progress', 'no progress line, even at a terminal')
     .action(async (opts) =>
       // A dry run is exactly a plan: read-only, no lock, no Globus.
       done(
@@ -120,7 +122,7 @@ export function buildCli(onExitCode: (code: number) => void): Command {
 
   program
     .command('demo')
-    .description('run two syncs of a sample tree against the local Globus-compatible server')
+    .description('run three syncs of a sample tree against the local Globus-compatible server')
     .option('--dir <dir>', 'work folder (default: a new temporary folder)')
     .option('--keep', 'keep the work folder afterwards')
     .action(async (opts) => done(await (await import('./commands/demo.js')).demoCommand(opts, ctx())));

@@ -4,6 +4,21 @@ import { buildCli } from './cli.js';
 import { GsyncError } from './errors/errors.js';
 import { EXIT, exitCodeFor } from './errors/exit-codes.js';
 
+/**
+ * A reader that closes the pipe early (`gsync plan --json | head -1`) is done
+ * with us: stop quietly, as a Unix tool ended by SIGPIPE does, instead of an
+ * unhandled EPIPE with a stack trace. Node ignores SIGPIPE, so it is done here.
+ * Stopping mid-run is as safe as any kill: the state is written in transactions.
+ */
+function stopQuietlyOnBrokenPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.exit(EXIT.brokenPipe);
+  });
+}
+stopQuietlyOnBrokenPipe(process.stdout);
+stopQuietlyOnBrokenPipe(process.stderr);
+
 /** The only place that calls process.exit. */
 async function main(argv: string[]): Promise<number> {
   let code: number = EXIT.ok;
@@ -16,8 +31,11 @@ async function main(argv: string[]): Promise<number> {
       // help and version are "errors" to commander but successes to us
       return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
-    process.stderr.write(describe(err) + '\n');
-    return exitCodeFor(err);
+    const code = exitCodeFor(err);
+    // An overlapping cron tick is not news: with --quiet the exit code (75) alone says it.
+    const quietLock = code === EXIT.locked && program.opts<{ quiet?: boolean }>().quiet === true;
+    if (!quietLock) process.stderr.write(describe(err) + '\n');
+    return code;
   }
 }
 

@@ -7,8 +7,8 @@ import { tempDir } from './helpers/temp.js';
 
 const CLI = new URL('../dist/src/index.js', import.meta.url).pathname;
 
-function gsync(args: string[], input?: string | Buffer) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: tempDir(), input, encoding: 'utf8', env: { ...process.env, GSYNC_CONFIG: '' } });
+function gsync(args: string[], input?: string | Buffer, cwd = tempDir()) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, input, encoding: 'utf8', env: { ...process.env, GSYNC_CONFIG: '' } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -48,6 +48,17 @@ describe('gsync plan --changes (built CLI)', () => {
     expect(r.code).toBe(0);
     expect(sources(r.stdout)).toEqual(['/a.dat', '/d/c.dat']);
     expect(r.stderr).toContain('/etc/passwd is outside source.path');
+  });
+
+  it('relative paths as find printed them, from the working directory; paths that exist nowhere are counted in a warning (issue 31.4)', () => {
+    const source = makeTree({ 'raw/a.dat': 'a', 'raw/b.dat': 'b', 'c.dat': 'c' });
+    const config = job(source);
+    // find srccoll/raw -newer mark, run beside the source directory; then a path relative to source.path, and two typos.
+    const list = `${path.basename(source)}/raw/a.dat\nc.dat\n${path.basename(source)}/raw/nope.dat\nelsewhere/x.dat\n`;
+    const r = gsync(['plan', '--json', '-c', config, '--changes', '-'], list, path.dirname(source));
+    expect(r.code).toBe(0);
+    expect(sources(r.stdout)).toEqual(['/c.dat', '/raw/a.dat']);
+    expect(r.stderr).toContain(`change list: 2 of 4 listed paths exist nowhere under ${source}`);
   });
 
   it('nul and gpfs files, names with a newline and escaped bytes included', () => {

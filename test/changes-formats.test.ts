@@ -71,6 +71,6 @@ describe('resolving listed paths against source.path', () => {
     fs.symlinkSync(path.join(base, 'real'), path.join(base, 'link'));
     const real = fs.realpathSync(path.join(base, 'real'));
     const r = resolveChanges([b(`${real}/f.txt`), b(`${path.join(base, 'link')}/g.txt`)], path.join(base, 'link'));
-    expect(r).toEqual({ relPaths: ['f.txt', 'g.txt'], refused: [] });
+    expect(r).toEqual({ relPaths: ['f.txt', 'g.txt'], refused: [], missing: 0 });
   });
 });

@@ -158,13 +158,17 @@ describe('hostile trees', () => {
     put('d/ok2.txt', 'fine too', 600);
     const c = capture();
     const r = await w.run({ logger: c.logger });
-    expect(r.result).toBe('succeeded');
+    // Shipped, but three names can never ship as they are: not a success (issue 31.3, rsync's 23).
+    expect(r.result).toBe('problems');
+    expect(r.plan.unshippable).toBe(3);
+    expect(exitCodeForRun(r)).toBe(1);
     expect(r.files).toBe(2);
     expect(skippedWarnings(c).sort()).toEqual(['non-utf8 \\xc3(', 'non-utf8 caf\\xe9.txt', 'non-utf8 f\\xffo']);
     expectShipped();
     expect(fs.readdirSync(w.dst).sort()).toEqual(['d', 'ok.txt']);
     const again = await w.run();
-    expect(again.result).toBe('nothing-to-do');
+    expect(again.items).toBe(0);
+    expect(again.result).toBe('problems');
   });
 
   it('very long paths: deep nesting near PATH_MAX ships, and an edit at the bottom ships as a single item', async () => {
@@ -208,8 +212,11 @@ describe('hostile trees', () => {
     expect(fs.readdirSync(path.join(w.dst, 'real'))).toEqual(['a.txt']);
   });
 
-  it('an unreadable directory is skipped with a warning, and ships once it can be read', async () => {
-    w = await jobWorld();
+  it('an unreadable directory is skipped with a warning, exits 1 and is counted in the metrics until it can be read, then ships', async () => {
+    w = await jobWorld({}, { metrics: {} });
+    const prom = path.join(w.base, 'gsync.prom');
+    fs.writeFileSync(w.configFile, JSON.stringify({ ...JSON.parse(fs.readFileSync(w.configFile, 'utf8')), metrics: { textfile: prom } }));
+    w.config.metrics.textfile = prom;
     put('open/a.txt', 'a', 600);
     put('closed/secret.txt', 's', 600);
     put('closed/sub/deeper.txt', 'd', 600);
@@ -218,7 +225,11 @@ describe('hostile trees', () => {
     chmodded.push(closed);
     // The built CLI, without root's privileges when the suite runs as root (test/helpers/unprivileged.ts).
     const r = await gsync(['run', '--wait', '--config', w.configFile], { env: { ...process.env, ...w.env, GSYNC_CONFIG: '' }, unprivileged: true });
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(1); // issue 31.3: the source could not be read (README exit codes; rsync's 23)
+    const metric = (name: string) => Number(new RegExp(`^${name}\\{[^}]*\\} (\\S+)$`, 'm').exec(fs.readFileSync(prom, 'utf8'))?.[1]);
+    expect(metric('gsync_unreadable_paths')).toBe(1);
+    expect(fs.readFileSync(prom, 'utf8')).not.toMatch(/^gsync_last_success_timestamp_seconds/m);
+    expect(metric('gsync_last_run_exit_code')).toBe(1);
     const records = r.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, any>);
     expect(skippedWarnings({ logger: silent, records })).toEqual(['unreadable closed']);
     expect(r.stdout).toMatch(/\b1 files?\b/);
@@ -227,6 +238,9 @@ describe('hostile trees', () => {
     fs.chmodSync(closed, 0o755);
     const later = await w.run();
     expect(later.files).toBe(2);
+    expect(later.result).toBe('succeeded');
+    expect(metric('gsync_unreadable_paths')).toBe(0);
+    expect(metric('gsync_last_success_timestamp_seconds')).toBeGreaterThan(0);
     expectShipped();
   });
 

@@ -116,4 +116,12 @@ describe('ProgressLine', () => {
     line!.stop();
     expect(runProgress(null)).toEqual({ onScanProgress: undefined, onTaskPoll: undefined });
   });
+
+  it('--progress draws it without a terminal (and with --quiet); --no-progress never, even at a terminal (issue 31.14)', () => {
+    const pipe = { ...fakeTty(), isTTY: false } as ProgressStream;
+    const forced = progressFor(pipe, true, true);
+    expect(forced).toBeInstanceOf(ProgressLine);
+    forced!.stop();
+    expect(progressFor(fakeTty(), false, false)).toBeNull();
+  });
 });

@@ -93,8 +93,22 @@ describe('gsync set-time: effect on the next plan', () => {
     const r = await j.run({ time: BOUNDARY });
     expect(r.code).toBe(0);
     // 3 directories' worth of nodes: old.txt, new.txt, sub, sub/*, other, other/new.txt
-    expect(r.out).toBe(`set-time: 7 paths under ${j.root} now last shipped at 2022-01-01T00:00:00.000Z\n`);
+    expect(r.out).toBe(
+      `set-time: 7 paths under ${j.root} now last shipped at 2022-01-01T00:00:00.000Z\n` +
+        'set-time: of them, 5 files never shipped: their present version never reached the destination, and they ship only if modified after that time (gsync set-time --never ships everything again)\n',
+    );
     expect(j.plan().sort()).toEqual(['F new.txt', 'F other/new.txt', 'F sub/new.txt']);
+  });
+
+  it('--now says how many of the files it marks shipped never reached the destination (issue 31.11)', async () => {
+    const j = job(TREE);
+    shipAll(j);
+    makeTree({ 'sub/fresh.txt': { content: 'f', mtime: NEW }, 'sub/new.txt': { content: 'edited', mtime: NEW } }, j.root);
+    const r = await j.run({ path: 'sub', now: true });
+    expect(r.out.split('\n')[1]).toBe(
+      'set-time: of them, 1 file never shipped and 1 file changed since last shipped: their present version never reached the destination, and they ship only if modified after that time (gsync set-time --never ships everything again)',
+    );
+    expect(j.plan()).toEqual([]);
   });
 
   it('a file exactly at the boundary does not ship; one a second later does', async () => {

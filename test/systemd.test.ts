@@ -63,3 +63,26 @@ describe('gsync-watch@.service', () => {
     expect(sandbox('gsync@.service')).toMatch(/^ProtectSystem=strict$/m);
   });
 });
+
+// Issue 31.8: what the units and the README say must hold on an npm install.
+describe('the units as npm installs them', () => {
+  const unitFiles = ['gsync@.service', 'gsync@.timer', 'gsync-watch@.service'];
+  it('Documentation= names the README npm installs (under either global prefix), not a file nothing installs', () => {
+    for (const unit of unitFiles) {
+      const docs = /^Documentation=(.*)$/m.exec(fs.readFileSync(path.join(UNITS, unit), 'utf8'))![1]!.split(/\s+/);
+      expect(docs, unit).toEqual(['file:///usr/lib/node_modules/gsync/README.md', 'file:///usr/local/lib/node_modules/gsync/README.md']);
+    }
+  });
+
+  it('the timer sets Persistent= only with an OnCalendar= it could apply to', () => {
+    const timer = fs.readFileSync(path.join(UNITS, 'gsync@.timer'), 'utf8');
+    if (/^Persistent=/m.test(timer)) expect(timer).toMatch(/^OnCalendar=/m);
+  });
+
+  it("the README's metrics drop-in names config.example.json's textfile folder", () => {
+    const example = JSON.parse(fs.readFileSync(path.join(UNITS, '..', 'config.example.json'), 'utf8')) as { metrics: { textfile: string } };
+    const readme = fs.readFileSync(path.join(UNITS, '..', 'README.md'), 'utf8');
+    expect(readme).toContain(`ReadWritePaths=${path.dirname(example.metrics.textfile)}\\n`);
+    expect(readme).not.toMatch(/node_exporter\/textfile[/`]/);
+  });
+});

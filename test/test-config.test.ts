@@ -84,7 +84,7 @@ describe('gsync test-config', () => {
     const r = await check(j);
     expect(r.lines).toEqual([
       `ok   config ${j.config} is valid`,
-      `ok   source directory ${w.src} is readable`,
+      `ok   source directory ${w.src} is readable (its top level only; a run warns about anything below it cannot read, and exits 1)`,
       `ok   state database ${j.statePath} does not exist yet and can be created`,
       expect.stringMatching(new RegExp(`^ok   credentials service account ${DEMO_SERVICE_CLIENT_ID} can get a token, valid until \\d{4}-`)),
       expect.stringMatching(new RegExp(`^ok   source collection ${SRC_ID} \\(.*\\) is a GCSv5 mapped collection$`)),
@@ -148,6 +148,41 @@ describe('gsync test-config', () => {
     }
   });
 
+  it('what a run needs beyond the state: log folder, metrics folder and hook programs each get a line; nothing is created (issue 31.10, 31.8)', async () => {
+    const j = job();
+    const varLog = path.join(j.home, 'var-log');
+    fs.mkdirSync(varLog, { mode: 0o500 });
+    const metricsDir = path.join(j.home, 'textfile');
+    fs.writeFileSync(
+      j.config,
+      JSON.stringify({
+        ...JSON.parse(fs.readFileSync(j.config, 'utf8')),
+        log: { file: path.join(varLog, 'gsync', 'tc.log') },
+        metrics: { textfile: path.join(metricsDir, 'gsync-tc.prom') },
+        hooks: { onSucceeded: ['/usr/local/bin/gsync-no-such-hook', 'x'], onFailed: ['sh', '-c', 'true'] },
+      }),
+    );
+    try {
+      const r = await gsync(['test-config', '--config', j.config], { env: { PATH: process.env.PATH, HOME: j.home, ...w.srv.env, ...SERVICE }, unprivileged: true });
+      const lines = r.stdout.split('\n');
+      expect(lines.find((l) => l.startsWith('FAIL log file'))).toMatch(
+        new RegExp(`^FAIL log file ${varLog}/gsync/tc.log: ${varLog}/gsync does not exist and user \\S+ cannot create it -> run: sudo install -d -o \\S+ -g \\S+ -m 0700 ${varLog}/gsync$`),
+      );
+      expect(lines.find((l) => l.startsWith('ok   metrics textfile'))).toBe(`ok   metrics textfile ${metricsDir}/gsync-tc.prom: can be created (gsync makes ${metricsDir})`.replace(': can', ' can'));
+      expect(lines.find((l) => l.startsWith('FAIL hooks.onSucceeded'))).toBe(
+        `FAIL hooks.onSucceeded /usr/local/bin/gsync-no-such-hook: does not exist -> fix hooks.onSucceeded in ${j.config} (its first element is the program, run without a shell)`,
+      );
+      expect(lines.find((l) => l.startsWith('ok   hooks.onFailed'))).toMatch(/^ok   hooks\.onFailed sh is \/\S+\/sh$/);
+      expect(lines.find((l) => l.startsWith('ok   state database'))).toBeDefined();
+      expect(r.stdout).toMatch(/2 of 14 checks failed \(log file, hooks\.onSucceeded\): not ready for cron\n$/);
+      expect(r.code).toBe(1);
+      expect(fs.readdirSync(varLog)).toEqual([]);
+      expect(fs.existsSync(metricsDir)).toBe(false);
+    } finally {
+      fs.chmodSync(varLog, 0o700);
+    }
+  });
+
   it('a state path below a regular file fails (checkable even as root)', async () => {
     const j = job();
     const blocker = path.join(j.home, 'plain-file');
@@ -178,6 +213,27 @@ describe('gsync test-config', () => {
     const r = await check(j);
     expect(r.line('ok   state database')).toBe(`ok   state database ${j.statePath} is a gsync database and writable`);
     expect(r.code).toBe(0);
+  });
+
+  it('a world-readable state database (an older gsync, a chmod): FAIL naming the chmod to run, and the file is left as it is', async () => {
+    const j = job();
+    openState(j.statePath).close();
+    expect(fs.statSync(j.statePath).mode & 0o777).toBe(0o600);
+    const quiet = await check(j);
+    expect(quiet.line('ok   file modes')).toBe(`ok   file modes gsync's files (state database, lock, log, manifests) are readable by their owner only`);
+    fs.chmodSync(j.statePath, 0o644);
+    fs.writeFileSync(`${j.statePath}.lock`, '', { mode: 0o640 });
+    fs.chmodSync(`${j.statePath}.lock`, 0o640);
+    const r = await check(j);
+    // SQLite gives the -wal the database's mode, so the state check's read-only open made it 0644 too.
+    const line = r.line('FAIL file modes')!;
+    expect(line).toMatch(/^FAIL file modes: readable by group or others: /);
+    expect(line).toContain(`${j.statePath} (mode 644), `);
+    expect(line).toContain(`${j.statePath}.lock (mode 640) -> run: chmod 600 ${j.statePath} `);
+    expect(line.endsWith(` ${j.statePath}.lock`)).toBe(true);
+    expect(r.lines.at(-1)).toBe('1 of 11 checks failed (file modes): not ready for cron');
+    expect(r.code).toBe(1);
+    expect(fs.statSync(j.statePath).mode & 0o777).toBe(0o644);
   });
 
   it('no credentials: FAIL naming gsync login, collections skipped, exit 77', async () => {

@@ -29,8 +29,15 @@ export async function loadChangeList(opts: ChangeListOptions): Promise<string[]>
     const more = parsed.bad.length > 1 ? ` (and ${parsed.bad.length - 1} more)` : '';
     throw usageError(`--changes ${opts.file}: record ${first.record} is not a ${opts.format} change-list entry: ${first.message}${more}`);
   }
-  const { relPaths, refused } = resolveChanges(parsed.paths, opts.sourcePath);
+  // Relative paths as find prints them: from the directory gsync was started in.
+  const { relPaths, refused, missing } = resolveChanges(parsed.paths, opts.sourcePath, undefined, process.cwd());
   for (const r of refused) opts.logger.warn({ path: r.path, reason: 'refused' }, `change list: ${r.path} ${r.message}`);
+  if (missing > 0) {
+    opts.logger.warn(
+      { missing, listed: parsed.paths.length },
+      `change list: ${missing} of ${parsed.paths.length} listed paths exist nowhere under ${opts.sourcePath} (read from the working directory ${process.cwd()} or from source.path); they are recorded gone if they were tracked`,
+    );
+  }
   opts.logger.info({ listed: parsed.paths.length, paths: relPaths.length, refused: refused.length }, `change list: ${relPaths.length} paths to look at`);
   return relPaths;
 }

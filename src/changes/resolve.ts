@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { decodeName, escapeName } from '../scan/names.js';
 
 export interface RefusedPath {
@@ -15,6 +16,8 @@ export interface ResolvedChanges {
    */
   relPaths: string[];
   refused: RefusedPath[];
+  /** Listed paths (after resolving) that exist nowhere under the source: a list made elsewhere, or a typo. */
+  missing: number;
 }
 
 /**
@@ -27,33 +30,67 @@ export interface ResolvedChanges {
  * it. Symlinks below source.path are the scanner's to refuse, where it lstats
  * each ancestor on the way down.
  */
-export function resolveChanges(paths: readonly Buffer[], sourcePath: string, realSource = realpathOrNull(sourcePath)): ResolvedChanges {
+export function resolveChanges(
+  paths: readonly Buffer[],
+  sourcePath: string,
+  realSource = realpathOrNull(sourcePath),
+  cwd?: string,
+): ResolvedChanges {
   const roots = [...new Set([sourcePath, realSource].filter((r): r is string => r !== null).map(components))];
   const refused: RefusedPath[] = [];
   const listed = new Set<string>();
+  let missing = 0;
+  const exists = (rel: string) => fs.existsSync(path.join(sourcePath, rel)) || isLink(path.join(sourcePath, rel));
   for (const raw of paths) {
-    const rel = relativeTo(raw, roots);
+    const text = decodeName(raw);
+    const rel = text === null ? { refused: NOT_UTF8 } : relativeTo(text, roots, cwd, exists);
     if (typeof rel === 'object') {
       refused.push({ path: escapeName(raw), message: rel.refused });
       continue;
     }
+    if (cwd !== undefined && !exists(rel)) missing++;
     listed.add(rel);
   }
-  if (listed.has('')) return { relPaths: [''], refused };
+  if (listed.has('')) return { relPaths: [''], refused, missing };
   const relPaths = [...listed].filter((p) => !hasListedAncestor(p, listed)).sort();
-  return { relPaths, refused };
+  return { relPaths, refused, missing };
 }
 
-function relativeTo(raw: Buffer, roots: string[][]): string | { refused: string } {
-  const text = decodeName(raw);
-  if (text === null) return { refused: 'name is not valid UTF-8, so Globus cannot be asked for it; rename it to ship it' };
+const NOT_UTF8 = 'name is not valid UTF-8, so Globus cannot be asked for it; rename it to ship it';
+
+/**
+ * A relative path is read both ways, as find prints it (from the working
+ * directory, `cwd`) and as relative to source.path, and the reading that exists
+ * wins, the working directory's first; with neither existing, the working
+ * directory's when it lies in the source.
+ */
+function relativeTo(text: string, roots: string[][], cwd: string | undefined, exists: (rel: string) => boolean): string | { refused: string } {
   const parts = components(text);
   if (parts.includes('..')) return { refused: 'has a .. component; gsync does not resolve it, list the path itself' };
-  if (!text.startsWith('/')) return parts.join('/');
+  if (!text.startsWith('/')) {
+    const fromSource = parts.join('/');
+    if (cwd === undefined) return fromSource;
+    const fromCwd = underRoots(components(path.resolve(cwd, text)), roots);
+    if (fromCwd !== null && exists(fromCwd)) return fromCwd;
+    if (exists(fromSource)) return fromSource;
+    return fromCwd ?? fromSource;
+  }
+  return underRoots(parts, roots) ?? { refused: 'is outside source.path; not followed' };
+}
+
+function underRoots(parts: string[], roots: string[][]): string | null {
   for (const root of roots) {
     if (root.length <= parts.length && root.every((c, i) => parts[i] === c)) return parts.slice(root.length).join('/');
   }
-  return { refused: 'is outside source.path; not followed' };
+  return null;
+}
+
+function isLink(p: string): boolean {
+  try {
+    return fs.lstatSync(p).isSymbolicLink();
+  } catch {
+    return false;
+  }
 }
 
 /** Path components without empty and `.` ones: `/a//b/./c/` is a, b, c. */

@@ -40,7 +40,8 @@ export function checkSource(config: Config): CheckResult {
   } catch (err) {
     return fail(check, dir, `cannot be listed (${(err as NodeJS.ErrnoException).code})`, `give ${userName()} read and execute permission on it`);
   }
-  return ok(check, dir, 'is readable');
+  // Only the top: a full walk is what a run does. Says so, since a run exits 1 for what it cannot read below.
+  return ok(check, dir, 'is readable (its top level only; a run warns about anything below it cannot read, and exits 1)');
 }
 
 /**

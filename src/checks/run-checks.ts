@@ -1,13 +1,17 @@
+import path from 'node:path';
 import { createCredentials, type Credentials, type CredentialsDescription } from '../auth/credentials.js';
 import { LoginNeededError } from '../auth/user-token-source.js';
 import type { Config } from '../config/schema.js';
 import { GsyncError } from '../errors/errors.js';
+import { writePermissionHint, writeRefused } from '../errors/file-access.js';
 import { ConsentRequiredError } from '../globus/errors.js';
 import { TransferClient } from '../globus/transfer-client.js';
 import type { Logger } from '../log/logger.js';
 import { checkCollection, jobRoles, type CollectionCheckDeps, type Role } from './collection-checks.js';
+import { checkFileModes } from './file-modes-check.js';
 import { checkSource, checkStateDb } from './local-checks.js';
-import { failFromError, ok, skip, type CheckResult } from './result.js';
+import { writeChecks } from './write-checks.js';
+import { fail, failFromError, ok, skip, type CheckResult } from './result.js';
 
 export interface CheckOptions {
   env: NodeJS.ProcessEnv;
@@ -41,6 +45,9 @@ export async function runChecks(config: Config, opts: CheckOptions): Promise<Che
   add(ok('config', config.file, 'is valid'));
   add(checkSource(config));
   add(checkStateDb(config));
+  const modes = checkFileModes(config);
+  if (modes) add(modes);
+  for (const r of writeChecks(config, opts.env)) add(r);
 
   const { result, creds } = await checkCredentials(config, opts);
   add(result);
@@ -77,7 +84,7 @@ async function checkCredentials(config: Config, opts: CheckOptions): Promise<{ r
   try {
     creds = createCredentials(config, opts.env, opts.logger);
   } catch (err) {
-    return { result: failFromError('credentials', undefined, err, opts.loginHint) };
+    return { result: credentialsFailed(err, opts.loginHint) };
   }
   try {
     return { result: credentialsOk(await creds.verify()), creds };
@@ -94,8 +101,15 @@ async function checkCredentials(config: Config, opts: CheckOptions): Promise<{ r
     }
     // A service account's rejection hint (which variable to check) is the better one there.
     const hint = creds.kind === 'client' && err instanceof GsyncError && err.hint ? err.hint : opts.loginHint;
-    return { result: failFromError('credentials', undefined, err, hint) };
+    return { result: credentialsFailed(err, hint) };
   }
+}
+
+/** A token file or its lock that cannot be written is a permission to fix: logging in again cannot. */
+function credentialsFailed(err: unknown, hint: string): CheckResult {
+  const refused = writeRefused(err);
+  if (refused === null) return failFromError('credentials', undefined, err, hint);
+  return fail('credentials', undefined, `${refused.path} cannot be written (${refused.code})`, writePermissionHint(path.dirname(refused.path), 'auth.tokenFile'));
 }
 
 function credentialsOk(d: CredentialsDescription, note = ''): CheckResult {

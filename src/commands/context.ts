@@ -40,13 +40,14 @@ export interface Job {
 }
 
 /** Load the job's config and a logger configured from it and the global flags. */
-export function loadJob(ctx: CommandContext): Job {
+export function loadJob(ctx: CommandContext, opts: { logFile?: boolean } = {}): Job {
   const config = loadConfig(ctx.global.config, ctx.env);
   const logger = createLogger({
     quiet: ctx.global.quiet,
     json: ctx.global.logJson,
     level: ctx.global.logLevel ?? config.log.level,
-    file: config.log.file,
+    // false: test-config checks the log file's folder and must not create it (or fail on it) first.
+    file: opts.logFile === false ? undefined : config.log.file,
   });
   return { config, logger: logger.child({ job: config.name }) };
 }

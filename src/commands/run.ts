@@ -11,6 +11,8 @@ export interface RunCommandOptions extends ChangeListFlags {
   wait?: boolean;
   timeout?: number;
   allowDeletes?: number;
+  /** --progress (true) or --no-progress (false); unset: only at a terminal. */
+  progress?: boolean;
 }
 
 export async function runCommand(opts: RunCommandOptions, ctx: CommandContext): Promise<number> {
@@ -19,7 +21,7 @@ export async function runCommand(opts: RunCommandOptions, ctx: CommandContext): 
     throw usageError('--allow-deletes needs deletes.enabled: true in the job config', 'turn deletes on in the config first, or leave --allow-deletes out');
   }
   const only = await changeListFor(opts, config.source.path, ctx.stdin, logger);
-  const line = progressFor(process.stderr, ctx.global.quiet);
+  const line = progressFor(process.stderr, ctx.global.quiet, opts.progress);
   let result: RunJobResult;
   try {
     result = await runJob({ config, logger, ...globusWiring(config, ctx.env, logger), only, wait: opts.wait, timeoutSeconds: opts.timeout, allowDeletes: opts.allowDeletes, ...runProgress(line) });

@@ -4,7 +4,7 @@ import { usageError } from '../errors/errors.js';
 import { EXIT } from '../errors/exit-codes.js';
 import { acquireJobLock, lockPathFor } from '../lock/job-lock.js';
 import { defaultScanThreads, scan } from '../scan/scanner.js';
-import { setLastTransfer } from '../state/last-transfer.js';
+import { setLastTransfer, unshippedFiles } from '../state/last-transfer.js';
 import { openState } from '../state/open.js';
 import { openSubmissions } from '../state/submissions.js';
 import { TrieStore } from '../state/trie.js';
@@ -47,6 +47,8 @@ export async function setTimeCommand(opts: SetTimeOptions, ctx: CommandContext):
         threads: config.scan.threads ?? defaultScanThreads(),
         onWarning: (w) => logger.info({ path: w.path, reason: w.reason }, `not tracked: ${w.message}`),
       });
+      // Counted before the reset, which forgets what was shipped.
+      const unshipped = timeNs === null ? undefined : unshippedFiles(state, relPath);
       const changed = setLastTransfer(state, relPath, timeNs);
       if (changed === null) {
         throw usageError(`--path ${opts.path}: ${shown} is not in the source directory, or is excluded, a symlink or unreadable`);
@@ -63,7 +65,15 @@ export async function setTimeCommand(opts: SetTimeOptions, ctx: CommandContext):
       const paths = relPath === '' ? changed - 1 : changed;
       const when = timeNs === null ? 'never shipped' : `last shipped at ${new Date(Number(timeNs / 1_000_000n)).toISOString()}`;
       ctx.out.write(`set-time: ${paths} path${paths === 1 ? '' : 's'} under ${shown} now ${when}\n`);
-      logger.info({ path: shown, paths, timeNs: timeNs?.toString() ?? null }, 'last-transfer time set');
+      if (unshipped && unshipped.never + unshipped.changed > 0) {
+        const { never, changed: edited } = unshipped;
+        const files = (n: number) => `${n} file${n === 1 ? '' : 's'}`;
+        const parts = [never > 0 ? `${files(never)} never shipped` : '', edited > 0 ? `${files(edited)} changed since last shipped` : ''].filter(Boolean);
+        ctx.out.write(
+          `set-time: of them, ${parts.join(' and ')}: their present version never reached the destination, and they ship only if modified after that time (gsync set-time --never ships everything again)\n`,
+        );
+      }
+      logger.info({ path: shown, paths, neverShipped: unshipped?.never, changedSinceShipped: unshipped?.changed, timeNs: timeNs?.toString() ?? null }, 'last-transfer time set');
     } finally {
       state.close();
     }

@@ -34,7 +34,7 @@ export interface TestConfigOptions {
 export async function testConfigCommand(opts: TestConfigOptions, ctx: CommandContext): Promise<number> {
   let job: Job;
   try {
-    job = loadJob(ctx);
+    job = loadJob(ctx, { logFile: false });
   } catch (err) {
     if (!(err instanceof GsyncError) || (err.kind !== 'config' && err.kind !== 'usage')) throw err;
     for (const r of configProblems(resolveConfigPath(ctx.global.config, ctx.env), ctx.env, err)) ctx.out.write(formatCheck(r) + '\n');

@@ -37,7 +37,8 @@ export type ParseResult = { ok: true; config: Config } | { ok: false; errors: st
 
 /** Validation returns data: every problem, one line each, naming the key. */
 export function parseConfig(raw: unknown, file = '<inline>', env: NodeJS.ProcessEnv = process.env): ParseResult {
-  const parsed = configSchema.safeParse(raw);
+  // reportInput: without it zod 4 leaves issue.input undefined, and every wrong type would read as missing.
+  const parsed = configSchema.safeParse(raw, { reportInput: true });
   if (!parsed.success) return { ok: false, errors: parsed.error.issues.map(formatIssue) };
   const c = parsed.data;
   const statePath = c.state.path ?? path.join(stateHome(env), 'gsync', `${c.name}.db`);
@@ -61,8 +62,40 @@ export function formatIssue(issue: z.core.$ZodIssue): string {
     const keys = issue.keys.map((k) => (key === '(top level)' ? k : `${key}.${k}`));
     return `unknown key ${keys.join(', ')}: remove it or check its spelling in config.example.json`;
   }
-  if (issue.code === 'invalid_type' && issue.input === undefined) return `${key}: is required`;
+  if (issue.code === 'invalid_type') {
+    if (issue.input === undefined) return `${key}: is required`;
+    return `${key}: expected ${EXPECTED[issue.expected] ?? issue.expected}, got ${describeValue(issue.input)}`;
+  }
+  if (issue.code === 'invalid_value' && 'input' in issue) return `${key}: ${issue.message}, got ${describeValue(issue.input)}`;
   return `${key}: ${issue.message}`;
+}
+
+/** zod's type names, as a person editing JSON reads them. */
+const EXPECTED: Record<string, string> = {
+  number: 'a number',
+  int: 'a whole number',
+  boolean: 'true or false',
+  string: 'a string',
+  array: 'a list ([...])',
+  object: 'an object ({...})',
+};
+
+/** What the file holds, as JSON would write it: the string "60", the number 1.5, true, a list. */
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  switch (typeof value) {
+    case 'string':
+      return `the string ${JSON.stringify(value.length > 60 ? value.slice(0, 57) + '...' : value)}`;
+    case 'number':
+      return `the number ${value}`;
+    case 'boolean':
+      return String(value);
+    case 'object':
+      return 'an object';
+    default:
+      return typeof value;
+  }
 }
 
 export function stateHome(env: NodeJS.ProcessEnv = process.env): string {

@@ -6,6 +6,7 @@ import { mapPath } from '../plan/paths.js';
 import { manifestRows, type HookRecord } from '../state/hooks.js';
 import type { State } from '../state/open.js';
 import { relPathOnSource } from '../plan/paths.js';
+import { makePrivateDir, PRIVATE_FILE_MODE } from '../files/modes.js';
 import { syncDir } from '../files/sync-dir.js';
 
 /** One line of a manifest: one file the task delivered. */
@@ -40,11 +41,11 @@ const namePattern = (job: string) => new RegExp(`^${job.replace(/[.]/g, '\\.')}-
 export function writeManifest(state: State, config: Config, hook: HookRecord, document: string): string {
   if (hook.manifest === null) throw new Error(`internal: hook ${hook.id} has no manifest`);
   const dir = config.hooks.manifestDir;
-  fs.mkdirSync(dir, { recursive: true });
+  makePrivateDir(dir);
   const file = path.join(dir, hook.manifest);
   const tmp = path.join(dir, `.${hook.manifest}.${process.pid}.tmp`);
   const paths = itemPaths(JSON.parse(document) as TransferDocument, config);
-  const fd = fs.openSync(tmp, 'w', 0o644);
+  const fd = fs.openSync(tmp, 'w', PRIVATE_FILE_MODE);
   try {
     for (const page of manifestRows(state, hook.id)) {
       let chunk = '';

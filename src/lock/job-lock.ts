@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { lockedError } from '../errors/errors.js';
+import { cannotWrite } from '../errors/file-access.js';
+import { createPrivateFile, makePrivateDir, PRIVATE_FILE_MODE } from '../files/modes.js';
 import { isAlive } from './process-alive.js';
 
 /**
@@ -31,7 +33,12 @@ export function lockPathFor(statePath: string): string {
 }
 
 export function acquireJobLock(lockPath: string, pid: number = process.pid): JobLock {
-  fs.mkdirSync(path.dirname(lockPath), { recursive: true, mode: 0o700 });
+  try {
+    makePrivateDir(path.dirname(lockPath));
+    createPrivateFile(lockPath); // SQLite would create it 0644; its -journal follows its mode
+  } catch (err) {
+    throw cannotWrite(err, 'the job lock beside the state database', 'state.path') ?? err;
+  }
   // timeout 0: a held lock answers SQLITE_BUSY at once instead of waiting.
   const db = new Database(lockPath, { timeout: 0 });
   try {
@@ -75,7 +82,7 @@ export function acquireJobLock(lockPath: string, pid: number = process.pid): Job
 
 function writeHolder(lockPath: string, pid: number): void {
   const tmp = `${lockPath}.pid.${pid}.tmp`;
-  fs.writeFileSync(tmp, `${pid}\n`);
+  fs.writeFileSync(tmp, `${pid}\n`, { mode: PRIVATE_FILE_MODE });
   fs.renameSync(tmp, `${lockPath}.pid`);
 }
 

@@ -1,5 +1,7 @@
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import { Writable } from 'node:stream';
+import { makePrivateDir, PRIVATE_FILE_MODE } from '../files/modes.js';
 import type pinoModule from 'pino';
 import type { Level, Logger, StreamEntry } from 'pino';
 
@@ -42,10 +44,16 @@ function makeLogger(opts: LoggerOptions): Logger {
   const pino = pinoLib();
   const stream = opts.stream ?? process.stderr;
   const level = consoleLevel(opts);
-  const readable = !opts.json && stream.isTTY === true;
-  const streams: StreamEntry[] = [{ level: level as Level, stream: readable ? readableStream(stream) : stream }];
+  const terminal = stream.isTTY === true;
+  // Cron mails stderr: with --quiet and no terminal, plain one-line messages a person reads
+  // in a mail, not JSON. The log file (log.file) keeps JSON lines; --log-json forces JSON.
+  const format = opts.json ? undefined : terminal ? formatReadable : opts.quiet ? formatPlain : undefined;
+  const streams: StreamEntry[] = [{ level: level as Level, stream: format ? readableStream(stream, format) : stream }];
   if (opts.file) {
-    streams.push({ level: (opts.level ?? 'info') as Level, stream: pino.destination({ dest: opts.file, mkdir: true, sync: true }) });
+    // Log lines name source paths: the file and any folder made for it are the owner's only.
+    makePrivateDir(path.dirname(opts.file));
+    const dest = pino.destination({ dest: opts.file, sync: true, mode: PRIVATE_FILE_MODE });
+    streams.push({ level: (opts.level ?? 'info') as Level, stream: dest });
   }
   return pino(
     {
@@ -90,11 +98,11 @@ function lazyLogger(make: () => Logger): Logger {
 const LEVEL_NAMES: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
 const OMIT = new Set(['level', 'time', 'pid', 'hostname', 'msg']);
 
-function readableStream(out: NodeJS.WritableStream): Writable {
+function readableStream(out: NodeJS.WritableStream, format: (line: string) => string): Writable {
   return new Writable({
     write(chunk: Buffer, _enc, done) {
       for (const line of chunk.toString('utf8').split('\n')) {
-        if (line) out.write(formatReadable(line) + '\n');
+        if (line) out.write(format(line) + '\n');
       }
       done();
     },
@@ -116,6 +124,22 @@ export function formatReadable(line: string): string {
     .join(' ');
   const prefix = level === 'info' ? time : `${time} ${level}`;
   return `${prefix} ${String(rec.msg ?? '')}${extras ? '  ' + extras : ''}`;
+}
+
+/** For cron mail: `gsync: warning: skipped: ...  path="/data/x"`, no time (cron dates the mail), no pid. */
+export function formatPlain(line: string): string {
+  let rec: Record<string, unknown>;
+  try {
+    rec = JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return line;
+  }
+  const level = Number(rec.level) >= 50 ? 'error' : Number(rec.level) >= 40 ? 'warning' : 'note';
+  const extras = Object.entries(rec)
+    .filter(([k]) => !OMIT.has(k) && k !== 'job')
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .join(' ');
+  return `gsync: ${level}: ${String(rec.msg ?? '')}${extras ? '  ' + extras : ''}`;
 }
 
 function minLevel(a: string, b: string): string {

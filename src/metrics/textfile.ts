@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { SHARED_DIR_MODE, SHARED_FILE_MODE } from '../files/modes.js';
 
 /**
  * What one run tells node_exporter's textfile collector, named as the
@@ -36,6 +37,8 @@ export interface RunMetrics {
   openTaskAgeSeconds: number;
   openTasks?: number;
   inactiveTasks?: number;
+  /** Entries the last scan could not read, or whose names are not UTF-8: they can never ship as they are. */
+  unreadablePaths?: number;
   /** Hooks recorded for settled tasks and not yet completed with exit 0. */
   hooksOwed?: number;
   /** Paths skipped with the same error in PERSISTENT_SKIP_TASKS tasks in a row or more. */
@@ -86,6 +89,7 @@ export const METRICS: ReadonlyArray<readonly [keyof RunMetrics, string, Kind, st
   ['tasksFailedTotal', 'gsync_tasks_failed_total', 'counter', 'Transfer and delete tasks that ended any other way: FAILED, lost, refused, history deleted.'],
   ['deletedPathsTotal', 'gsync_deleted_paths_total', 'counter', 'Paths removed at the destination by delete tasks that SUCCEEDED.'],
   ['hookFailuresTotal', 'gsync_hook_failures_total', 'counter', 'Failed or timed-out attempts of hooks and manifests.'],
+  ['unreadablePaths', 'gsync_unreadable_paths', 'gauge', 'Paths the last scan could not read or whose names are not UTF-8: they cannot ship until fixed, and the run exits 1.'],
 ];
 
 export function renderMetrics(m: RunMetrics): string {
@@ -105,9 +109,13 @@ export function renderMetrics(m: RunMetrics): string {
  * pick it up mid-write. Mode 0644: node_exporter runs as another user.
  */
 export function writeMetricsFile(file: string, m: RunMetrics): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: SHARED_DIR_MODE });
   const tmp = `${metricsTempPrefix(file)}${process.pid}.tmp`;
-  fs.writeFileSync(tmp, renderMetrics(m), { mode: 0o644 });
+  // 0644, unlike gsync's other files: node_exporter runs as another user. It holds
+  // counts only, no paths. A umask such as 077 would strip the read bits, so the
+  // temporary file is widened before it is renamed into place, if need be.
+  fs.writeFileSync(tmp, renderMetrics(m), { mode: SHARED_FILE_MODE });
+  if ((fs.statSync(tmp).mode & 0o777) !== SHARED_FILE_MODE) fs.chmodSync(tmp, SHARED_FILE_MODE);
   fs.renameSync(tmp, file);
 }
 

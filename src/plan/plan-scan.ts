@@ -15,6 +15,11 @@ export interface PlanTotals {
   mtimeNotNewer: number;
   excluded: number;
   skipped: number;
+  /**
+   * Of those, entries that can never ship as they are: unreadable, or named in bytes that
+   * are not UTF-8 (no Globus request can name them). Owed until a person fixes them.
+   */
+  unshippable: number;
   inflight: number;
   gone: number;
   /** What the scan looked at. */
@@ -33,6 +38,9 @@ export interface PlanOptions extends Omit<ScanOptions, 'visitor'> {
   onItem(item: TransferItem): void;
 }
 
+/** Skips a person must fix; symlinks and special files are left out by design, and a vanished entry is gone (rsync's 24). */
+const UNSHIPPABLE: ReadonlySet<ScanWarning['reason']> = new Set(['unreadable', 'non-utf8']);
+
 /** Scan and coalesce in one pass: items stream out through onItem, totals come back. */
 export function planScan(opts: PlanOptions): PlanTotals {
   let items = 0;
@@ -44,7 +52,12 @@ export function planScan(opts: PlanOptions): PlanTotals {
     bytes += item.bytes;
     opts.onItem(item);
   });
-  const counts: ScanCounts = scan({ ...opts, visitor: coalescer });
+  let unshippable = 0;
+  const onWarning = (w: ScanWarning) => {
+    if (UNSHIPPABLE.has(w.reason)) unshippable++;
+    opts.onWarning?.(w);
+  };
+  const counts: ScanCounts = scan({ ...opts, visitor: coalescer, onWarning });
   return {
     items,
     files,
@@ -53,6 +66,7 @@ export function planScan(opts: PlanOptions): PlanTotals {
     mtimeNotNewer: counts.mtimeNotNewer,
     excluded: counts.excluded,
     skipped: counts.skipped,
+    unshippable,
     inflight: counts.inflight,
     gone: counts.gone,
     scanned: { files: counts.files, dirs: counts.dirs },

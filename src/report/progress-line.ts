@@ -99,7 +99,13 @@ function endsWithNewline(chunk: unknown): boolean {
 }
 
 /** Only for a person at a terminal: never under cron, systemd or a pipe, never with --quiet. */
-export function progressFor(stream: ProgressStream, quiet: boolean | undefined): ProgressLine | null {
+/**
+ * A line at a terminal unless --quiet. `wanted` is --progress (true: also without a
+ * terminal, under `script` or in a CI log, and even with --quiet, since it was asked
+ * for by name) or --no-progress (false: never).
+ */
+export function progressFor(stream: ProgressStream, quiet: boolean | undefined, wanted?: boolean): ProgressLine | null {
+  if (wanted !== undefined) return wanted ? new ProgressLine(stream) : null;
   return stream.isTTY === true && !quiet ? new ProgressLine(stream) : null;
 }
 

@@ -25,6 +25,8 @@ export interface CycleVerdict {
   delivery?: { owed: number } | null;
   /** Hooks that failed in this run (src/hooks/): they stay owed, and a person should look. */
   hooksFailed?: number;
+  /** Entries the scan could not read or name (issue 31.3): they can never ship as they are, so the run is not a success (rsync's 23). */
+  plan?: { unshippable?: number };
 }
 
 /** A sync cycle that ran to its end: 1 when a person should look (a task FAILED, went INACTIVE or outlasted --timeout), else 0. */
@@ -36,7 +38,7 @@ const TROUBLE: ReadonlySet<RunOutcome> = new Set(['task-failed', 'task-inactive'
 
 /** True when a person should read the log: this run's task did not succeed, or an earlier one failed or went INACTIVE. */
 export function needsAttention(v: CycleVerdict): boolean {
-  return TROUBLE.has(v.outcome) || v.reconciled.failed + v.reconciled.inactive > 0 || v.reconciled.deleteTrouble === true || (v.hooksFailed ?? 0) > 0 || owedSkips(v) > 0;
+  return TROUBLE.has(v.outcome) || v.reconciled.failed + v.reconciled.inactive > 0 || v.reconciled.deleteTrouble === true || (v.hooksFailed ?? 0) > 0 || owedSkips(v) > 0 || (v.plan?.unshippable ?? 0) > 0;
 }
 
 /**

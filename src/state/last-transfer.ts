@@ -35,3 +35,24 @@ export function setLastTransfer(state: State, relPath: string, timeNs: bigint | 
       .run(id, timeNs).changes;
   }).immediate();
 }
+
+/**
+ * Files under a path whose present version gsync has no record of delivering:
+ * never shipped (no shipped fingerprint and no last-transfer time), or changed
+ * (size or mtime) since they were. set-time --now/--time says how many it is
+ * about to mark shipped, so nobody loses files by surprise.
+ */
+export function unshippedFiles(state: State, relPath: string): { never: number; changed: number } {
+  const id = findNode(state, relPath);
+  if (id === null) return { never: 0, changed: 0 };
+  const row = state.db
+    .prepare(
+      `${subtreeCte()}
+       SELECT
+         coalesce(sum(shipped_kind IS NULL AND last_transfer_ns IS NULL), 0) AS never,
+         coalesce(sum(shipped_kind = 'f' AND (seen_size IS NOT shipped_size OR seen_mtime_ns IS NOT shipped_mtime_ns)), 0) AS changed
+       FROM node WHERE id IN (SELECT id FROM sub) AND seen_kind = 'f' AND gone = 0`,
+    )
+    .get(id) as { never: number; changed: number };
+  return { never: Number(row.never), changed: Number(row.changed) };
+}

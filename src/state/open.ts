@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { configError, failure, GsyncError } from '../errors/errors.js';
+import { cannotWrite } from '../errors/file-access.js';
+import { createPrivateFile, makePrivateDir } from '../files/modes.js';
 import { packageVersion } from '../version/package-version.js';
 import { migrate, SCHEMA_VERSION } from './migrations.js';
 
@@ -50,12 +52,17 @@ export function openExistingState(file: string): State | null {
 
 /** null only for a read-only open of a file with no schema yet. */
 function open(file: string, readonly: boolean): State | null {
-  if (!readonly) fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   let db: Database.Database;
   try {
+    // Created 0600 before SQLite opens it (SQLite would make it 0644 less the umask);
+    // its -wal and -shm files then take the same mode.
+    if (!readonly) {
+      makePrivateDir(path.dirname(file));
+      createPrivateFile(file);
+    }
     db = new Database(file, { readonly, fileMustExist: readonly });
   } catch (err) {
-    throw configError(`state.path ${file}: cannot be opened (${(err as Error).message})`);
+    throw cannotWrite(err, 'state database', 'state.path') ?? configError(`state.path ${file}: cannot be opened (${(err as Error).message})`);
   }
   try {
     const status = inspect(db, file);

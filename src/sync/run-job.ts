@@ -115,6 +115,7 @@ async function runLocked(opts: RunJobOptions): Promise<RunJobResult> {
     outcome = await cycle(sync, opts);
     await hooks.runOwed();
     outcome = withHookProblems(outcome, hooks.problems);
+    outcome = { ...outcome, result: recordedResult(outcome) }; // with the plan: unshippable entries are problems
     exitCode = exitCodeForRun(outcome);
     finishRun(state, runId, {
       finishedNs: now(),
@@ -126,7 +127,7 @@ async function runLocked(opts: RunJobOptions): Promise<RunJobResult> {
       bytes: outcome.bytes,
       deferred: outcome.plan.deferred,
       skipped: outcome.plan.skipped,
-      message: [...outcome.reconciled.problems, ...owedNotes(outcome)].join('; ') || null,
+      message: [...outcome.reconciled.problems, ...owedNotes(outcome), ...unshippableNote(outcome)].join('; ') || null,
     });
     return outcome;
   } catch (caught) {
@@ -279,6 +280,11 @@ async function shipTransfer(sync: SyncContext, opts: RunJobOptions, p: Planned):
   const [mine, ...others] = ownDeliveries;
   reconciled.deliveries.push(...others);
   return done(worst, sent, shipped, mine ?? null);
+}
+
+function unshippableNote(r: RunJobResult): string[] {
+  const n = r.plan.unshippable;
+  return n > 0 ? [`${n} path(s) could not be read or are not named in UTF-8: they never ship until fixed (see the warnings)`] : [];
 }
 
 /** For the run table's message: what `gsync status --json` shows of skipped paths a person must fix. */

@@ -13,7 +13,7 @@ export interface RunMetricsInput {
   /** This run's own task's delivery, when it was waited for and SUCCEEDED. */
   delivery: Delivery | null;
   reconciled: { deliveries: readonly Delivery[] };
-  plan: { deferred: number };
+  plan: { deferred: number; unshippable?: number };
   deletes: { deletedPaths: number; stoppedBy: string | null };
 }
 
@@ -44,6 +44,7 @@ export function writeRunMetrics(sync: SyncContext, startedNs: bigint, exitCode: 
       lastRunSkippedErrors: sum((d) => d.skippedErrors),
       lastRunDeferredPaths: outcome?.plan.deferred ?? 0,
       lastRunHookFailures: hookFailuresSince(sync.state, startedNs),
+      unreadablePaths: outcome?.plan.unshippable ?? 0,
       ...(sync.config.deletes.enabled
         ? { lastRunDeletedPaths: outcome?.deletes.deletedPaths ?? 0, lastRunDeletesStopped: outcome?.deletes.stoppedBy ? 1 : 0 }
         : {}),

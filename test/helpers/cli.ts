@@ -30,12 +30,15 @@ export interface CliOptions {
   onSpawn?(pid: number): void;
   /** Run without root's privileges when the suite runs as root (test/helpers/unprivileged.ts). */
   unprivileged?: boolean;
+  /** Run under this umask, as a shell or cron would set it (e.g. 0o022). */
+  umask?: number;
 }
 
 /** Runs `node dist/src/index.js ...args` and collects its output. Never rejects for a non-zero exit. */
 export function gsync(args: string[], opts: CliOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const [cmd, argv] = opts.unprivileged ? unprivileged(process.execPath, [CLI, ...args]) : [process.execPath, [CLI, ...args]];
+    let [cmd, argv] = opts.unprivileged ? unprivileged(process.execPath, [CLI, ...args]) : [process.execPath, [CLI, ...args]];
+    if (opts.umask !== undefined) [cmd, argv] = ['/bin/sh', ['-c', `umask ${opts.umask.toString(8).padStart(3, '0')} && exec "$@"`, 'sh', cmd, ...argv]];
     const child = spawn(cmd, argv, {
       env: opts.env ?? process.env,
       cwd: opts.cwd,
