@@ -65,9 +65,13 @@ export function renderMetrics(m: RunMetrics): string {
  * pick it up mid-write.
  */
 export function writeMetricsFile(file: string, m: RunMetrics): void {
+  writeTextfile(file, renderMetrics(m));
+}
+
+function writeTextfile(file: string, text: string): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${metricsTempPrefix(file)}${process.pid}.tmp`;
-  fs.writeFileSync(tmp, renderMetrics(m), { mode: 0o644 });
+  fs.writeFileSync(tmp, text, { mode: 0o644 });
   fs.renameSync(tmp, file);
 }
 
@@ -78,4 +82,35 @@ export function metricsTempPrefix(file: string): string {
 
 function escapeLabel(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+}
+
+/** What the last `gsync verify` tells node_exporter (issue 27). */
+export interface VerifyMetrics {
+  finishedSeconds: number;
+  /** Paths missing or differing at the destination. */
+  drift: number;
+  /** Directories Globus could not list. */
+  unverified: number;
+}
+
+/**
+ * A file of its own beside the run's (`<name>.verify.prom` for `<name>.prom`), so
+ * a run's metrics and a verify's never overwrite each other.
+ */
+export function verifyMetricsFile(file: string): string {
+  return file.endsWith('.prom') ? `${file.slice(0, -'.prom'.length)}.verify.prom` : `${file}.verify.prom`;
+}
+
+export function renderVerifyMetrics(job: string, m: VerifyMetrics): string {
+  const label = `{job="${escapeLabel(job)}"}`;
+  const gauges: Array<[string, string, number]> = [
+    ['gsync_verify_last_timestamp_seconds', 'Unix time the last gsync verify finished.', m.finishedSeconds],
+    ['gsync_verify_drift_paths', 'Paths the last gsync verify found missing or differing at the destination.', m.drift],
+    ['gsync_verify_unverified_dirs', 'Directories the last gsync verify could not list through Globus.', m.unverified],
+  ];
+  return gauges.map(([name, help, v]) => `# HELP ${name} ${help}\n# TYPE ${name} gauge\n${name}${label} ${v}`).join('\n') + '\n';
+}
+
+export function writeVerifyMetrics(runFile: string, job: string, m: VerifyMetrics): void {
+  writeTextfile(verifyMetricsFile(runFile), renderVerifyMetrics(job, m));
 }
