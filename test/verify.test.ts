@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
+import os from 'node:os';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
+import { statusCommand } from '../src/commands/status.js';
 import { verifyCommand, type VerifyCommandOptions } from '../src/commands/verify.js';
 import type { CommandContext } from '../src/commands/context.js';
 import { openState } from '../src/state/open.js';
@@ -197,15 +199,30 @@ describe('listing like a good Globus citizen', () => {
 });
 
 describe('where it shows', () => {
-  it('records the last verify for gsync status', async () => {
-    await shipped();
+  it('records the last verify for gsync status, and writes its metrics beside the run metrics', async () => {
+    const metricsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gsync-verify-metrics-'));
+    onTestFinished(() => fs.rmSync(metricsDir, { recursive: true, force: true }));
+    w = await jobWorld({}, { verify: { requestsPerSecond: 20 }, metrics: { textfile: path.join(metricsDir, 'job.prom') } });
+    at(TREE, HOUR);
+    expect((await w.run()).result).toBe('succeeded');
     fs.rmSync(path.join(w.dst, 'a/f1.dat'));
-    await verify();
+    fs.writeFileSync(path.join(w.dst, 'top.txt'), 'changed');
+    await verify({ repair: true });
     const s = openState(w.config.state.path);
     try {
-      expect(lastVerify(s)).toMatchObject({ files: 7, dirs: 6, missing: 1, differs: 0, unverified: 0, repaired: 0, exitCode: 1 });
+      expect(lastVerify(s)).toMatchObject({ files: 7, dirs: 6, missing: 1, differs: 1, extra: 0, unverified: 0, repaired: 2, exitCode: 1 });
     } finally {
       s.close();
     }
+    const prom = fs.readFileSync(path.join(metricsDir, 'job.verify.prom'), 'utf8');
+    expect(prom).toMatch(/^gsync_verify_drift_paths\{job="e2e"\} 2$/m);
+    expect(prom).toMatch(/^gsync_verify_unverified_dirs\{job="e2e"\} 0$/m);
+    expect(Number(/^gsync_verify_last_timestamp_seconds\{job="e2e"\} (\d+)$/m.exec(prom)?.[1])).toBeGreaterThan(Date.now() / 1000 - 600);
+
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (c: Buffer) => (text += c.toString()));
+    await statusCommand({}, { global: { config: w.configFile, logLevel: 'error' }, out, env: w.env, interactive: false, stdin: new PassThrough() });
+    expect(text).toMatch(/^verify {3}last \S+Z \((?:\d+ ms|\d+ s)\): 7 files in 6 directories, 1 missing, 1 differs, 0 extra, 0 unverified; 2 paths marked owed$/m);
   });
 });

@@ -1,3 +1,5 @@
+import { lastVerify, type VerifyRecord } from '../state/verify-runs.js';
+import type { VerifyView } from '../report/verify-report.js';
 import path from 'node:path';
 import { createCredentials, type Credentials } from '../auth/credentials.js';
 import type { Config } from '../config/schema.js';
@@ -44,6 +46,7 @@ export async function statusCommand(opts: StatusOptions, ctx: CommandContext): P
   } else {
     try {
       fillFromState(view, state);
+      view.lastVerify = verifyView(lastVerify(state));
       view.hooks = owedHooks(state).map((h) => hookView(h, config.hooks));
       await fillLive(view.pending, creds, ctx, logger, notes, view.pendingDeletes);
     } finally {
@@ -52,6 +55,12 @@ export async function statusCommand(opts: StatusOptions, ctx: CommandContext): P
   }
   ctx.out.write(opts.json ? renderStatusJson(view) : renderStatusText(view));
   return EXIT.ok;
+}
+
+function verifyView(r: VerifyRecord | null): VerifyView | null {
+  if (r === null) return null;
+  const { startedNs, finishedNs, scope, exitCode, ...counts } = r;
+  return { finished: iso(finishedNs), durationSeconds: Number((finishedNs - startedNs) / 1_000_000n) / 1000, path: scope, ...counts, exitCode };
 }
 
 function fillFromState(view: StatusView, state: State): void {

@@ -41,3 +41,29 @@ export function duration(ms: number): string {
   if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
   return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
 }
+
+/** The last verify as `gsync status` shows it (text and --json). */
+export interface VerifyView {
+  finished: string;
+  durationSeconds: number;
+  path: string;
+  files: number;
+  dirs: number;
+  listings: number;
+  missing: number;
+  differs: number;
+  extra: number;
+  unverified: number;
+  repaired: number;
+  exitCode: number;
+}
+
+/** "verify   last 2026-12-05T06:50:01Z (6 min 41 s): 200,000 files in 4,001 directories, 2 missing, 1 differs, 0 extra, 0 unverified" */
+export function verifyStatusLine(v: VerifyView): string {
+  const scope = v.path === '' ? '' : ` of ${v.path}`;
+  const repaired = v.repaired > 0 ? `; ${count(v.repaired)} paths marked owed` : '';
+  return (
+    `verify   last${scope} ${v.finished.replace(/\.\d{3}Z$/, 'Z')} (${duration(v.durationSeconds * 1000)}): ${count(v.files)} files in ${count(v.dirs)} directories, ` +
+    `${count(v.missing)} missing, ${count(v.differs)} differs, ${count(v.extra)} extra, ${count(v.unverified)} unverified${repaired}`
+  );
+}
