@@ -58,6 +58,8 @@ export async function verifyCommand(opts: VerifyCommandOptions, ctx: CommandCont
             ctx.out.write((opts.json ? findingJson(f) : findingLine(f)) + '\n');
             if (f.kind !== 'extra') logger.warn({ kind: f.kind, path: f.path, detail: f.detail }, `verify: ${findingLine(f)}`);
           },
+          // For benchmarks against the local server only (scripts/bench/verify-rows.ts): never against Globus.
+          requestsPerSecond: ctx.env.GSYNC_VERIFY_UNLIMITED === '1' ? Infinity : undefined,
           onDirectory: line ? (c) => line.update(verifyProgress(c, dirsTotal, Date.now() - started)) : undefined,
         });
       } finally {
