@@ -43,17 +43,10 @@ export function duration(ms: number): string {
 }
 
 /** The last verify as `gsync status` shows it (text and --json). */
-export interface VerifyView {
+export interface VerifyView extends VerifyCounts {
   finished: string;
   durationSeconds: number;
   path: string;
-  files: number;
-  dirs: number;
-  listings: number;
-  missing: number;
-  differs: number;
-  extra: number;
-  unverified: number;
   repaired: number;
   exitCode: number;
 }

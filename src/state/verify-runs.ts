@@ -1,12 +1,8 @@
 import type { State } from './open.js';
 import { subtreeCte } from './subtree.js';
 
-/** One finished `gsync verify`, as recorded (migration "issue 27"). */
-export interface VerifyRecord {
-  startedNs: bigint;
-  finishedNs: bigint;
-  /** The --path verified ('' for the whole tree). */
-  scope: string;
+/** What one verify compared and found. */
+export interface VerifyCounts {
   files: number;
   dirs: number;
   listings: number;
@@ -14,6 +10,14 @@ export interface VerifyRecord {
   differs: number;
   extra: number;
   unverified: number;
+}
+
+/** One finished `gsync verify`, as recorded (migration "issue 27"). */
+export interface VerifyRecord extends VerifyCounts {
+  startedNs: bigint;
+  finishedNs: bigint;
+  /** The --path verified ('' for the whole tree). */
+  scope: string;
   /** Paths --repair marked owed (0 without --repair). */
   repaired: number;
   exitCode: number;

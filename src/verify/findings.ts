@@ -1,3 +1,5 @@
+import type { VerifyCounts } from '../state/verify-runs.js';
+
 /** What `gsync verify` reports, one per drifted, extra or unverifiable path. */
 export type FindingKind = 'missing' | 'differs' | 'extra' | 'unverified';
 
@@ -15,15 +17,7 @@ export interface Finding {
   exists?: boolean;
 }
 
-export interface VerifyCounts {
-  files: number;
-  dirs: number;
-  listings: number;
-  missing: number;
-  differs: number;
-  extra: number;
-  unverified: number;
-}
+export type { VerifyCounts };
 
 export const emptyCounts = (): VerifyCounts => ({ files: 0, dirs: 0, listings: 0, missing: 0, differs: 0, extra: 0, unverified: 0 });
 
