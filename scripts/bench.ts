@@ -20,7 +20,7 @@
  *   run-changed    gsync run, the same (a fresh copy of the shipped state for each run)
  *   verify         gsync verify of everything shipped, once at the default request rate (up to
  *                  200,000 files) and once with the rate limit off (bench/verify-rows.ts);
- *                  --skip-verify leaves it out
+ *                  --skip-verify leaves it out; --verify-only measures nothing else
  * The local server runs as a child process whose tasks never start copying, so no
  * transfer competes with later measurements. With --dir each size's results are
  * kept (results-N.json) and shown with a later run of another size.
@@ -45,6 +45,7 @@ interface Args {
   prefix: string[];
   threads?: number;
   verify: boolean;
+  verifyOnly: boolean;
 }
 
 async function main(): Promise<number> {
@@ -59,6 +60,7 @@ async function main(): Promise<number> {
       nice: { type: 'boolean', default: false },
       threads: { type: 'string' },
       'skip-verify': { type: 'boolean', default: false },
+      'verify-only': { type: 'boolean', default: false },
     },
   });
   const args: Args = {
@@ -69,6 +71,7 @@ async function main(): Promise<number> {
     prefix: values.nice ? ['nice', '-n', '-20'] : [],
     threads: values.threads === undefined ? undefined : wholeNumber(values.threads, 'threads', 1),
     verify: !values['skip-verify'],
+    verifyOnly: values['verify-only'],
   };
   for (const [file, why] of [
     [TIME, 'to measure peak RSS (apt-get install time)'],
@@ -115,6 +118,12 @@ async function benchOne(work: string, files: number, dirs: number, args: Args, v
   const server = await startServer(GSYNC, w);
   const out: Result[] = [];
   try {
+    if (args.verifyOnly) {
+      shipAll(w);
+      const rows = benchVerify(GSYNC, w, server.env, { prefix: args.prefix, defaultRate: files <= 200_000 });
+      verifyRows.push(...rows.map((r) => `${files.toLocaleString('en-US')} files in ${dirs.toLocaleString('en-US')} directories, ${r}`));
+      return out;
+    }
     const gsync = (cmd: 'plan' | 'run') => [process.execPath, GSYNC, cmd, '--config', w.config];
     // Before each run of a scenario (untimed): the state it starts from.
     const repeat = (scenario: Scenario, cmd: string[], before?: () => void, env?: NodeJS.ProcessEnv) => {

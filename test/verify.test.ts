@@ -10,6 +10,7 @@ import { openState } from '../src/state/open.js';
 import { lastVerify } from '../src/state/verify-runs.js';
 import { jobWorld, type JobWorld } from './helpers/job-world.js';
 import { writeTree } from './server-support.js';
+import { gsyncAtTerminal, hasScript } from './helpers/pty.js';
 
 /**
  * gsync verify (issue 27): the destination listed through Globus against what
@@ -195,6 +196,18 @@ describe('listing like a good Globus citizen', () => {
       await client.close();
       out.destroy();
     }
+  });
+});
+
+describe.skipIf(!hasScript())('at a terminal', () => {
+  it('draws a progress line (directories listed of those to list, findings, time left) and clears it before the summary', async () => {
+    await shipped();
+    fs.rmSync(path.join(w.dst, 'a/f1.dat'));
+    const r = await gsyncAtTerminal(['verify', '--config', w.configFile], { env: { ...process.env, ...w.env }, timeoutMs: 30_000 });
+    expect(r.code).toBe(1);
+    expect(r.output).toMatch(/verifying: \d+ of 6 directories listed, \d+ findings?(, about .* left)?/);
+    expect(r.output).toMatch(/missing {2}a\/f1\.dat/);
+    expect(r.output).toMatch(/verified 7 files in 6 directories: 1 missing/);
   });
 });
 
