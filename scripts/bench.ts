@@ -20,7 +20,8 @@
  *   run-changed    gsync run, the same (a fresh copy of the shipped state for each run)
  *   verify         gsync verify of everything shipped, once at the default request rate (up to
  *                  200,000 files) and once with the rate limit off (bench/verify-rows.ts);
- *                  --skip-verify leaves it out; --verify-only measures nothing else
+ *                  --skip-verify leaves it out; --verify-only measures nothing else,
+ *                  and verify only with the rate limit off
  * The local server runs as a child process whose tasks never start copying, so no
  * transfer competes with later measurements. With --dir each size's results are
  * kept (results-N.json) and shown with a later run of another size.
@@ -120,7 +121,7 @@ async function benchOne(work: string, files: number, dirs: number, args: Args, v
   try {
     if (args.verifyOnly) {
       shipAll(w);
-      const rows = benchVerify(GSYNC, w, server.env, { prefix: args.prefix, defaultRate: files <= 200_000 });
+      const rows = benchVerify(GSYNC, w, server.env, { prefix: args.prefix, defaultRate: false });
       verifyRows.push(...rows.map((r) => `${files.toLocaleString('en-US')} files in ${dirs.toLocaleString('en-US')} directories, ${r}`));
       return out;
     }
