@@ -121,6 +121,17 @@ describe('gsync verify names exactly the drifted paths, and --repair plus one ru
     await repairedByOneRun(['missing  a/', 'missing  top.txt', 'missing  x/']);
   });
 
+  it('--json: one finding object per line, then the summary', async () => {
+    await shipped();
+    fs.rmSync(path.join(w.dst, 'x/y/z.txt'));
+    const r = await verify({ json: true });
+    expect(r.code).toBe(1);
+    const docs = r.lines.map((l) => JSON.parse(l));
+    expect(docs[0]).toEqual({ DATA_TYPE: 'gsync_verify_finding', kind: 'missing', path: 'x/y/z.txt', detail: null, files: 1 });
+    expect(docs[1]).toMatchObject({ DATA_TYPE: 'gsync_verify_summary', files: 7, dirs: 6, missing: 1, differs: 0, extra: 0, unverified: 0, repaired: null, exit_code: 1 });
+    expect(docs).toHaveLength(2);
+  });
+
   it('extra paths are reported for information and do not make the exit 1', async () => {
     await shipped();
     writeTree(w.dst, { 'tmp/x': 'stray', 'a/extra.txt': 'e' });
