@@ -18,6 +18,10 @@
  *   run-nochange   gsync run, the same state (a fresh copy for each run)
  *   plan-changed   gsync plan after 1% of the files (every 100th, sorted) got a new mtime
  *   run-changed    gsync run, the same (a fresh copy of the shipped state for each run)
+ *   verify         gsync verify of everything shipped, once at the default request rate (up to
+ *                  200,000 files) and once with the rate limit off (bench/verify-rows.ts);
+ *                  --skip-verify leaves it out; --verify-only measures nothing else,
+ *                  and verify only with the rate limit off
  * The local server runs as a child process whose tasks never start copying, so no
  * transfer competes with later measurements. With --dir each size's results are
  * kept (results-N.json) and shown with a later run of another size.
@@ -29,6 +33,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { describeMachine, has, loadAverage, log, measure, median, TIME, type Sample } from './bench/measure.js';
 import { LABEL, table, targets, type Result, type Scenario } from './bench/report.js';
+import { benchVerify } from './bench/verify-rows.js';
 import { prepareWorld, resetState, shipAll, startServer, touchOnePercent, type BenchWorld } from './bench/world.js';
 
 const GSYNC = fileURLToPath(new URL('../src/index.js', import.meta.url));
@@ -40,6 +45,8 @@ interface Args {
   dirs?: number;
   prefix: string[];
   threads?: number;
+  verify: boolean;
+  verifyOnly: boolean;
 }
 
 async function main(): Promise<number> {
@@ -53,6 +60,8 @@ async function main(): Promise<number> {
       keep: { type: 'boolean', default: false },
       nice: { type: 'boolean', default: false },
       threads: { type: 'string' },
+      'skip-verify': { type: 'boolean', default: false },
+      'verify-only': { type: 'boolean', default: false },
     },
   });
   const args: Args = {
@@ -62,6 +71,8 @@ async function main(): Promise<number> {
     dirs: values.dirs === undefined ? undefined : wholeNumber(values.dirs, 'dirs', 1),
     prefix: values.nice ? ['nice', '-n', '-20'] : [],
     threads: values.threads === undefined ? undefined : wholeNumber(values.threads, 'threads', 1),
+    verify: !values['skip-verify'],
+    verifyOnly: values['verify-only'],
   };
   for (const [file, why] of [
     [TIME, 'to measure peak RSS (apt-get install time)'],
@@ -79,11 +90,12 @@ async function main(): Promise<number> {
   const loadBefore = loadAverage();
   const results: Result[] = [];
   const notes: string[] = [];
+  const verifyRows: string[] = [];
   if (!has('rsync')) notes.push('rsync is not installed: its row is skipped (apt-get install -y rsync to measure it)');
   try {
     for (const files of args.sizes) {
       const dirs = args.dirs ?? Math.max(1, Math.round(files / 50));
-      const measured = await benchOne(path.join(base, `tree-${files}-${dirs}-${args.seed}`), files, dirs, args);
+      const measured = await benchOne(path.join(base, `tree-${files}-${dirs}-${args.seed}`), files, dirs, args, verifyRows);
       results.push(...measured);
       if (keep) fs.writeFileSync(path.join(base, `results-${files}.json`), JSON.stringify({ at: new Date().toISOString(), results: measured }, null, 1));
     }
@@ -93,11 +105,11 @@ async function main(): Promise<number> {
   }
   results.sort((a, b) => a.files - b.files);
   const how = `medians and best of ${args.runs} run(s)${values.nice ? ', measured at nice -20' : ''}; load average before: ${loadBefore}, after: ${loadAverage()}`;
-  process.stdout.write(`\n${machine}\n${how}\n${notes.map((n) => `note: ${n}\n`).join('')}\n${table(results)}\n\n${targets(results)}\n`);
+  process.stdout.write(`\n${machine}\n${how}\n${notes.map((n) => `note: ${n}\n`).join('')}\n${table(results)}\n\n${targets(results)}\n${verifyRows.map((r) => `\n${r}`).join('')}\n`);
   return 0;
 }
 
-async function benchOne(work: string, files: number, dirs: number, args: Args): Promise<Result[]> {
+async function benchOne(work: string, files: number, dirs: number, args: Args, verifyRows: string[]): Promise<Result[]> {
   const w = prepareWorld(work, { files, dirs, seed: args.seed });
   if (args.threads !== undefined) {
     const cfg = JSON.parse(fs.readFileSync(w.config, 'utf8'));
@@ -107,6 +119,12 @@ async function benchOne(work: string, files: number, dirs: number, args: Args): 
   const server = await startServer(GSYNC, w);
   const out: Result[] = [];
   try {
+    if (args.verifyOnly) {
+      shipAll(w);
+      const rows = benchVerify(GSYNC, w, server.env, { prefix: args.prefix, defaultRate: false });
+      verifyRows.push(...rows.map((r) => `${files.toLocaleString('en-US')} files in ${dirs.toLocaleString('en-US')} directories, ${r}`));
+      return out;
+    }
     const gsync = (cmd: 'plan' | 'run') => [process.execPath, GSYNC, cmd, '--config', w.config];
     // Before each run of a scenario (untimed): the state it starts from.
     const repeat = (scenario: Scenario, cmd: string[], before?: () => void, env?: NodeJS.ProcessEnv) => {
@@ -138,6 +156,10 @@ async function benchOne(work: string, files: number, dirs: number, args: Args): 
     log(`gave ${touchOnePercent(w.src)} files a new mtime`);
     repeat('plan-changed', gsync('plan'), () => resetState(w, w.shipped));
     repeat('run-changed', gsync('run'), () => resetState(w, w.shipped), server.env);
+    if (args.verify) {
+      const rows = benchVerify(GSYNC, w, server.env, { prefix: args.prefix, defaultRate: files <= 200_000 });
+      verifyRows.push(...rows.map((r) => `${files.toLocaleString('en-US')} files in ${dirs.toLocaleString('en-US')} directories, ${r}`));
+    }
   } finally {
     server.stop();
     resetState(w, null);

@@ -62,6 +62,14 @@ export function buildCli(onExitCode: (code: number) => void): Command {
     .action(async (opts) => done(await (await import('./commands/set-time.js')).setTimeCommand(opts, ctx())));
 
   program
+    .command('verify')
+    .description('list the destination through Globus and report what drifted from what was shipped')
+    .option('--path <path>', 'only this directory inside the source directory')
+    .option('--repair', 'mark every drifted path owed, so the next run ships exactly those')
+    .option('--json', 'one JSON object per line: findings, then a summary')
+    .action(async (opts) => done(await (await import('./commands/verify.js')).verifyCommand(opts, ctx())));
+
+  program
     .command('test-config')
     .description('check config, credentials and both collections; print a checklist')
     .option('--fix', 'create the destination path if it is missing')

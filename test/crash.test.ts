@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, gsync, type CliResult } from './helpers/cli.js';
 import { jobWorld, type JobWorld } from './helpers/job-world.js';
@@ -140,6 +141,16 @@ class Campaign {
   }
 }
 
+/** Files the trie records as shipped. */
+function shippedFiles(file: string): number {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    return db.prepare(`SELECT count(*) FROM node WHERE shipped_kind = 'f'`).pluck().get() as number;
+  } finally {
+    db.close();
+  }
+}
+
 function seedTree(c: Campaign, dirs: number, filesPerDir: number): void {
   for (let d = 0; d < dirs; d++) for (let f = 0; f < filesPerDir; f++) c.tree.write(`d${d % 7}/d${d}/f${f}.txt`);
 }
@@ -187,6 +198,56 @@ describe('crash anywhere: SIGKILL, then a normal run loses nothing and sends not
     const repairs = w.srv.tasks.list().filter((t) => t.options.syncLevel === 3 && t.status === 'SUCCEEDED');
     expect(failed).toHaveLength(rounds);
     expect(repairs.length).toBeGreaterThanOrEqual(rounds);
+  }, 240_000);
+
+  it('gsync verify --repair killed at its points and at random moments leaves all its marks or none', async () => {
+    w = await jobWorld({}, { verify: { requestsPerSecond: 20 } });
+    const c = new Campaign(w, 'verify --repair (verify-before-record, verify-after-record, random)');
+    const rng = seededRandom(27);
+    seedTree(c, 12, 4);
+    c.startRound();
+    await c.complete();
+    const env = { ...process.env, ...w.env };
+    delete env.GSYNC_CRASH_AT;
+    const owed = () => shippedFiles(w.config.state.path);
+    const points = ['verify-before-record', 'verify-after-record', 'random', 'random'];
+    for (let round = 0; round < 6; round++) {
+      const at = points[round % points.length]!;
+      // The destination loses or truncates a few files, behind gsync's back.
+      const files = c.tree.files();
+      const lost = [...new Set(Array.from({ length: 3 }, () => files[Math.floor(rng() * files.length)]!))];
+      for (const [i, rel] of lost.entries()) {
+        const p = path.join(w.dst, rel);
+        if (i % 2 === 0) fs.rmSync(p);
+        else fs.truncateSync(p, 0);
+      }
+      c.ledger.noteTasks(w.srv.tasks.list());
+      c.ledger.lostAtDestination(lost, c.tree.snapshot());
+      const before = owed();
+      const crashEnv = at === 'random' ? env : { ...env, GSYNC_CRASH_AT: at };
+      const r = await gsync(['verify', '--repair', '--config', w.configFile], { env: crashEnv, killAfterMs: at === 'random' ? Math.floor(rng() * 600) : undefined });
+      c.tally.runs++;
+      if (r.signal === 'SIGKILL') c.tally.kills++;
+      else expect(r.code, `${at}: ${r.stdout}${r.stderr.slice(-2000)}`).toBe(1);
+      expect(integrityCheck(w.config.state.path)).toMatch(/^ok/);
+      const after = owed();
+      // All of the drift marked owed, or none of it: never half.
+      expect([before, before - lost.length], `${at}: ${r.signal ?? r.code}`).toContain(after);
+      if (after === before) {
+        // Nothing recorded: a complete verify --repair now marks them all.
+        const again = await gsync(['verify', '--repair', '--config', w.configFile], { env });
+        expect(again.code, again.stderr.slice(-2000)).toBe(1);
+        expect(owed()).toBe(before - lost.length);
+      }
+      c.startRound();
+      await c.complete();
+      if (round % 3 === 2) {
+        c.edit(rng, round, { edits: 3, adds: 1, newDirFiles: 0 });
+        c.startRound();
+        await c.complete();
+      }
+    }
+    expect(c.tally.kills).toBeGreaterThanOrEqual(4);
   }, 240_000);
 
   it('between scan batches, then at seeded random moments (external SIGKILL) on a tree whose scan takes a while', async () => {

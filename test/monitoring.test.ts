@@ -2,7 +2,9 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { METRICS } from '../src/metrics/textfile.js';
+import { METRICS, verifyMetricsFile } from '../src/metrics/textfile.js';
+
+const VERIFY_METRICS = ['gsync_verify_last_timestamp_seconds', 'gsync_verify_drift_paths', 'gsync_verify_unverified_dirs'];
 import { DEMO_CLIENT_ID } from '../src/server/index.js';
 import { gsync } from './helpers/cli.js';
 import { jobWorld, type JobWorld } from './helpers/job-world.js';
@@ -38,7 +40,7 @@ describe('alert rules (monitoring/gsync.rules.yml)', () => {
 
   it('name only metrics gsync really writes: a run against the local server writes every one of them', async () => {
     const used = metricsInRules();
-    const known = new Set(METRICS.map(([, name]) => name));
+    const known = new Set([...METRICS.map(([, name]) => name), ...VERIFY_METRICS]);
     for (const name of used) expect(known, `${name} is used by a rule`).toContain(name);
 
     // A user login that cannot renew itself (no refresh token), deletes on, hooks owed: every conditional metric appears.
@@ -66,7 +68,9 @@ describe('alert rules (monitoring/gsync.rules.yml)', () => {
     expect(run.stderr).toMatch(/hook/); // the hook failed, so it is owed
     const verify = await gsync(['verify', '--quiet'], { env });
     expect(verify.code, verify.stderr).toBe(0);
-    const written = new Set([...fs.readFileSync(prom, 'utf8').matchAll(/^(gsync_[a-z_]+)\{/gm)].map((m) => m[1]!));
+    // The run's file and verify's own beside it (NAME.verify.prom): node_exporter reads both.
+    const text = fs.readFileSync(prom, 'utf8') + fs.readFileSync(verifyMetricsFile(prom), 'utf8');
+    const written = new Set([...text.matchAll(/^(gsync_[a-z_]+)\{/gm)].map((m) => m[1]!));
     const missing = used.filter((name) => !written.has(name));
     expect(missing, 'metrics the rules use that the run did not write').toEqual([]);
   });

@@ -15,15 +15,17 @@ function verify(patch: (service: string) => string = (s) => s): { status: number
   fs.writeFileSync(path.join(dir, 'gsync@demo.service'), patch(fs.readFileSync(path.join(UNITS, 'gsync@.service'), 'utf8')));
   fs.copyFileSync(path.join(UNITS, 'gsync@.timer'), path.join(dir, 'gsync@demo.timer'));
   fs.copyFileSync(path.join(UNITS, 'gsync-watch@.service'), path.join(dir, 'gsync-watch@demo.service'));
-  const units = ['./gsync@demo.service', './gsync@demo.timer', './gsync-watch@demo.service'];
+  fs.copyFileSync(path.join(UNITS, 'gsync-verify@.service'), path.join(dir, 'gsync-verify@demo.service'));
+  fs.copyFileSync(path.join(UNITS, 'gsync-verify@.timer'), path.join(dir, 'gsync-verify@demo.timer'));
+  const units = ['./gsync@demo.service', './gsync@demo.timer', './gsync-watch@demo.service', './gsync-verify@demo.service', './gsync-verify@demo.timer'];
   const r = spawnSync('systemd-analyze', ['verify', ...units], { cwd: dir, encoding: 'utf8', timeout: 20_000 });
   // Warnings about unrelated units on the host say nothing about ours.
-  const complaints = `${r.stdout}\n${r.stderr}`.split('\n').filter((l) => /gsync(-watch)?@demo/.test(l));
+  const complaints = `${r.stdout}\n${r.stderr}`.split('\n').filter((l) => /gsync(-watch|-verify)?@demo/.test(l));
   return { status: r.status, complaints };
 }
 
 describe.skipIf(!hasAnalyze)('systemd units', () => {
-  it('gsync@.service, gsync@.timer and gsync-watch@.service verify without a single complaint', () => {
+  it('gsync@.service, gsync@.timer, gsync-watch@.service and the gsync-verify@ pair verify without a single complaint', () => {
     // ExecStart is /usr/bin/env gsync: verify checks that /usr/bin/env exists, not that gsync is installed.
     expect(verify()).toEqual({ status: 0, complaints: [] });
   });
@@ -84,5 +86,18 @@ describe('the units as npm installs them', () => {
     const readme = fs.readFileSync(path.join(UNITS, '..', 'README.md'), 'utf8');
     expect(readme).toContain(`ReadWritePaths=${path.dirname(example.metrics.textfile)}\\n`);
     expect(readme).not.toMatch(/node_exporter\/textfile[/`]/);
+  });
+});
+
+describe('gsync-verify@.service and .timer', () => {
+  it('run gsync verify --repair weekly at a randomized moment, with the sandbox of gsync@.service', () => {
+    const unit = (name: string) => fs.readFileSync(path.join(UNITS, name), 'utf8');
+    const sandbox = (name: string) => unit(name).slice(unit(name).indexOf('# State, tokens and logs'));
+    expect(sandbox('gsync-verify@.service')).toBe(sandbox('gsync@.service'));
+    expect(unit('gsync-verify@.service')).toMatch(/^ExecStart=\/usr\/bin\/env gsync --log-json verify --repair$/m);
+    expect(unit('gsync-verify@.service')).toMatch(/^SuccessExitStatus=75$/m);
+    expect(unit('gsync-verify@.timer')).toMatch(/^OnCalendar=weekly$/m);
+    expect(unit('gsync-verify@.timer')).toMatch(/^RandomizedDelaySec=\S+$/m);
+    expect(unit('gsync-verify@.timer')).not.toMatch(/^Unit=/m);
   });
 });

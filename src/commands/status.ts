@@ -1,3 +1,5 @@
+import { lastVerify, type VerifyRecord } from '../state/verify-runs.js';
+import type { VerifyView } from '../report/verify-report.js';
 import { createCredentials, type Credentials } from '../auth/credentials.js';
 import { EXIT } from '../errors/exit-codes.js';
 import { renderStatusJson, renderStatusText } from '../report/render-status.js';
@@ -32,6 +34,7 @@ export async function statusCommand(opts: StatusOptions, ctx: CommandContext): P
   } else {
     try {
       fillFromState(view, state, config.hooks);
+      view.lastVerify = verifyView(lastVerify(state));
     } finally {
       state.close();
     }
@@ -47,4 +50,11 @@ export async function statusCommand(opts: StatusOptions, ctx: CommandContext): P
   }
   ctx.out.write(opts.json ? renderStatusJson(view) : renderStatusText(view));
   return EXIT.ok;
+}
+
+function verifyView(r: VerifyRecord | null): VerifyView | null {
+  if (r === null) return null;
+  const { startedNs, finishedNs, scope, exitCode, ...counts } = r;
+  const iso = (ns: bigint): string => new Date(Number(ns / 1_000_000n)).toISOString();
+  return { finished: iso(finishedNs), durationSeconds: Number((finishedNs - startedNs) / 1_000_000n) / 1000, path: scope, ...counts, exitCode };
 }

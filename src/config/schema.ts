@@ -103,6 +103,14 @@ const watch = z.strictObject({
   rescanIntervalSeconds: z.number().int().positive().default(3600),
 });
 
+/** `gsync verify` (issue 27): how hard it may lean on Globus while listing the destination. */
+const verify = z.strictObject({
+  /** Listing requests a second; Globus meters about 20 a second per user, so the default stays well under. */
+  requestsPerSecond: z.number().positive('must be more than 0').max(20, 'must be at most 20: Globus meters about 20 requests a second per user').default(8),
+  /** Directory listings in flight at once. */
+  concurrency: z.number().int().min(1, 'must be 1 or more').max(16).default(4),
+});
+
 /** An argv array: run directly, no shell unless the user writes one (["/bin/sh", "-c", "..."]). */
 const argv = z.array(z.string().min(1, 'arguments must not be empty')).min(1, 'must name a program to run, e.g. ["/usr/local/bin/register", "--quiet"]');
 
@@ -139,6 +147,7 @@ export const configSchema = z.strictObject({
   metrics: metrics.default({}),
   watch: watch.default(() => watch.parse({})),
   hooks: hooks.default(() => hooks.parse({})),
+  verify: verify.default(() => verify.parse({})),
 });
 
 export type ConfigInput = z.input<typeof configSchema>;

@@ -109,12 +109,17 @@ export function renderMetrics(m: RunMetrics): string {
  * pick it up mid-write. Mode 0644: node_exporter runs as another user.
  */
 export function writeMetricsFile(file: string, m: RunMetrics): void {
+  writeTextfile(file, renderMetrics(m));
+}
+
+/** The temporary-file-and-rename write, shared by the run's metrics and verify's. */
+export function writeTextfile(file: string, text: string): void {
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: SHARED_DIR_MODE });
   const tmp = `${metricsTempPrefix(file)}${process.pid}.tmp`;
   // 0644, unlike gsync's other files: node_exporter runs as another user. It holds
   // counts only, no paths. A umask such as 077 would strip the read bits, so the
   // temporary file is widened before it is renamed into place, if need be.
-  fs.writeFileSync(tmp, renderMetrics(m), { mode: SHARED_FILE_MODE });
+  fs.writeFileSync(tmp, text, { mode: SHARED_FILE_MODE });
   if ((fs.statSync(tmp).mode & 0o777) !== SHARED_FILE_MODE) fs.chmodSync(tmp, SHARED_FILE_MODE);
   fs.renameSync(tmp, file);
 }
@@ -126,4 +131,35 @@ export function metricsTempPrefix(file: string): string {
 
 function escapeLabel(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+}
+
+/** What the last `gsync verify` tells node_exporter (issue 27). */
+export interface VerifyMetrics {
+  finishedSeconds: number;
+  /** Paths missing or differing at the destination. */
+  drift: number;
+  /** Directories Globus could not list. */
+  unverified: number;
+}
+
+/**
+ * A file of its own beside the run's (`<name>.verify.prom` for `<name>.prom`), so
+ * a run's metrics and a verify's never overwrite each other.
+ */
+export function verifyMetricsFile(file: string): string {
+  return file.endsWith('.prom') ? `${file.slice(0, -'.prom'.length)}.verify.prom` : `${file}.verify.prom`;
+}
+
+export function renderVerifyMetrics(job: string, m: VerifyMetrics): string {
+  const label = `{job="${escapeLabel(job)}"}`;
+  const gauges: Array<[string, string, number]> = [
+    ['gsync_verify_last_timestamp_seconds', 'Unix time the last gsync verify finished.', m.finishedSeconds],
+    ['gsync_verify_drift_paths', 'Paths the last gsync verify found missing or differing at the destination.', m.drift],
+    ['gsync_verify_unverified_dirs', 'Directories the last gsync verify could not list through Globus.', m.unverified],
+  ];
+  return gauges.map(([name, help, v]) => `# HELP ${name} ${help}\n# TYPE ${name} gauge\n${name}${label} ${v}`).join('\n') + '\n';
+}
+
+export function writeVerifyMetrics(runFile: string, job: string, m: VerifyMetrics): void {
+  writeTextfile(verifyMetricsFile(runFile), renderVerifyMetrics(job, m));
 }

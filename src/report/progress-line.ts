@@ -8,7 +8,7 @@ export type ProgressStream = NodeJS.WritableStream & { isTTY?: boolean; columns?
 // and a run under cron never draws a progress line.
 let numberFormat: Intl.NumberFormat | undefined;
 /** A whole number with thousands separators: "120,000". */
-function count(n: number): string {
+export function count(n: number): string {
   numberFormat ??= new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
   return numberFormat.format(n);
 }

@@ -1,3 +1,4 @@
+import { verifyStatusLine, type VerifyView } from './verify-report.js';
 import { formatBytes } from './format-bytes.js';
 
 /** The report `gsync status` shows, built by src/report/status-view.ts; `--json` prints it as is. */
@@ -88,6 +89,8 @@ export interface StatusView {
   notes: string[];
   /** Paths still skipped by Globus, longest streak first. */
   skips?: SkipView[];
+  /** The last `gsync verify` (issue 27); null when none ran. */
+  lastVerify?: VerifyView | null;
 }
 
 /** One JSON object on one line: the report itself. */
@@ -154,6 +157,7 @@ export function renderStatusText(v: StatusView): string {
   for (const k of v.skips ?? []) {
     lines.push(`skipped  ${k.code} ${k.path}: in ${k.tasks} task${k.tasks === 1 ? '' : 's'} in a row since ${k.since}${k.persistent ? ' (persistent)' : ''}`);
   }
+  if (v.lastVerify) lines.push(verifyStatusLine(v.lastVerify));
   for (const n of v.notes) lines.push(`note     ${n}`);
   return lines.join('\n') + '\n';
 }

@@ -50,6 +50,7 @@ const schema = z.strictObject({
   defaultDeadlineSeconds: z.number().int().positive().optional(),
   pageSize: z.number().int().positive().optional(),
   mtimePrecision: z.enum(['second', 'exact']).optional(),
+  requestsPerSecond: z.number().int().positive().optional(),
   /** Path rules match when the request path contains the string. */
   faults: z
     .array(z.strictObject({ action, path: z.string().optional(), method: z.string().optional(), count: z.number().int().positive().optional(), after: z.boolean().optional() }))

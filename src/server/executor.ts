@@ -1,3 +1,4 @@
+import { filterJudge } from './filter-rules.js';
 import type { Stats } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -157,6 +158,13 @@ class TaskRun {
     await this.file(src, dst, item.source_path, item.destination_path, st);
   }
 
+  private filterCache?: (name: string, type: 'file' | 'dir') => boolean;
+
+  private included(name: string, type: 'file' | 'dir'): boolean {
+    this.filterCache ??= filterJudge(this.t.options.filterRules ?? []);
+    return this.filterCache(name, type);
+  }
+
   private async walk(src: string, dst: string, srcPath: string, dstPath: string): Promise<void> {
     const t = this.t;
     t.dirsSeen.add(pair(srcPath, dstPath));
@@ -179,6 +187,8 @@ class TaskRun {
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const e of entries) {
       this.checkStopped();
+      // filter_rules: an excluded directory is not walked, so nothing in it is transferred.
+      if ((e.isDirectory() || e.isFile()) && !this.included(e.name, e.isDirectory() ? 'dir' : 'file')) continue;
       const s = path.join(src, e.name);
       const d = path.join(dst, e.name);
       const sp = path.posix.join(srcPath, e.name);

@@ -51,6 +51,8 @@ export interface GlobusServerOptions {
    * preserved timestamps carry no fractions); 'exact' compares milliseconds.
    */
   mtimePrecision?: 'second' | 'exact';
+  /** Answer Transfer requests beyond this many a second with 429 (off when unset), as Globus meters a user. */
+  requestsPerSecond?: number;
   /** Fault rules active from the start (the standalone command's --server-config uses this). */
   faults?: FaultRule[];
 }
@@ -73,6 +75,7 @@ export interface ResolvedOptions {
   defaultDeadlineSeconds: number;
   pageSize: number;
   mtimePrecision: 'second' | 'exact';
+  requestsPerSecond: number | undefined;
 }
 
 export function resolveOptions(o: GlobusServerOptions): ResolvedOptions {
@@ -86,5 +89,6 @@ export function resolveOptions(o: GlobusServerOptions): ResolvedOptions {
     defaultDeadlineSeconds: o.defaultDeadlineSeconds ?? 86_400,
     pageSize: o.pageSize ?? 1000,
     mtimePrecision: o.mtimePrecision ?? 'second',
+    requestsPerSecond: o.requestsPerSecond,
   };
 }

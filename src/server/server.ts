@@ -16,6 +16,7 @@ import {
   type GlobusServerOptions,
 } from './options.js';
 import { RequestLog } from './request-log.js';
+import { RequestMeter } from './request-meter.js';
 import { grantScopes, TRANSFER_RS, TRANSFER_SCOPE_URN } from './scopes.js';
 import { TaskRegistry } from './tasks.js';
 import { TokenRegistry, type TokenResponseDocument } from './tokens.js';
@@ -75,6 +76,7 @@ export async function startGlobusServer(options: GlobusServerOptions = {}): Prom
   for (const rule of options.faults ?? []) faults.add(rule);
   const tasks = new TaskRegistry(opts);
   const requests = new RequestLog();
+  const meter = new RequestMeter(opts.requestsPerSecond);
   // A collection told to ask for consent (requireConsent, faults.requireConsent) has a data_access
   // scope whatever its type says: a test's way to model a consent gsync cannot foresee.
   const hasDataAccessScope = (id: string) => {
@@ -109,7 +111,8 @@ export async function startGlobusServer(options: GlobusServerOptions = {}): Prom
     if (before) entry.faulted = true;
     if (before?.type === 'reset') return reset(req, entry);
     if (before?.type === 'delay') await sleep(before.ms);
-    let reply = before?.type === 'status' ? faultReply(before, url.pathname) : await route(req, method, url);
+    const throttled = url.pathname.startsWith('/v0.10/') && meter.over();
+    let reply = before?.type === 'status' ? faultReply(before, url.pathname) : throttled ? faultReply({ type: 'status', status: 429 }, url.pathname) : await route(req, method, url);
 
     const after = faults.take(method, url.pathname, 'after');
     if (after) entry.faulted = true;

@@ -1,3 +1,4 @@
+import { parseFilterRules } from './filter-rules.js';
 import type { TaskItem, TaskOptions } from './task.js';
 
 const SYNC_LEVELS: Record<string, 0 | 1 | 2 | 3> = { exists: 0, size: 1, mtime: 2, checksum: 3 };
@@ -89,6 +90,9 @@ export function validateSubmission(body: unknown): ValidSubmission | Rejection {
     deadline = ms;
   }
 
+  const filterRules = parseFilterRules(d.filter_rules);
+  if (typeof filterRules === 'string') return bad(filterRules);
+
   const flag = (f: (typeof BOOLEAN_FIELDS)[number], dflt: boolean) => (typeof d[f] === 'boolean' ? (d[f] as boolean) : dflt);
   return {
     submissionId: d.submission_id as string,
@@ -104,6 +108,7 @@ export function validateSubmission(body: unknown): ValidSubmission | Rejection {
       skipSourceErrors: flag('skip_source_errors', false),
       failOnQuotaErrors: flag('fail_on_quota_errors', false),
       deleteDestinationExtra: flag('delete_destination_extra', false),
+      filterRules,
       deadline,
     },
   };

@@ -1,3 +1,4 @@
+import type { FilterRule } from './filter-rules.js';
 import { EventEmitter } from 'node:events';
 import { isoSeconds } from './http.js';
 import type { Collection } from './collections.js';
@@ -21,6 +22,8 @@ export interface TaskOptions {
   skipSourceErrors: boolean;
   failOnQuotaErrors: boolean;
   deleteDestinationExtra: boolean;
+  /** Applied to what recursive items meet (filter-rules.ts); empty: everything. */
+  filterRules?: FilterRule[];
   deadline: number;
 }
 
@@ -176,7 +179,7 @@ export class TransferTask extends EventEmitter {
       files: this.filesSeen.size,
       files_skipped: this.filesSkipped,
       files_transferred: this.filesTransferred,
-      filter_rules: null,
+      filter_rules: o.filterRules?.length ? o.filterRules.map((r) => ({ DATA_TYPE: 'filter_rule', ...r })) : null,
       history_deleted: this.historyDeleted,
       is_ok: active ? !faulting : null,
       is_paused: false,

@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Collection, PathEscapeError } from './collections.js';
 import { json, lsTime, requestId, transferError, type Reply } from './http.js';
+import { parseFilters, parseOrderBy, type LsDoc } from './ls-query.js';
 import { badRequest, consentCheck, endpointNotFound, type TransferContext, type TransferRequest } from './transfer-common.js';
 
 /** Endpoints and file operations: endpoint document, ls, stat, mkdir. */
@@ -86,18 +87,37 @@ export async function ls(ctx: TransferContext, req: TransferRequest): Promise<Re
   }
   const hidden = req.query.get('show_hidden');
   if (hidden === '0' || hidden === 'false') names = names.filter((n) => !n.startsWith('.'));
-  const total = names.length;
-  const offset = Number(req.query.get('offset') ?? 0) || 0;
-  const limit = Number(req.query.get('limit') ?? 100_000) || 100_000;
-  const DATA: Record<string, unknown>[] = [];
-  for (const n of names.slice(offset, offset + limit)) {
+  // operation_ls: limit "defaults to 100,000, which is also the maximum"; offset pages into the result.
+  const limit = wholeNumber(req.query.get('limit'), MAX_LS_LIMIT);
+  const offset = wholeNumber(req.query.get('offset'), 0);
+  if (limit === null || limit < 1 || limit > MAX_LS_LIMIT) return badRequest(req, `limit must be a whole number from 1 to ${MAX_LS_LIMIT}`);
+  if (offset === null) return badRequest(req, 'offset must be a whole number, 0 or more');
+  const filter = parseFilters(req.query.getAll('filter'));
+  if (typeof filter === 'string') return badRequest(req, filter);
+  const order = parseOrderBy(req.query.get('orderby'));
+  if (typeof order === 'string') return badRequest(req, order);
+  // Filtering and ordering apply to the whole directory before paging, so every page is read whole (as Globus does: see operation_ls's note).
+  const all: LsDoc[] = [];
+  for (const n of names) {
     try {
-      DATA.push(await fileEntry(path.join(local, n), n));
+      const doc = (await fileEntry(path.join(local, n), n)) as LsDoc;
+      if (filter === null || filter(doc)) all.push(doc);
     } catch (err) {
       if (errnoOf(err) !== 'ENOENT') throw err; // vanished since readdir
     }
   }
-  return json(200, { DATA, DATA_TYPE: 'file_list', absolute_path: null, endpoint: c.id, length: DATA.length, path: shown, rename_supported: true, symlink_supported: true, total });
+  all.sort(order);
+  const DATA = all.slice(offset, offset + limit);
+  return json(200, { DATA, DATA_TYPE: 'file_list', absolute_path: null, endpoint: c.id, length: DATA.length, path: shown, rename_supported: true, symlink_supported: true, total: all.length });
+}
+
+const MAX_LS_LIMIT = 100_000;
+
+/** A query parameter that must be a whole number 0 or more; null when it is not. */
+function wholeNumber(raw: string | null, fallback: number): number | null {
+  if (raw === null || raw === '') return fallback;
+  const n = Number(raw);
+  return Number.isInteger(n) && n >= 0 ? n : null;
 }
 
 export async function stat(ctx: TransferContext, req: TransferRequest): Promise<Reply> {

@@ -34,15 +34,28 @@ function page<T>(ctx: TransferContext, req: TransferRequest, dataType: string, a
   return json(200, { DATA_TYPE: dataType, marker, next_marker: end < all.length ? end : null, DATA });
 }
 
+/**
+ * The per-file lists exist only once a task has ended: Globus answers 400 before
+ * that (globus-sdk-python issue 288: "Task '...' is still in progress, successful
+ * transfers are not yet available"). The same is taken for skipped_errors, the stricter reading.
+ */
+function stillInProgress(req: TransferRequest, t: TransferTask, what: string): Reply | null {
+  return t.done ? null : badRequest(req, `Task '${t.id}' is still in progress, ${what} are not yet available`);
+}
+
 export function successfulTransfers(ctx: TransferContext, req: TransferRequest): Reply {
   const t = findTask(ctx, req);
   if (!(t instanceof TransferTask)) return t;
+  const early = stillInProgress(req, t, 'successful transfers');
+  if (early) return early;
   return page(ctx, req, 'successful_transfers', t.successful.map((s) => ({ DATA_TYPE: 'successful_transfer', ...s })));
 }
 
 export function skippedErrors(ctx: TransferContext, req: TransferRequest): Reply {
   const t = findTask(ctx, req);
   if (!(t instanceof TransferTask)) return t;
+  const early = stillInProgress(req, t, 'skipped errors');
+  if (early) return early;
   return page(ctx, req, 'skipped_errors', t.skipped);
 }
 

@@ -161,6 +161,24 @@ export const MIGRATIONS: readonly string[] = [
     last_ns INTEGER NOT NULL
   );
   `,
+  // (issue 27) One row per finished `gsync verify`: what it compared and found, for status and metrics.
+  `
+  CREATE TABLE verify_run (
+    id INTEGER PRIMARY KEY,
+    started_ns INTEGER NOT NULL,
+    finished_ns INTEGER NOT NULL,
+    scope TEXT NOT NULL,
+    files INTEGER NOT NULL,
+    dirs INTEGER NOT NULL,
+    listings INTEGER NOT NULL,
+    missing INTEGER NOT NULL,
+    differs INTEGER NOT NULL,
+    extra INTEGER NOT NULL,
+    unverified INTEGER NOT NULL,
+    repaired INTEGER NOT NULL,
+    exit_code INTEGER NOT NULL
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

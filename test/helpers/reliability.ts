@@ -139,6 +139,15 @@ export class TaskLedger {
     }
   }
 
+  /**
+   * The destination lost these paths (a test damaged them): the next task
+   * carrying their current version sends them again on purpose (gsync verify
+   * --repair), which is not a duplicate. Call after noteTasks for the tasks so far.
+   */
+  lostAtDestination(rels: readonly string[], versions: Map<string, number>): void {
+    for (const rel of rels) this.carriers.delete(`${rel}\0${versions.get(rel) ?? 0}`);
+  }
+
   /** Versions carried by more than one task, as "path@generation: task, task". */
   duplicates(): string[] {
     const out: string[] = [];
