@@ -3,6 +3,7 @@ import path from 'node:path';
 import { usageError } from '../errors/errors.js';
 import { EXIT } from '../errors/exit-codes.js';
 import { acquireJobLock, lockPathFor } from '../lock/job-lock.js';
+import { relativeToSource } from '../plan/paths.js';
 import { defaultScanThreads, scan } from '../scan/scanner.js';
 import { setLastTransfer, unshippedFiles } from '../state/last-transfer.js';
 import { openState } from '../state/open.js';
@@ -98,19 +99,3 @@ export function parseTimeFlags(opts: SetTimeOptions, nowMs: number = Date.now())
   return BigInt(ms) * 1_000_000n;
 }
 
-/**
- * The trie path ('' for the source itself, '/'-separated) of --path, which may be
- * absolute or relative to the source directory. Lexical on purpose: the trie holds
- * names as the scan saw them under source.path, symlinks not followed.
- */
-export function relativeToSource(sourceRoot: string, given: string | undefined): string {
-  if (given === undefined || given === '') return '';
-  const root = path.resolve(sourceRoot);
-  const abs = path.resolve(root, given);
-  const rel = path.relative(root, abs);
-  if (rel === '') return '';
-  if (rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) {
-    throw usageError(`--path ${given}: is outside the source directory ${root}`);
-  }
-  return rel.split(path.sep).join('/');
-}

@@ -13,7 +13,7 @@ import { needsAttention } from '../verify/findings.js';
 import { verifyTree } from '../verify/verify-tree.js';
 import { crashHookFrom } from './globus-session.js';
 import { loadJob, type CommandContext } from './context.js';
-import { relativeToSource } from './set-time.js';
+import { relativeToSource } from '../plan/paths.js';
 
 export interface VerifyCommandOptions {
   path?: string;

@@ -1,3 +1,6 @@
+import path from 'node:path';
+import { usageError } from '../errors/errors.js';
+
 /** Where the planned transfer reads from and writes to. */
 export interface PathMapping {
   /** How the source directory appears on the source collection (source.collectionPath). */
@@ -51,4 +54,21 @@ export function relPathOnSource(sourcePath: string, sourceRoot: string): string 
   const p = sourcePath.replace(/\/+$/, '');
   if (p === root.slice(0, -1)) return '';
   return p.startsWith(root) ? p.slice(root.length) : null;
+}
+
+/**
+ * The trie path ('' for the source itself, '/'-separated) of --path, which may be
+ * absolute or relative to the source directory. Lexical on purpose: the trie holds
+ * names as the scan saw them under source.path, symlinks not followed.
+ */
+export function relativeToSource(sourceRoot: string, given: string | undefined): string {
+  if (given === undefined || given === '') return '';
+  const root = path.resolve(sourceRoot);
+  const abs = path.resolve(root, given);
+  const rel = path.relative(root, abs);
+  if (rel === '') return '';
+  if (rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) {
+    throw usageError(`--path ${given}: is outside the source directory ${root}`);
+  }
+  return rel.split(path.sep).join('/');
 }
