@@ -97,10 +97,15 @@ export function commitSubmission(
   state: State,
   rowId: number,
   completedNs: bigint,
-  skipped: readonly number[] = [],
-  delivered?: (rowId: number) => void,
+  opts: {
+    skipped?: readonly number[];
+    delivered?: (rowId: number) => void;
+    /** The crash harness's point at the end of the transaction, everything written and nothing committed (issue 36). */
+    beforeEnd?: () => void;
+  } = {},
 ): void {
   const { db } = state;
+  const { skipped = [], delivered, beforeEnd } = opts;
   db.transaction(() => {
     requireOpen(state, rowId);
     // A skipped directory keeps everything under it owed.
@@ -130,6 +135,7 @@ export function commitSubmission(
     ).run(rowId, rowId);
     db.prepare(`DELETE FROM pending WHERE submission = ?`).run(rowId);
     db.prepare(`UPDATE submission SET status = ?, completed_ns = ?, error = NULL WHERE id = ?`).run(SUBMISSION_SUCCEEDED, completedNs, rowId);
+    beforeEnd?.();
   }).immediate();
 }
 
