@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openState } from '../src/state/open.js';
-import { openDeleteTasks } from '../src/state/delete-tasks.js';
+import { openDeleteTasks } from '../src/ledger/delete-rows.js';
 import { findNode } from '../src/state/last-transfer.js';
 import { DeleteTask } from '../src/server/delete-task.js';
 import { jobWorld, type JobWorld } from './helpers/job-world.js';

@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { GlobusApiError } from '../src/globus/errors.js';
 import { openState, type State } from '../src/state/open.js';
@@ -9,8 +8,9 @@ import type { CrashPointName } from '../src/sync/crash-point.js';
 import type { OpenRemote } from '../src/sync/remote.js';
 import { assertBuilt } from './helpers/cli.js';
 import { HookRecorder } from './helpers/hook-recorder.js';
+import { writeAged } from './helpers/aged-tree.js';
 import { jobWorld, type JobWorld } from './helpers/job-world.js';
-import { readTree, tmpDir, writeTree } from './server-support.js';
+import { readTree, tmpDir } from './server-support.js';
 
 /**
  * Issue 36. Every way a transfer task ends other than SUCCEEDED may have left
@@ -28,11 +28,7 @@ afterEach(async () => {
 });
 
 const HOUR = 3600;
-function at(tree: Record<string, string>, secondsAgo: number) {
-  writeTree(w.src, tree);
-  const t = Date.now() / 1000 - secondsAgo;
-  for (const rel of Object.keys(tree)) fs.utimesSync(path.join(w.src, rel), t, t);
-}
+const at = (tree: Record<string, string>, secondsAgo: number) => writeAged(w.src, tree, secondsAgo);
 function withState<T>(f: (s: State) => T): T {
   const s = openState(w.config.state.path);
   try {

@@ -6,7 +6,7 @@ import { acquireJobLock, lockPathFor } from '../lock/job-lock.js';
 import { defaultScanThreads, scan } from '../scan/scanner.js';
 import { setLastTransfer } from '../state/last-transfer.js';
 import { openState } from '../state/open.js';
-import { openSubmissions } from '../state/submissions.js';
+import { openSubmissions } from '../ledger/transfer-rows.js';
 import { TrieStore } from '../state/trie.js';
 import { loadJob, type CommandContext } from './context.js';
 

@@ -6,12 +6,12 @@ import { TransferClient } from '../globus/transfer-client.js';
 import type { Logger } from '../log/logger.js';
 import { renderStatusJson, renderStatusText, type HookView, type PendingDeleteView, type PendingView, type RunView, type StatusView } from '../report/status.js';
 import { owedHooks, type HookRecord } from '../state/hooks.js';
-import { openDeleteTasks } from '../state/delete-tasks.js';
+import { openDeleteTasks } from '../ledger/delete-rows.js';
 import { errorLine } from '../report/text.js';
 import { openExistingState, type State } from '../state/open.js';
 import { getDelivery, PERSISTENT_SKIP_TASKS, skipStreaks } from '../state/deliveries.js';
 import { lastRuns } from '../state/runs.js';
-import { getSubmission, openSubmissions, type SubmissionRecord } from '../state/submissions.js';
+import { getSubmission, openSubmissions, type SubmissionRecord } from '../ledger/transfer-rows.js';
 import { stateSummary } from '../state/summary.js';
 import { loadJob, type CommandContext } from './context.js';
 

@@ -1,6 +1,6 @@
 import type { TransferItem } from '../plan/coalescer.js';
 import type { PlanTotals } from '../plan/plan.js';
-import { getDeleteTask, heldByOpenDeletes } from '../state/delete-tasks.js';
+import { getDeleteTask, heldByOpenDeletes } from '../ledger/delete-rows.js';
 import type { ReconcileReport } from '../sync/reconcile.js';
 import type { SyncContext } from '../sync/sync-context.js';
 import { waitForTask, type WaitOptions } from '../sync/wait.js';

@@ -1,6 +1,6 @@
 import type { Task } from '../globus/schemas.js';
 import { recordDelivered, recordProblem } from '../state/hooks.js';
-import { commitSubmission, releaseSubmission, updateSubmissionStatus, type SubmissionRecord } from '../state/submissions.js';
+import { commitSubmission, releaseSubmission, updateSubmissionStatus, type SubmissionRecord } from '../ledger/transfer-rows.js';
 import type { SyncContext } from '../sync/sync-context.js';
 import { manifestName } from './manifest.js';
 

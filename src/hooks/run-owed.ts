@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { markHookDone, markHookFailed, markHookStarted, owedHooks, type HookRecord } from '../state/hooks.js';
-import { getSubmission } from '../state/submissions.js';
+import { getSubmission } from '../ledger/transfer-rows.js';
 import { recordedResult } from '../sync/outcome.js';
 import type { RunJobResult } from '../sync/run-job.js';
 import type { SyncContext } from '../sync/sync-context.js';

@@ -1,12 +1,13 @@
 import type { Config } from '../config/schema.js';
-import { createSubmission, getSubmission } from '../state/submissions.js';
+import { createSubmission, getSubmission } from '../ledger/transfer-rows.js';
+import { submitTask } from '../ledger/tasks.js';
 import type { Batch } from './batches.js';
 import type { Delivery } from './delivery.js';
 import type { RunOutcome } from './outcome.js';
 import { emptyReport, settle, type ReconcileReport, type TaskOutcome } from './reconcile.js';
 import type { RunJobOptions } from './run-job.js';
-import { postSubmission } from './submit.js';
 import type { SyncContext } from './sync-context.js';
+import { transferKind } from './transfer-kind.js';
 import { buildTransferDocument } from './transfer-document.js';
 import { waitForTask } from './wait.js';
 
@@ -38,26 +39,26 @@ export interface SubmittedTask {
 /** Records the batch's document and its in-flight paths, then POSTs it. */
 export async function submitBatch(sync: SyncContext, b: Batch): Promise<SubmittedTask> {
   const { config, logger } = sync;
-  const submissionId = await sync.remote.getSubmissionId();
-  sync.crashPoint('after-submission-id');
   if (b.repair) {
     logger.warn({ files: b.files }, `${b.files} files were in a task that did not succeed and may be partial at the destination; they go in their own task with sync_level checksum`);
   }
-  const doc = buildTransferDocument(config, submissionId, b.items, new Date(Number(sync.now() / 1_000_000n)), b.syncLevel);
-  const rowId = createSubmission(sync.state, {
-    submissionId,
-    document: JSON.stringify(doc),
-    items: b.items,
-    files: b.files,
-    bytes: b.bytes,
-    createdNs: sync.now(),
-  });
   const items = b.items.length;
-  b.items.length = 0; // the document holds them now; let the array go before the POST
-  sync.crashPoint(b.repair ? 'after-record-repair' : 'after-record');
-  const submitted = await postSubmission(sync, rowId, doc);
-  logger.info({ taskId: submitted.task_id, submissionId, code: submitted.code, syncLevel: b.syncLevel }, `submitted task ${submitted.task_id}`);
-  return { taskId: submitted.task_id, rowId, syncLevel: b.syncLevel, repair: b.repair, items, files: b.files, bytes: b.bytes };
+  const sent = await submitTask(
+    sync,
+    transferKind,
+    (submissionId) => ({
+      doc: buildTransferDocument(config, submissionId, b.items, new Date(Number(sync.now() / 1_000_000n)), b.syncLevel),
+      record: (document) => {
+        const rowId = createSubmission(sync.state, { submissionId, document, items: b.items, files: b.files, bytes: b.bytes, createdNs: sync.now() });
+        b.items.length = 0; // the document holds them now; let the array go before the POST
+        return rowId;
+      },
+    }),
+    b.repair ? 'after-record-repair' : 'after-record',
+  );
+  const { rowId, doc, result } = sent!;
+  logger.info({ taskId: result.task_id, submissionId: doc.submission_id, code: result.code, syncLevel: b.syncLevel }, `submitted task ${result.task_id}`);
+  return { taskId: result.task_id, rowId, syncLevel: b.syncLevel, repair: b.repair, items, files: b.files, bytes: b.bytes };
 }
 
 /** --wait: polls one task until it ends and settles it at once. */
@@ -78,13 +79,12 @@ export async function waitAndSettle(sync: SyncContext, opts: WaitingOptions, t: 
   return OWN_TASK[settled];
 }
 
-/** The task this run waited for, as the run's outcome. `settle` never answers 'lost' (that is a 404 in reconcileOpen). */
+/** The task this run waited for, as the run's outcome. */
 const OWN_TASK: Record<TaskOutcome, RunOutcome> = {
   succeeded: 'shipped',
   failed: 'task-failed',
   inactive: 'task-inactive',
   active: 'still-active',
-  lost: 'task-failed',
   // A task just waited for has its history still; were it deleted, its paths are released.
   released: 'task-failed',
 };

@@ -10,12 +10,13 @@ import { defaultScanThreads, type ScanCounts } from '../scan/scanner.js';
 import { explainStateError, openState, type State } from '../state/open.js';
 import { finishRun, startRun } from '../state/runs.js';
 import { noCrash, type CrashHook } from './crash-point.js';
-import { openSubmissions } from '../state/submissions.js';
+import { openSubmissions } from '../ledger/transfer-rows.js';
 import { splitBatches } from './batches.js';
 import { PostTransferHooks, withHookProblems } from '../hooks/run-owed.js';
 import { TrieStore } from '../state/trie.js';
 import { writeRunMetrics } from './run-metrics.js';
-import { emptyReport, reconcileOpen, type ReconcileReport } from './reconcile.js';
+import { emptyReport, type ReconcileReport } from './reconcile.js';
+import { reconcileTransfers } from './transfer-kind.js';
 import { recordedResult, type RecordedResult, type RunOutcome } from './outcome.js';
 import type { OpenRemote, RemoteSession } from './remote.js';
 import type { Delivery } from './delivery.js';
@@ -152,7 +153,7 @@ function recordFailure(state: State, runId: number, finishedNs: bigint, exitCode
 
 async function cycle(sync: SyncContext, opts: RunJobOptions): Promise<RunJobResult> {
   const { config, logger } = sync;
-  const reconciled = await reconcileOpen(sync, emptyReport());
+  const reconciled = await reconcileTransfers(sync, emptyReport());
   const deleted = emptyDeleteReport();
   // Open delete tasks are settled even with deletes.enabled turned off since: their paths are held until then.
   await reconcileOpenDeletes(sync, deleted, reconciled);

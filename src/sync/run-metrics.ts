@@ -2,7 +2,7 @@ import { writeMetricsFile } from '../metrics/textfile.js';
 import { persistentSkipCount } from '../state/deliveries.js';
 import { hookFailuresSince, owedHookCount } from '../state/hooks.js';
 import { lastSuccessNs } from '../state/runs.js';
-import { openSubmissions } from '../state/submissions.js';
+import { openSubmissions } from '../ledger/transfer-rows.js';
 import { stateSummary } from '../state/summary.js';
 import type { RunJobResult } from './run-job.js';
 import type { SyncContext } from './sync-context.js';
