@@ -12,28 +12,24 @@ import {
 } from '../ledger/delete-rows.js';
 import type { TaskKind } from '../ledger/kind.js';
 import { reconcileOpen, submitTask } from '../ledger/tasks.js';
-import type { ReconcileReport } from '../sync/reconcile.js';
 import type { SyncContext } from '../sync/sync-context.js';
 import { buildDeleteDocument } from './delete-document.js';
 import { forgetSubtree } from './forget-subtree.js';
 import type { PlannedDelete } from './plan-deletes.js';
 
-/** What deletes did in one run, for the summary, the run's exit code and metrics. */
-export interface DeleteReport {
-  /** Shipped paths forgotten because their delete task SUCCEEDED in this run. */
+/** What settling delete tasks did: the deletes' own counts and the lines a person should read. */
+export interface DeletesSettled {
+  /** Shipped paths forgotten because their delete task SUCCEEDED. */
   deletedPaths: number;
   succeeded: number;
   failed: number;
+  /** ACTIVE or INACTIVE: still held. */
   active: number;
+  inactive: number;
+  problems: string[];
 }
 
-export const emptyDeleteReport = (): DeleteReport => ({ deletedPaths: 0, succeeded: 0, failed: 0, active: 0 });
-
-/** Where a delete task's settle reports: the deletes' own counts, and the run's problems. */
-export interface DeleteSettleReport {
-  report: DeleteReport;
-  problems: ReconcileReport;
-}
+export const noDeletesSettled = (): DeletesSettled => ({ deletedPaths: 0, succeeded: 0, failed: 0, active: 0, inactive: 0, problems: [] });
 
 /**
  * The delete kind of the task ledger (src/ledger/): rows in `delete_task` with
@@ -42,7 +38,7 @@ export interface DeleteSettleReport {
  * POST /delete; SUCCEEDED forgets the subtrees (./forget-subtree.ts), anything
  * else releases them for a later run.
  */
-export const deleteKind: TaskKind<SyncContext, DeleteDocument, DeleteTaskRecord, DeleteSettleReport> = {
+export const deleteKind: TaskKind<SyncContext, DeleteDocument, DeleteTaskRecord, DeletesSettled> = {
   noun: 'delete task',
   released: 'its paths may be deleted by a later run',
   crash: { afterSubmissionId: 'delete-after-submission-id', afterRecord: 'delete-after-record', afterPost: 'delete-after-post' },
@@ -50,7 +46,7 @@ export const deleteKind: TaskKind<SyncContext, DeleteDocument, DeleteTaskRecord,
   markPosted: markDeleteSubmitted,
   release: releaseDeleteTask,
   post: (ctx, doc) => ctx.remote.submitDelete(doc),
-  settle: (ctx, row, task, r) => settleDelete(ctx, row, task, r.report, r.problems),
+  settle: settleDelete,
 };
 
 /**
@@ -85,12 +81,14 @@ export async function submitDeletes(ctx: SyncContext, planned: readonly PlannedD
 }
 
 /** Delete rows earlier runs left open: resubmitted if they have no task, then settled as Globus says. */
-export async function reconcileOpenDeletes(ctx: SyncContext, report: DeleteReport, problems: ReconcileReport): Promise<void> {
-  await reconcileOpen(ctx, deleteKind, { report, problems });
+export async function reconcileOpenDeletes(ctx: SyncContext): Promise<DeletesSettled> {
+  const settled = noDeletesSettled();
+  await reconcileOpen(ctx, deleteKind, settled);
+  return settled;
 }
 
 /** Applies what Globus says about one delete task. Only SUCCEEDED forgets paths; FAILED releases them. */
-export function settleDelete(ctx: SyncContext, row: Pick<DeleteTaskRecord, 'id'>, task: Task, report: DeleteReport, problems: ReconcileReport): void {
+export function settleDelete(ctx: SyncContext, row: Pick<DeleteTaskRecord, 'id'>, task: Task, report: DeletesSettled): void {
   const log = ctx.logger.child({ taskId: task.task_id });
   switch (task.status) {
     case 'SUCCEEDED': {
@@ -105,8 +103,7 @@ export function settleDelete(ctx: SyncContext, row: Pick<DeleteTaskRecord, 'id'>
       const why = task.fatal_error ? `${task.fatal_error.code}: ${task.fatal_error.description}` : (task.nice_status ?? 'no reason given');
       releaseDeleteTask(ctx.state, row.id, 'FAILED', why, ctx.now());
       report.failed++;
-      problems.failed++;
-      problems.problems.push(`delete task ${task.task_id} FAILED (${why}); its paths will be deleted by a later run`);
+      report.problems.push(`delete task ${task.task_id} FAILED (${why}); its paths will be deleted by a later run`);
       log.error({ fatalError: task.fatal_error ?? null }, `delete task FAILED: ${why}; nothing is forgotten, a later run tries again`);
       return;
     }
@@ -115,8 +112,8 @@ export function settleDelete(ctx: SyncContext, row: Pick<DeleteTaskRecord, 'id'>
       updateDeleteStatus(ctx.state, row.id, task.status);
       report.active++;
       if (task.status === 'INACTIVE') {
-        problems.inactive++;
-        problems.problems.push(`delete task ${task.task_id} is INACTIVE (${task.nice_status_short_description ?? task.nice_status ?? 'paused'})`);
+        report.inactive++;
+        report.problems.push(`delete task ${task.task_id} is INACTIVE (${task.nice_status_short_description ?? task.nice_status ?? 'paused'})`);
       }
       log.info({ faults: task.faults, niceStatus: task.nice_status }, `delete task ${task.status}: its paths are held until it ends`);
       return;

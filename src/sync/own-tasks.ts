@@ -2,10 +2,9 @@ import type { Config } from '../config/schema.js';
 import { createSubmission, getSubmission } from '../ledger/transfer-rows.js';
 import { submitTask } from '../ledger/tasks.js';
 import type { Batch } from './batches.js';
-import type { Delivery } from './delivery.js';
 import type { RunOutcome } from './outcome.js';
 import { emptyReport, settle, type ReconcileReport, type TaskOutcome } from './reconcile.js';
-import type { RunJobOptions } from './run-job.js';
+import type { RunJobOptions } from './run-options.js';
 import type { SyncContext } from './sync-context.js';
 import { transferKind } from './transfer-kind.js';
 import { buildTransferDocument } from './transfer-document.js';
@@ -61,22 +60,19 @@ export async function submitBatch(sync: SyncContext, b: Batch): Promise<Submitte
   return { taskId: result.task_id, rowId, syncLevel: b.syncLevel, repair: b.repair, items, files: b.files, bytes: b.bytes };
 }
 
-/** --wait: polls one task until it ends and settles it at once. */
-export async function waitAndSettle(sync: SyncContext, opts: WaitingOptions, t: SubmittedTask, reconciled: ReconcileReport, ownDeliveries: Delivery[]): Promise<RunOutcome> {
+/** --wait: polls one task until it ends and settles it at once; its settle report is its own (not what earlier runs left). */
+export async function waitAndSettle(sync: SyncContext, opts: WaitingOptions, t: SubmittedTask): Promise<{ outcome: RunOutcome; settled: ReconcileReport }> {
+  const settled = emptyReport();
   const task = await waitForTask(sync.remote, t.taskId, waitOptions(opts));
   if (task === null) {
     const why = opts.signal?.aborted ? 'stopped waiting' : `still ACTIVE after ${opts.timeoutSeconds} s`;
     sync.logger.warn({ taskId: t.taskId }, `task ${t.taskId} ${why}; it stays recorded and the next run reconciles it`);
-    return 'still-active';
+    return { outcome: 'still-active', settled };
   }
   const sub = getSubmission(sync.state, t.rowId);
   if (sub === undefined) throw new Error('internal: the submission row vanished');
-  // Its own report: `reconciled` describes what earlier runs left, this is the task just sent.
-  const own = emptyReport();
-  const settled: TaskOutcome = await settle(sync, sub, task, own);
-  reconciled.problems.push(...own.problems);
-  ownDeliveries.push(...own.deliveries);
-  return OWN_TASK[settled];
+  const outcome: TaskOutcome = await settle(sync, sub, task, settled);
+  return { outcome: OWN_TASK[outcome], settled };
 }
 
 /** The task this run waited for, as the run's outcome. */

@@ -4,13 +4,21 @@ import { hookFailuresSince, owedHookCount } from '../state/hooks.js';
 import { lastSuccessNs } from '../state/runs.js';
 import { openSubmissions } from '../ledger/transfer-rows.js';
 import { stateSummary } from '../state/summary.js';
-import type { RunJobResult } from './run-job.js';
+import type { Delivery } from './delivery.js';
 import type { SyncContext } from './sync-context.js';
 
 const seconds = (ns: bigint) => Number(ns / 1_000_000n) / 1000;
 
+/** The slice of a run's outcome the metrics read (a run that failed before its cycle ended has none). */
+export interface RunMetricsInput {
+  delivery: Delivery | null;
+  reconciled: { deliveries: readonly Delivery[] };
+  plan: { deferred: number };
+  deletes: { deletedPaths: number; stoppedBy: string | null };
+}
+
 /** After every run that held the lock, successful or not; a metrics failure never fails the run. */
-export function writeRunMetrics(sync: SyncContext, startedNs: bigint, exitCode: number, outcome: RunJobResult | undefined): void {
+export function writeRunMetrics(sync: SyncContext, startedNs: bigint, exitCode: number, outcome: RunMetricsInput | undefined): void {
   const file = sync.config.metrics.textfile;
   if (file === undefined) return;
   try {
