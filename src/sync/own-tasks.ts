@@ -4,7 +4,7 @@ import { submitTask } from '../ledger/tasks.js';
 import type { Batch } from './batches.js';
 import type { RunOutcome } from './outcome.js';
 import { emptyReport, settle, type ReconcileReport, type TaskOutcome } from './reconcile.js';
-import type { RunJobOptions } from './run-options.js';
+import type { Task } from '../globus/schemas.js';
 import type { SyncContext } from './sync-context.js';
 import { transferKind } from './transfer-kind.js';
 import { buildTransferDocument } from './transfer-document.js';
@@ -12,7 +12,13 @@ import { waitForTask } from './wait.js';
 
 /** The tasks a run submits itself: each recorded before its POST, and with --wait polled and settled at once. */
 
-type WaitingOptions = Pick<RunJobOptions, 'timeoutSeconds' | 'pollIntervalMs' | 'onTaskPoll' | 'signal'>;
+/** The waiting part of runJob's options (RunJobOptions, src/sync/run-options.ts). */
+interface WaitingOptions {
+  timeoutSeconds?: number;
+  pollIntervalMs?: number;
+  onTaskPoll?(task: Task): void;
+  signal?: AbortSignal;
+}
 
 export function waitOptions(opts: WaitingOptions) {
   return {
