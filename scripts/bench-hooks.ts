@@ -18,7 +18,7 @@ import type { TransferItem } from '../src/plan/coalescer.js';
 import { planScan } from '../src/plan/plan-scan.js';
 import { owedHooks, recordDelivered } from '../src/state/hooks.js';
 import { openState } from '../src/state/open.js';
-import { commitSubmission, createSubmission } from '../src/state/submissions.js';
+import { commitSubmission, createSubmission } from '../src/ledger/transfer-rows.js';
 import { TrieStore } from '../src/state/trie.js';
 import { makeTree } from './make-tree.js';
 
@@ -57,7 +57,9 @@ function once(withManifest: boolean, i: number): { commitS: number; writeS: numb
     const document = JSON.stringify({ DATA: items.map(({ source_path, destination_path, recursive }) => ({ source_path, destination_path, recursive })) });
     const rowId = createSubmission(state, { submissionId: `bench-${i}`, document, items, files: totals.files, bytes: totals.bytes, createdNs: nowNs });
     const t0 = process.hrtime.bigint();
-    commitSubmission(state, rowId, nowNs, [], withManifest ? (r) => void recordDelivered(state, { submissionRowId: r, taskId: '00000000-0000-0000-0000-000000000000', createdNs: nowNs, manifest: `bench-${i}.jsonl` }) : undefined);
+    commitSubmission(state, rowId, nowNs, {
+      delivered: withManifest ? (r) => void recordDelivered(state, { submissionRowId: r, taskId: '00000000-0000-0000-0000-000000000000', createdNs: nowNs, manifest: `bench-${i}.jsonl` }) : undefined,
+    });
     const commitS = Number(process.hrtime.bigint() - t0) / 1e9;
     if (!withManifest) return { commitS, writeS: 0, manifestBytes: 0 };
     const hook = owedHooks(state)[0]!;

@@ -3,7 +3,9 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, gsync, type CliResult } from './helpers/cli.js';
+import { HookRecorder } from './helpers/hook-recorder.js';
 import { jobWorld, type JobWorld } from './helpers/job-world.js';
+import { tempDir } from './helpers/temp.js';
 import { integrityCheck, recordedSubmissionIds, seededRandom, TaskLedger, VersionedTree } from './helpers/reliability.js';
 import { exitCodeForRun } from '../src/run/outcome.js';
 
@@ -174,9 +176,12 @@ describe('crash anywhere: SIGKILL, then a normal run loses nothing and sends not
     expect(c.tally.kills).toBe(rounds * points.length);
   }, 240_000);
 
-  it('on the repair path: a FAILED task left truncated copies, and gsync is killed while releasing and repairing them', async () => {
-    w = await jobWorld();
-    const c = new Campaign(w, 'repair path (before-release, after-record-repair, after-post, before-commit)');
+  it('on the repair path: a FAILED task left truncated copies, and gsync is killed while releasing and repairing them, inside the release and commit transactions too', async () => {
+    // Hooks on: the release and commit transactions write the owed onFailed / onSucceeded row (issue 36).
+    const hookDir = tempDir('crash-hook-');
+    const hook = new HookRecorder(hookDir);
+    w = await jobWorld({}, { hooks: { onSucceeded: hook.argv, onFailed: hook.argv } });
+    const c = new Campaign(w, 'repair path (before-release, inside-release, after-record-repair, after-post, before-commit, inside-commit)');
     const rng = seededRandom(11);
     seedTree(c, 6, 5);
     const rounds = 6;
@@ -185,15 +190,21 @@ describe('crash anywhere: SIGKILL, then a normal run loses nothing and sends not
       c.startRound();
       // The task FAILS and leaves a truncated copy, dated now, of every file it carried.
       w.srv.faults.failNextTask({ code: 'CONNECTION_RESET', description: 'cut off (injected)' });
-      const points = ['before-release', 'after-record-repair', 'after-post', ...(round % 2 === 1 ? ['before-commit'] : [])];
+      const points = ['before-release', 'inside-release', 'after-record-repair', 'after-post', ...(round % 2 === 1 ? ['before-commit', 'inside-commit'] : [])];
       for (const at of points) {
         // Every task has ended first, so the next run settles what the last one left (and so meets before-commit).
         await Promise.all(w.srv.tasks.list().map((t) => w.srv.tasks.waitFor(t.id)));
         expect((await c.crash({ at })).signal, at).toBe('SIGKILL');
       }
       await c.complete();
+      // No hook lost, none run twice: one onFailed per FAILED task, one onSucceeded per SUCCEEDED task that delivered files.
+      const expected = w.srv.tasks
+        .list()
+        .filter((t) => t.status === 'FAILED' || t.filesSeen.size > 0)
+        .map((t) => `${t.status} ${t.id}`);
+      expect(hook.calls().map((h) => `${h.env.GSYNC_STATUS} ${h.env.GSYNC_TASK_ID}`).sort()).toEqual(expected.sort());
     }
-    expect(c.tally.kills).toBe(rounds * 3 + rounds / 2);
+    expect(c.tally.kills).toBe(rounds * 4 + rounds);
     const failed = w.srv.tasks.list().filter((t) => t.status === 'FAILED');
     const repairs = w.srv.tasks.list().filter((t) => t.options.syncLevel === 3 && t.status === 'SUCCEEDED');
     expect(failed).toHaveLength(rounds);

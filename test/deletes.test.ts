@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openState } from '../src/state/open.js';
-import { openDeleteTasks } from '../src/state/delete-tasks.js';
+import { openDeleteTasks } from '../src/ledger/delete-rows.js';
 import { findNode } from '../src/state/last-transfer.js';
 import { DeleteTask } from '../src/server/delete-task.js';
 import { jobWorld, type JobWorld } from './helpers/job-world.js';
@@ -98,6 +98,22 @@ describe('deletes', () => {
     expect(dst('b.txt')).toBe(false);
     expect(trieHas('b.txt')).toBe(false);
     expect(deletePosts()).toBe(2);
+  });
+
+  it('a delete task that FAILED after its own run ended: the run that settles it exits 1 and names it, then the paths are deleted', async () => {
+    await shipped();
+    rm('b.txt');
+    w.srv.faults.failNextTask({ code: 'ENDPOINT_ERROR', description: 'injected' });
+    const sent = await w.run({ wait: false });
+    expect(sent.deletes.submitted).not.toBeNull();
+    await Promise.all(deleteTasks().map((t) => w.srv.tasks.waitFor(t.id)));
+    const settling = await w.run({ wait: false });
+    expect([settling.reconciled.failed, settling.deletes.failed, exitCodeForRun(settling)]).toEqual([1, 1, 1]);
+    expect(settling.reconciled.problems.join()).toMatch(/delete task \S+ FAILED \(ENDPOINT_ERROR: injected\)/);
+    expect(trieHas('b.txt')).toBe(true);
+    const retry = await w.run();
+    expect(exitCodeForRun(retry)).toBe(0);
+    expect(dst('b.txt')).toBe(false);
   });
 
   it('the guard stops an emptied source: nothing is deleted, the run exits 1 and says which guard', async () => {

@@ -5,6 +5,7 @@ import { exitCodeForRun } from '../src/run/outcome.js';
 import { openState } from '../src/state/open.js';
 import { repairCount } from '../src/state/repair.js';
 import { stateSummary } from '../src/state/summary.js';
+import { writeAged } from './helpers/aged-tree.js';
 import { jobWorld, type JobWorld } from './helpers/job-world.js';
 import { readTree, writeTree } from './server-support.js';
 
@@ -19,11 +20,7 @@ afterEach(async () => {
 });
 
 const HOUR = 3600;
-function at(tree: Record<string, string>, secondsAgo: number) {
-  writeTree(w.src, tree);
-  const t = Date.now() / 1000 - secondsAgo;
-  for (const rel of Object.keys(tree)) fs.utimesSync(path.join(w.src, rel), t, t);
-}
+const at = (tree: Record<string, string>, secondsAgo: number) => writeAged(w.src, tree, secondsAgo);
 const repairsOwed = () => {
   const s = openState(w.config.state.path);
   try {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openState } from '../src/state/open.js';
-import { openSubmissions } from '../src/state/submissions.js';
+import { openSubmissions } from '../src/ledger/transfer-rows.js';
 import { stateSummary } from '../src/state/summary.js';
 import { jobWorld, type JobWorld } from './helpers/job-world.js';
 import { writeTree } from './server-support.js';

@@ -5,7 +5,7 @@ import type { ScanWarning } from '../src/scan/events.js';
 import { scan } from '../src/scan/scanner.js';
 import { nodeScanFs, type ScanFs } from '../src/scan/scan-fs.js';
 import { openState, type State } from '../src/state/open.js';
-import { commitSubmission } from '../src/state/submissions.js';
+import { commitSubmission } from '../src/ledger/transfer-rows.js';
 import { TrieStore } from '../src/state/trie.js';
 import { gsync } from './helpers/cli.js';
 import { brief, LATER_NS, planOf, ship, submit } from './helpers/ship.js';

@@ -16,7 +16,7 @@ import {
   openSubmissions,
   pendingCount,
   releaseSubmission,
-} from '../src/state/submissions.js';
+} from '../src/ledger/transfer-rows.js';
 import { stateSummary } from '../src/state/summary.js';
 import { packageVersion } from '../src/version/package-version.js';
 import { brief, LATER_NS, planOf, submit } from './helpers/ship.js';

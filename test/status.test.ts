@@ -8,7 +8,7 @@ import type { StatusView } from '../src/report/render-status.js';
 import { DEMO_SERVICE_ACCOUNT_ENV } from '../src/server/index.js';
 import { openState } from '../src/state/open.js';
 import { finishRun, startRun } from '../src/state/runs.js';
-import { commitSubmission, markSubmitted } from '../src/state/submissions.js';
+import { commitSubmission, markSubmitted } from '../src/ledger/transfer-rows.js';
 import { item, world, DST_ID, SRC_ID, type World } from './server-support.js';
 import { ship, submit } from './helpers/ship.js';
 import { makeTree } from './helpers/tree.js';

@@ -5,7 +5,7 @@ import { authError, failure } from '../src/errors/errors.js';
 import { acquireJobLock, lockPathFor } from '../src/lock/job-lock.js';
 import { silentLogger } from '../src/log/logger.js';
 import { openState } from '../src/state/open.js';
-import { openSubmissions } from '../src/state/submissions.js';
+import { openSubmissions } from '../src/ledger/transfer-rows.js';
 import { runJob, type RunJobResult } from '../src/sync/run-job.js';
 import { watchLoop, type CycleReason, type WatchLoopOptions } from '../src/watch/watch-loop.js';
 import { watchSource, type WatchSourceOptions } from '../src/watch/source-watcher.js';

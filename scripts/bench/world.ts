@@ -5,7 +5,7 @@ import type { TransferItem } from '../../src/plan/coalescer.js';
 import { planScan } from '../../src/plan/plan-scan.js';
 import { DEMO_CLIENT_ID, DEMO_SERVICE_ACCOUNT_ENV } from '../../src/server/options.js';
 import { openState } from '../../src/state/open.js';
-import { commitSubmission, createSubmission } from '../../src/state/submissions.js';
+import { commitSubmission, createSubmission } from '../../src/ledger/transfer-rows.js';
 import { TrieStore } from '../../src/state/trie.js';
 import { makeTree } from '../make-tree.js';
 import { log } from './measure.js';

@@ -7,7 +7,7 @@ import { relativeToSource } from '../plan/paths.js';
 import { defaultScanThreads, scan } from '../scan/scanner.js';
 import { setLastTransfer, unshippedFiles } from '../state/last-transfer.js';
 import { openState } from '../state/open.js';
-import { openSubmissions } from '../state/submissions.js';
+import { openSubmissions } from '../ledger/transfer-rows.js';
 import { TrieStore } from '../state/trie.js';
 import { loadJob, type CommandContext } from './context.js';
 

@@ -3,7 +3,7 @@ import type { PlanTotals } from '../plan/plan-scan.js';
 import { mapPath, ownedPath } from '../plan/paths.js';
 import type { RemovedEntry } from '../scan/events.js';
 import { removalFacts, trackedPaths } from '../state/delete-candidates.js';
-import { heldByOpenDeletes, type DeleteTarget } from '../state/delete-tasks.js';
+import { heldByOpenDeletes, type DeleteTarget } from '../ledger/delete-rows.js';
 import type { State } from '../state/open.js';
 import { checkGuards, type GuardVerdict } from './guard.js';
 

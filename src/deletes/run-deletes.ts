@@ -1,9 +1,9 @@
 import type { TransferItem } from '../plan/coalescer.js';
 import type { PlanTotals } from '../plan/plan-scan.js';
-import { getDeleteTask, heldByOpenDeletes } from '../state/delete-tasks.js';
+import { getDeleteTask, heldByOpenDeletes } from '../ledger/delete-rows.js';
 import type { SyncContext } from '../run/sync-context.js';
 import { waitForTask, type WaitOptions } from '../run/wait.js';
-import { settleDelete, submitDeletes, type DeleteReport, type ProblemTally } from './delete-tasks.js';
+import { noDeletesSettled, settleDelete, submitDeletes, type DeletesSettled } from './delete-tasks.js';
 import { atOrUnder, planDeletes, type DeletePlan, type RemovalCollector } from './plan-deletes.js';
 
 /** What the delete step of one run did. */
@@ -52,15 +52,16 @@ export function holdBack(ctx: SyncContext, items: TransferItem[], plan: DeletePl
   return { kept, held };
 }
 
-/** With --wait: poll the delete task this run submitted and settle it. False when it did not end in time. */
-export async function waitForDelete(ctx: SyncContext, rowId: number, taskId: string, wait: WaitOptions, report: DeleteReport, problems: ProblemTally): Promise<boolean> {
+/** With --wait: poll the delete task this run submitted and settle it. `ended` is false when it did not end in time. */
+export async function waitForDelete(ctx: SyncContext, rowId: number, taskId: string, wait: WaitOptions): Promise<{ ended: boolean; succeeded: boolean; settled: DeletesSettled }> {
+  const settled = noDeletesSettled();
   const task = await waitForTask(ctx.remote, taskId, wait);
   if (task === null) {
     ctx.logger.warn({ taskId }, `delete task ${taskId} has not ended; the next run settles it`);
-    return false;
+    return { ended: false, succeeded: false, settled };
   }
   const row = getDeleteTask(ctx.state, rowId);
-  if (row === undefined || row.completedNs !== null) return true;
-  settleDelete(ctx, row, task, report, problems);
-  return task.status === 'SUCCEEDED';
+  if (row === undefined || row.completedNs !== null) return { ended: true, succeeded: true, settled };
+  settleDelete(ctx, row, task, settled);
+  return { ended: true, succeeded: task.status === 'SUCCEEDED', settled };
 }

@@ -2,7 +2,7 @@ import { persistentSkipCount } from '../state/deliveries.js';
 import { owedHookCount } from '../state/hooks.js';
 import type { State } from '../state/open.js';
 import { lastRuns, lastSuccessNs } from '../state/runs.js';
-import { openSubmissions } from '../state/submissions.js';
+import { openSubmissions } from '../ledger/transfer-rows.js';
 import { stateSummary } from '../state/summary.js';
 import { openTasks } from '../state/totals.js';
 

@@ -1,6 +1,6 @@
 import type { Task } from '../globus/schemas.js';
 import { recordDelivered, recordProblem } from '../state/hooks.js';
-import { commitSubmission, releaseSubmission, updateSubmissionStatus, type SubmissionRecord } from '../state/submissions.js';
+import { commitSubmission, releaseSubmission, updateSubmissionStatus, type SubmissionRecord } from '../ledger/transfer-rows.js';
 import type { SyncContext } from '../run/sync-context.js';
 import { manifestName } from './manifest.js';
 
@@ -23,7 +23,7 @@ export function commitDelivered(ctx: SyncContext, sub: SubmissionRecord, task: T
         recordDelivered(ctx.state, { submissionRowId: rowId, taskId: task.task_id, createdNs: completedNs, manifest: manifestName(ctx.config.name, completedNs, task.task_id) });
       }
     : undefined;
-  commitSubmission(ctx.state, sub.id, completedNs, skippedNodes, record);
+  commitSubmission(ctx.state, sub.id, completedNs, { skipped: skippedNodes, delivered: record, beforeEnd: () => ctx.crashPoint('inside-commit') });
 }
 
 /** FAILED: releases its paths and, with onFailed set, owes it one run with GSYNC_STATUS=FAILED. */
@@ -32,6 +32,7 @@ export function releaseFailed(ctx: SyncContext, sub: SubmissionRecord, task: Tas
   ctx.state.db.transaction(() => {
     releaseSubmission(ctx.state, sub.id, 'FAILED', why, now);
     if (ctx.config.hooks.onFailed) recordProblem(ctx.state, { submissionRowId: sub.id, taskId: task.task_id, event: 'FAILED', error: why, createdNs: now });
+    ctx.crashPoint('inside-release');
   }).immediate();
 }
 

@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { markHookDone, markHookFailed, markHookStarted, owedHooks, type HookRecord } from '../state/hooks.js';
-import { getSubmission } from '../state/submissions.js';
-import { recordedResult, type CycleVerdict, type RecordedResult } from '../run/outcome.js';
+import { getSubmission } from '../ledger/transfer-rows.js';
 import type { SyncContext } from '../run/sync-context.js';
 import { pruneManifests, writeManifest } from './manifest.js';
 import { runHookProcess } from './spawn-hook.js';
@@ -107,11 +106,4 @@ export class PostTransferHooks {
       this.ctx.logger.warn(`could not prune old manifests in ${this.ctx.config.hooks.manifestDir}: ${(err as Error).message}`);
     }
   }
-}
-
-/** A failed hook makes the run exit 1 (exitCodeForRun) and says so in its summary; the transfer's own outcome stands. */
-export function withHookProblems<R extends CycleVerdict & { result: RecordedResult; reconciled: { problems: string[] } }>(r: R, problems: readonly string[]): R {
-  if (problems.length === 0) return r;
-  const next = { ...r, hooksFailed: problems.length, reconciled: { ...r.reconciled, problems: [...r.reconciled.problems, ...problems] } };
-  return { ...next, result: recordedResult(next) };
 }

@@ -1,5 +1,5 @@
 import type { Delivery } from '../sync/delivery.js';
-import type { RunJobResult } from '../sync/run-job.js';
+import type { DeleteStepResult, RunJobResult } from '../sync/run-options.js';
 import { formatBytes } from './format-bytes.js';
 
 /**
@@ -7,14 +7,21 @@ import { formatBytes } from './format-bytes.js';
  * by the demo. One line; when Globus skipped paths that still exist locally, a
  * second line with the hint (stdout carries it, cron mails it).
  */
-export function summaryLine(r: RunJobResult): string {
+/** The slice of a run's outcome the summary reads. */
+export interface SummaryInput extends Pick<RunJobResult, 'result' | 'taskId' | 'tasks' | 'items' | 'files' | 'bytes' | 'delivery'> {
+  plan: { deferred: number };
+  reconciled: Pick<RunJobResult['reconciled'], 'problems' | 'deliveries'>;
+  deletes: Pick<DeleteStepResult, 'submitted' | 'deletedPaths'>;
+}
+
+export function summaryLine(r: SummaryInput): string {
   const line = transferPart(r) + deletesPart(r);
   const hint = [r.delivery, ...r.reconciled.deliveries].find((d) => d?.hint)?.hint;
   return hint ? `${line}\nhint: ${hint}` : line;
 }
 
 /** Deletes are news only when there were some: with deletes.enabled off this is always empty. */
-function deletesPart(r: RunJobResult): string {
+function deletesPart(r: SummaryInput): string {
   const d = r.deletes;
   const parts: string[] = [];
   if (d.submitted) parts.push(`delete task ${d.submitted.taskId}: ${count(d.submitted.paths, 'path')}`);
@@ -22,7 +29,7 @@ function deletesPart(r: RunJobResult): string {
   return parts.length ? `; ${parts.join('; ')}` : '';
 }
 
-function transferPart(r: RunJobResult): string {
+function transferPart(r: SummaryInput): string {
   const what = `${count(r.files, 'file')} (${formatBytes(r.bytes)}) in ${count(r.items, 'item')}`;
   const problems = [...r.reconciled.problems, ...earlierSkips(r)];
   const news = problems.length ? `; ${problems.join('; ')}` : '';
@@ -57,7 +64,7 @@ export function deliveryText(d: Delivery): string {
 }
 
 /** Earlier runs' tasks settled by this one: only news when Globus skipped something. */
-function earlierSkips(r: RunJobResult): string[] {
+function earlierSkips(r: SummaryInput): string[] {
   return r.reconciled.deliveries.filter((d) => d.owed + d.vanished > 0).map((d) => `task ${d.taskId} SUCCEEDED: ${deliveryText(d)}`);
 }
 
@@ -66,9 +73,9 @@ function sample(s: ReadonlyArray<{ code: string; path: string }>, total: number)
   return total > s.length ? `${named}, and ${total - s.length} more` : named;
 }
 /** "task X", or "tasks X (repair, checksum), Y" when partial copies are being repaired apart. */
-const tasksOf = (r: RunJobResult) =>
+const tasksOf = (r: SummaryInput) =>
   r.tasks.length <= 1 ? `task ${r.taskId}` : `tasks ${r.tasks.map((t) => (t.repair ? `${t.taskId} (repair, checksum)` : t.taskId)).join(', ')}`;
 
-const deferred = (r: RunJobResult) => (r.plan.deferred ? `; ${count(r.plan.deferred, 'file')} modified too recently wait for the next run` : '');
+const deferred = (r: SummaryInput) => (r.plan.deferred ? `; ${count(r.plan.deferred, 'file')} modified too recently wait for the next run` : '');
 
 const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;

@@ -12,7 +12,9 @@ export type CrashPointName =
   | 'after-record-repair' // the repair task's row (sync_level checksum) is committed; not POSTed
   | 'after-post' // Globus accepted the task; its id is not recorded
   | 'before-commit' // Globus said SUCCEEDED; not yet recorded as shipped
+  | 'inside-commit' // inside the commit transaction: paths and the owed hook written, not yet committed
   | 'before-release' // Globus said the task did not succeed; its paths not yet released for repair
+  | 'inside-release' // inside the FAILED release transaction: paths released, repair and onFailed written, not yet committed
   | 'delete-after-submission-id' // a delete task's id from Globus; nothing recorded yet
   | 'delete-after-record' // the delete task row is committed; not POSTed
   | 'delete-after-post' // Globus accepted the delete task; its id is not recorded

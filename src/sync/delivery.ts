@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { SkippedError, Task, TransferDocument } from '../globus/schemas.js';
 import { recordDelivery, type SkippedPath } from '../state/deliveries.js';
-import type { SubmissionRecord } from '../state/submissions.js';
+import type { SubmissionRecord } from '../ledger/transfer-rows.js';
 import type { SyncContext } from '../run/sync-context.js';
 import { relPathOnSource } from '../plan/paths.js';
 

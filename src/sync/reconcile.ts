@@ -1,20 +1,13 @@
-import { GlobusApiError } from '../globus/errors.js';
-import type { SkippedError, Task, TransferDocument } from '../globus/schemas.js';
+import type { SkippedError, Task } from '../globus/schemas.js';
 import { findNode } from '../state/last-transfer.js';
 import { commitDelivered, noteInactive, releaseFailed } from '../hooks/record.js';
-import {
-  openSubmissions,
-  releaseSubmission,
-  updateSubmissionStatus,
-  type SubmissionRecord,
-} from '../state/submissions.js';
+import { releaseSubmission, updateSubmissionStatus, type SubmissionRecord } from '../ledger/transfer-rows.js';
 import { noteDelivery, type Delivery } from './delivery.js';
-import { postSubmission } from './submit.js';
 import type { SyncContext } from '../run/sync-context.js';
 import { relPathOnSource } from '../plan/paths.js';
 
 /** What Globus said about one submitted task. released: SUCCEEDED, but with an outcome per path that can no longer be known (history_deleted). */
-export type TaskOutcome = 'succeeded' | 'failed' | 'active' | 'inactive' | 'lost' | 'released';
+export type TaskOutcome = 'succeeded' | 'failed' | 'active' | 'inactive' | 'released';
 
 export interface ReconcileReport {
   succeeded: number;
@@ -35,35 +28,7 @@ export interface ReconcileReport {
 
 export const emptyReport = (): ReconcileReport => ({ succeeded: 0, failed: 0, active: 0, inactive: 0, skippedPaths: 0, historyDeleted: 0, problems: [], deliveries: [] });
 
-/** Settles every submission an earlier run left open, oldest first, before anything new is planned. */
-export async function reconcileOpen(sync: SyncContext, report = emptyReport()): Promise<ReconcileReport> {
-  for (const sub of openSubmissions(sync.state)) {
-    const taskId = sub.taskId ?? (await resubmit(sync, sub));
-    let task: Task;
-    try {
-      task = await sync.remote.getTask(taskId);
-    } catch (err) {
-      if (!(err instanceof GlobusApiError && err.isNotFound)) throw err;
-      forget(sync, { ...sub, taskId }, err);
-      continue;
-    }
-    await settle(sync, sub, task, report);
-  }
-  return report;
-}
-
-/** A row with no task id: the earlier run died or lost its connection around the POST. */
-async function resubmit(sync: SyncContext, sub: SubmissionRecord): Promise<string> {
-  const doc = JSON.parse(sub.document) as TransferDocument;
-  const result = await postSubmission(sync, sub.id, doc);
-  sync.logger.info(
-    { submissionId: sub.submissionId, taskId: result.task_id, code: result.code },
-    result.code === 'Duplicate' ? 'an earlier run had submitted this transfer; Globus returned its task' : 'resubmitted a transfer an earlier run had prepared',
-  );
-  return result.task_id;
-}
-
-/** Applies what Globus says about one task to the state. */
+/** Applies what Globus says about one transfer task to the state (the transfer kind's settle, src/sync/transfer-kind.ts). */
 export async function settle(sync: SyncContext, sub: SubmissionRecord, task: Task, report: ReconcileReport): Promise<TaskOutcome> {
   const log = sync.logger.child({ taskId: task.task_id });
   switch (task.status) {
@@ -123,15 +88,6 @@ export async function settle(sync: SyncContext, sub: SubmissionRecord, task: Tas
       return 'active';
     }
   }
-}
-
-/**
- * A task Globus does not know (404) cannot finish, so its paths ship again;
- * this happens when the configured Transfer service changed under a state database.
- */
-function forget(sync: SyncContext, sub: SubmissionRecord, err: GlobusApiError): void {
-  releaseSubmission(sync.state, sub.id, 'LOST', err.message, sync.now());
-  sync.logger.warn({ taskId: sub.taskId }, `Globus does not know task ${sub.taskId}; its paths will ship again`);
 }
 
 // files_skipped counts files sync_level found up to date; skipped errors are counted apart.

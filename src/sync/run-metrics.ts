@@ -2,22 +2,21 @@ import { writeMetricsFile } from '../metrics/textfile.js';
 import { persistentSkipCount } from '../state/deliveries.js';
 import { hookFailuresSince, owedHookCount } from '../state/hooks.js';
 import { lastSuccessNs } from '../state/runs.js';
-import { openSubmissions } from '../state/submissions.js';
+import { openSubmissions } from '../ledger/transfer-rows.js';
 import { stateSummary } from '../state/summary.js';
 import { ledgerTotals, openTasks } from '../state/totals.js';
 import type { Delivery } from './delivery.js';
 import type { SyncContext } from '../run/sync-context.js';
 
-/** The slice of a run's result (RunJobResult, src/sync/run-job.ts) the metrics read. */
+const seconds = (ns: bigint) => Number(ns / 1_000_000n) / 1000;
+
+/** The slice of a run's outcome the metrics read (a run that failed before its cycle ended has none). */
 export interface RunMetricsInput {
-  /** This run's own task's delivery, when it was waited for and SUCCEEDED. */
   delivery: Delivery | null;
   reconciled: { deliveries: readonly Delivery[] };
   plan: { deferred: number; unshippable?: number };
   deletes: { deletedPaths: number; stoppedBy: string | null };
 }
-
-const seconds = (ns: bigint) => Number(ns / 1_000_000n) / 1000;
 
 /** After every run that held the lock, successful or not; a metrics failure never fails the run. */
 export function writeRunMetrics(sync: SyncContext, startedNs: bigint, exitCode: number, outcome: RunMetricsInput | undefined): void {

@@ -2,7 +2,7 @@ import { planScan, type PlanTotals } from '../../src/plan/plan-scan.js';
 import type { TransferItem } from '../../src/plan/coalescer.js';
 import type { ScanOptions } from '../../src/scan/scanner.js';
 import type { State } from '../../src/state/open.js';
-import { commitSubmission, createSubmission } from '../../src/state/submissions.js';
+import { commitSubmission, createSubmission } from '../../src/ledger/transfer-rows.js';
 import { TrieStore } from '../../src/state/trie.js';
 
 export const MAPPING = { sourceRoot: '/src', destinationRoot: '/dst' };

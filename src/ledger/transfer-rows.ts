@@ -1,7 +1,10 @@
 import { failure } from '../errors/errors.js';
-import type { State } from './open.js';
-import { clearRepair, markRepair } from './repair.js';
-import { subtreeCte } from './subtree.js';
+import type { State } from '../state/open.js';
+import { clearRepair, markRepair } from '../state/repair.js';
+import { subtreeCte } from '../state/subtree.js';
+import { createRow, endRow, ledgerRow, markPosted, noteStatus, openRows, ROW_SUCCEEDED, rowById, type LedgerRow, type RawRow } from './rows.js';
+
+/** The transfer kind's rows: `submission`, and `pending` for the paths each holds (the fingerprints the scan saw). */
 
 export interface NewSubmission {
   /** Globus submission_id: the same id on a retry makes Globus refuse a duplicate task. */
@@ -15,25 +18,11 @@ export interface NewSubmission {
   createdNs: bigint;
 }
 
-export interface SubmissionRecord {
-  id: number;
-  submissionId: string;
-  taskId: string | null;
-  status: string;
-  document: string;
-  createdNs: bigint;
-  submittedNs: bigint | null;
-  completedNs: bigint | null;
-  items: number;
+export interface SubmissionRecord extends LedgerRow {
   files: number;
   bytes: bigint;
-  error: string | null;
 }
 
-/** Statuses written here; Globus task statuses (ACTIVE, INACTIVE, ...) may be written by the run with markSubmitted. */
-export const SUBMISSION_CREATED = 'CREATED';
-export const SUBMISSION_SUBMITTED = 'SUBMITTED';
-export const SUBMISSION_SUCCEEDED = 'SUCCEEDED';
 
 /**
  * Records a submission and marks every node it covers as in flight, in one
@@ -43,15 +32,8 @@ export const SUBMISSION_SUCCEEDED = 'SUCCEEDED';
  * The scan must have run in write mode, or items have no nodes and seen_* is empty.
  */
 export function createSubmission(state: State, s: NewSubmission): number {
-  const { db } = state;
-  const insert = db.prepare(
-    `INSERT INTO submission (submission_id, status, document, created_ns, items, files, bytes) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-  );
-  return db.transaction(() => {
-    const rowId = Number(insert.run(s.submissionId, SUBMISSION_CREATED, s.document, s.createdNs, s.items.length, s.files, BigInt(s.bytes)).lastInsertRowid);
-    capturePending(state, rowId, s.items);
-    return rowId;
-  }).immediate();
+  const r = { submissionId: s.submissionId, document: s.document, createdNs: s.createdNs, items: s.items.length, counts: { files: s.files, bytes: BigInt(s.bytes) } };
+  return createRow(state, 'submission', r, (rowId) => capturePending(state, rowId, s.items));
 }
 
 /** Part of createSubmission's transaction; exported for callers that build their own. */
@@ -75,13 +57,13 @@ export function capturePending(state: State, submissionRowId: number, items: New
 }
 
 /** After POST: Globus has the task. */
-export function markSubmitted(state: State, rowId: number, taskId: string, submittedNs: bigint, status = SUBMISSION_SUBMITTED): void {
-  state.db.prepare(`UPDATE submission SET task_id = ?, submitted_ns = ?, status = ? WHERE id = ?`).run(taskId, submittedNs, status, rowId);
+export function markSubmitted(state: State, rowId: number, taskId: string, submittedNs: bigint, status?: string): void {
+  markPosted(state, 'submission', rowId, taskId, submittedNs, status);
 }
 
 /** A non-final Globus status seen while polling (ACTIVE, INACTIVE). */
 export function updateSubmissionStatus(state: State, rowId: number, status: string): void {
-  state.db.prepare(`UPDATE submission SET status = ? WHERE id = ? AND completed_ns IS NULL`).run(status, rowId);
+  noteStatus(state, 'submission', rowId, status);
 }
 
 /**
@@ -97,12 +79,17 @@ export function commitSubmission(
   state: State,
   rowId: number,
   completedNs: bigint,
-  skipped: readonly number[] = [],
-  delivered?: (rowId: number) => void,
+  opts: {
+    skipped?: readonly number[];
+    delivered?: (rowId: number) => void;
+    /** The crash harness's point at the end of the transaction, everything written and nothing committed (issue 36). */
+    beforeEnd?: () => void;
+  } = {},
 ): void {
   const { db } = state;
-  db.transaction(() => {
-    requireOpen(state, rowId);
+  const { skipped = [], delivered, beforeEnd } = opts;
+  const end = { status: ROW_SUCCEEDED, error: null, completedNs };
+  endRow(state, 'submission', rowId, end, () => {
     // A skipped directory keeps everything under it owed.
     const drop = db.prepare(
       `DELETE FROM pending WHERE submission = ? AND node_id IN (
@@ -129,8 +116,7 @@ export function commitSubmission(
        WHERE id IN (SELECT id FROM anc) AND shipped_kind IS NOT 'd'`,
     ).run(rowId, rowId);
     db.prepare(`DELETE FROM pending WHERE submission = ?`).run(rowId);
-    db.prepare(`UPDATE submission SET status = ?, completed_ns = ?, error = NULL WHERE id = ?`).run(SUBMISSION_SUCCEEDED, completedNs, rowId);
-  }).immediate();
+  }, beforeEnd);
 }
 
 /**
@@ -138,25 +124,28 @@ export function commitSubmission(
  * ship again next run, marked for repair (state/repair.ts) in the same
  * transaction: a task that did not succeed may have left partial copies.
  */
-export function releaseSubmission(state: State, rowId: number, status: string, error: string | null, completedNs: bigint): void {
-  const { db } = state;
-  db.transaction(() => {
-    requireOpen(state, rowId);
-    markRepair(state, rowId, completedNs);
-    db.prepare(`DELETE FROM pending WHERE submission = ?`).run(rowId);
-    db.prepare(`UPDATE submission SET status = ?, error = ?, completed_ns = ? WHERE id = ?`).run(status, error, completedNs, rowId);
-  }).immediate();
+export function releaseSubmission(state: State, rowId: number, status: string, error: string | null, completedNs: bigint, beforeEnd?: () => void): void {
+  endRow(
+    state,
+    'submission',
+    rowId,
+    { status, error, completedNs },
+    () => {
+      markRepair(state, rowId, completedNs);
+      state.db.prepare(`DELETE FROM pending WHERE submission = ?`).run(rowId);
+    },
+    beforeEnd,
+  );
 }
 
 export function getSubmission(state: State, rowId: number): SubmissionRecord | undefined {
-  const row = state.db.prepare(`SELECT * FROM submission WHERE id = ?`).safeIntegers(true).get(rowId);
-  return row === undefined ? undefined : toRecord(row as SubmissionRow);
+  const row = rowById(state, 'submission', rowId);
+  return row === undefined ? undefined : toRecord(row);
 }
 
 /** Submissions not yet SUCCEEDED or released, oldest first: a run must resolve these before planning anew. */
 export function openSubmissions(state: State): SubmissionRecord[] {
-  const rows = state.db.prepare(`SELECT * FROM submission WHERE completed_ns IS NULL ORDER BY id`).safeIntegers(true).all();
-  return (rows as SubmissionRow[]).map(toRecord);
+  return openRows(state, 'submission').map(toRecord);
 }
 
 export function pendingCount(state: State, rowId?: number): number {
@@ -167,42 +156,6 @@ export function pendingCount(state: State, rowId?: number): number {
   return (row as { n: number }).n;
 }
 
-function requireOpen(state: State, rowId: number): void {
-  const row = state.db.prepare(`SELECT status, completed_ns FROM submission WHERE id = ?`).get(rowId) as
-    | { status: string; completed_ns: number | null }
-    | undefined;
-  if (row === undefined) throw failure(`internal: submission row ${rowId} does not exist`);
-  if (row.completed_ns !== null) throw failure(`internal: submission row ${rowId} already ended as ${row.status}`);
-}
-
-interface SubmissionRow {
-  id: bigint;
-  submission_id: string;
-  task_id: string | null;
-  status: string;
-  document: string;
-  created_ns: bigint;
-  submitted_ns: bigint | null;
-  completed_ns: bigint | null;
-  items: bigint;
-  files: bigint;
-  bytes: bigint;
-  error: string | null;
-}
-
-function toRecord(r: SubmissionRow): SubmissionRecord {
-  return {
-    id: Number(r.id),
-    submissionId: r.submission_id,
-    taskId: r.task_id,
-    status: r.status,
-    document: r.document,
-    createdNs: r.created_ns,
-    submittedNs: r.submitted_ns,
-    completedNs: r.completed_ns,
-    items: Number(r.items),
-    files: Number(r.files),
-    bytes: r.bytes,
-    error: r.error,
-  };
+function toRecord(r: RawRow): SubmissionRecord {
+  return { ...ledgerRow(r), files: Number(r.files as bigint), bytes: r.bytes as bigint };
 }
