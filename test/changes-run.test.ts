@@ -1,12 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config/load.js';
 import { silentLogger } from '../src/log/logger.js';
 import { runJob, type RunJobOptions } from '../src/sync/run-job.js';
 import { DST_ID, SRC_ID, tmpDir, writeTree } from './server-support.js';
 import { MemoryRemote } from './support/memory-remote.js';
+import { sqliteDatabase } from '../src/state/sqlite-driver.js';
+
+/** better-sqlite3 as gsync loads it on this Node (13, or 12 on Node 20). */
+const Database = sqliteDatabase();
 
 /** `gsync run --changes` as runJob sees it: `only` holds the resolved, source-relative paths. */
 function changesJob() {

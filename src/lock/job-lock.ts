@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { lockedError } from '../errors/errors.js';
+import { sqliteDatabase, type SqliteDatabase } from '../state/sqlite-driver.js';
 import { isAlive } from './process-alive.js';
 
 /**
@@ -24,7 +24,7 @@ export interface JobLock {
 }
 
 /** Held connections, by lock path: the reference that keeps each lock alive. */
-const held = new Map<string, Database.Database>();
+const held = new Map<string, SqliteDatabase>();
 
 export function lockPathFor(statePath: string): string {
   return `${statePath}.lock`;
@@ -33,6 +33,7 @@ export function lockPathFor(statePath: string): string {
 export function acquireJobLock(lockPath: string, pid: number = process.pid): JobLock {
   fs.mkdirSync(path.dirname(lockPath), { recursive: true, mode: 0o700 });
   // timeout 0: a held lock answers SQLITE_BUSY at once instead of waiting.
+  const Database = sqliteDatabase();
   const db = new Database(lockPath, { timeout: 0 });
   try {
     db.pragma('journal_mode = DELETE');
