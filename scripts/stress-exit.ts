@@ -93,8 +93,10 @@ function main(): number {
         if (r.error) throw r.error;
         if (!abnormal(r)) continue;
         bad.set(k.name, bad.get(k.name)! + 1);
-        const tail = r.stderr.trimEnd().split('\n').slice(-12).join('\n  ');
-        process.stdout.write(`run ${i} ${k.name}: ${r.signal ?? `exit ${r.status}`}\n  ${tail}\n`);
+        // The head names the failed check, the tail holds the JavaScript stack.
+        const lines = r.stderr.trimEnd().split('\n');
+        const shown = lines.length <= 30 ? lines : [...lines.slice(0, 12), '...', ...lines.slice(-18)];
+        process.stdout.write(`run ${i} ${k.name}: ${r.signal ?? `exit ${r.status}`}\n  ${shown.join('\n  ')}\n`);
       }
     }
     for (const k of kinds) process.stdout.write(`stress: Node ${version}, ${k.name}: ${bad.get(k.name)} abnormal exits in ${runs} runs\n`);

@@ -39,6 +39,8 @@ export const SLEEPING = 1;
 export const DEPTH = 4;
 /** Entries compared by workers and not yet recorded, beyond which no more work goes out. */
 export const AHEAD = 16_384;
+/** Sent instead of a directory: close the connection and end. */
+export const STOP = 'stop';
 /** The longest the scan waits for a reply before comparing for itself. */
 export const GIVE_UP_MS = 5000;
 
@@ -172,10 +174,19 @@ export class ScanPool {
     }
   }
 
+  /**
+   * Asks each worker to close its connection and end by itself, never terminate()
+   * first: terminating stops a thread wherever it is, and inside better-sqlite3
+   * (loading the addon, opening the database) that can abort the whole process
+   * (issue 32). The process waits for them (ref), so exiting does not terminate
+   * them either; one still busy GIVE_UP_MS later (stuck in a read) is terminated.
+   */
   close(): void {
     for (const s of this.slots) {
       s.port.close();
-      void s.worker.terminate();
+      s.worker.postMessage(STOP);
+      s.worker.ref();
+      setTimeout(() => void s.worker.terminate(), GIVE_UP_MS).unref();
     }
   }
 
