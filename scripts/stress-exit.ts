@@ -44,11 +44,12 @@ function wholeNumber(v: string | undefined, name: string, min: number): number {
   return n;
 }
 
-/** A tree of 600 files in 80 folders, recorded as shipped, and a config whose scan uses `threads` threads. */
-function scanJob(work: string, node: string, threads: number): string {
-  const source = path.join(work, 'source');
-  makeTree({ files: 600, dirs: 80, out: source, seed: 32 });
-  const config = path.join(work, 'scan.json');
+/**
+ * A job config file in work for `source` whose scan uses `threads` threads (the
+ * demo's collection and client ids: plan and set-time never reach Globus).
+ */
+export function writeScanJob(work: string, source: string, threads: number): string {
+  const config = path.join(work, `scan-${threads}.json`);
   const job = {
     name: 'stress',
     source: { collection: '5e1f0c3a-7d2b-4c6e-9a8f-0d15c0a1d5c1', path: source, collectionPath: '/' },
@@ -58,6 +59,14 @@ function scanJob(work: string, node: string, threads: number): string {
     scan: { minAgeSeconds: 0, threads },
   };
   fs.writeFileSync(config, JSON.stringify(job, null, 2));
+  return config;
+}
+
+/** A tree of 600 files in 80 folders, recorded as shipped, and a config whose scan uses `threads` threads. */
+function scanJob(work: string, node: string, threads: number): string {
+  const source = path.join(work, 'source');
+  makeTree({ files: 600, dirs: 80, out: source, seed: 32 });
+  const config = writeScanJob(work, source, threads);
   // Every path in the trie, so each worker reads rows through its own connection.
   const r = spawnSync(node, [CLI, '--quiet', '--config', config, 'set-time', '--now'], { encoding: 'utf8', env: { ...process.env, TMPDIR: work } });
   if (r.status !== 0) throw new Error(`set-time failed (${r.signal ?? r.status}): ${r.stderr}`);
@@ -106,4 +115,5 @@ function main(): number {
   }
 }
 
-process.exitCode = main();
+const isMain = import.meta.url === new URL(`file://${process.argv[1]}`).href;
+if (isMain) process.exitCode = main();

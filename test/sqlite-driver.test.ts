@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vites
 import { GsyncError } from '../src/errors/errors.js';
 import { driverCandidates, loadDriver, NODE_API_FOR_13, sqliteDatabase, sqliteDriverName } from '../src/state/sqlite-driver.js';
 import { makeTree as makeBenchTree } from '../scripts/make-tree.js';
+import { writeScanJob } from '../scripts/stress-exit.js';
 import { assertBuilt, gsync } from './helpers/cli.js';
 
 /**
@@ -75,21 +76,7 @@ describe('a scan on this Node', () => {
   it('records and plans 600 files on one thread and on four, and every process exits normally', async () => {
     const source = path.join(work, 'source');
     makeBenchTree({ files: 600, dirs: 80, out: source, seed: 32 });
-    const config = (threads: number) => {
-      const file = path.join(work, `job-${threads}.json`);
-      fs.writeFileSync(
-        file,
-        JSON.stringify({
-          name: 'driver',
-          source: { collection: '5e1f0c3a-7d2b-4c6e-9a8f-0d15c0a1d5c1', path: source, collectionPath: '/' },
-          destination: { collection: '5e1f0c3a-7d2b-4c6e-9a8f-0d15c0a1d5c2', path: '/' },
-          auth: { clientId: '5e1f0c3a-7d2b-4c6e-9a8f-0d15c0a1e001', tokenFile: path.join(work, 'tokens.json') },
-          state: { path: path.join(work, 'state', 'driver.db') },
-          scan: { minAgeSeconds: 0, threads },
-        }),
-      );
-      return file;
-    };
+    const config = (threads: number) => writeScanJob(work, source, threads);
     const env = { ...process.env, TMPDIR: work };
     const setTime = await gsync(['--config', config(1), 'set-time', '--now'], { env });
     expect(setTime, setTime.stderr).toMatchObject({ signal: null, code: 0 });
