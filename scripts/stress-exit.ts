@@ -107,6 +107,8 @@ function main(): number {
         const shown = lines.length <= 30 ? lines : [...lines.slice(0, 12), '...', ...lines.slice(-18)];
         process.stdout.write(`run ${i} ${k.name}: ${r.signal ?? `exit ${r.status}`}\n  ${shown.join('\n  ')}\n`);
       }
+      // So that a run cut short still says how far it got.
+      if (i % 25 === 0) process.stderr.write(`stress: ${i} of ${runs} runs done, abnormal so far: ${[...bad].map(([n, c]) => `${n} ${c}`).join(', ')}\n`);
     }
     for (const k of kinds) process.stdout.write(`stress: Node ${version}, ${k.name}: ${bad.get(k.name)} abnormal exits in ${runs} runs\n`);
     return [...bad.values()].some((n) => n > 0) ? 1 : 0;
