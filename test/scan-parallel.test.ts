@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { AHEAD, DEPTH, STOP } from '../src/scan/pool.js';
 import type { ScanStats, ScanWarning } from '../src/scan/scanner.js';
 import { openState, type State } from '../src/state/open.js';
@@ -239,6 +239,7 @@ describe('parallel walk', () => {
     const file = preparedState(root);
     const real = path.resolve('dist/src/scan/scan-worker.js');
     const dir = tempDir('gsync-parallel-stop-');
+    onTestFinished(() => fs.rmSync(dir, { recursive: true, force: true }));
     const marker = path.join(dir, 'worker.log');
     // The real worker, logging what it is told and how its thread ends: a natural end
     // fires 'exit' in the worker; terminate() does not.
