@@ -24,9 +24,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import Database from 'better-sqlite3';
 import { DEMO_CLIENT_ID, DEMO_SERVICE_ACCOUNT_ENV, startGlobusServer } from '../src/server/index.js';
 import { openState } from '../src/state/open.js';
+import { sqliteDatabase } from '../src/state/sqlite-driver.js';
+
+/** better-sqlite3 as gsync loads it on this Node (13, or 12 on Node 20). */
+const Database = sqliteDatabase();
 
 const GSYNC = fileURLToPath(new URL('../src/index.js', import.meta.url));
 const SRC_ID = '1405823f-0597-4a16-b296-46d4f0ae4b15';

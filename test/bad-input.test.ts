@@ -1,7 +1,6 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SCHEMA_VERSION } from '../src/state/migrations.js';
 import { openState } from '../src/state/open.js';
@@ -9,6 +8,10 @@ import { assertBuilt, gsync, type CliResult } from './helpers/cli.js';
 import { seededRandom } from './helpers/reliability.js';
 import { DST_ID, SRC_ID } from './server-support.js';
 import { tempDir } from './helpers/temp.js';
+import { sqliteDatabase } from '../src/state/sqlite-driver.js';
+
+/** better-sqlite3 as gsync loads it on this Node (13, or 12 on Node 20). */
+const Database = sqliteDatabase();
 
 /**
  * Bad configs, bad flags and bad state databases, through the built CLI:

@@ -1,9 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { writeTree } from './server-support.js';
 import { memoryJob } from './helpers/memory-job.js';
+import { sqliteDatabase } from '../src/state/sqlite-driver.js';
+
+/** better-sqlite3 as gsync loads it on this Node (13, or 12 on Node 20). */
+const Database = sqliteDatabase();
 
 /** `gsync run --changes` as runJob sees it: `only` holds the resolved, source-relative paths. */
 function changesJob() {

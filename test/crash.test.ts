@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, gsync, type CliResult } from './helpers/cli.js';
 import { HookRecorder } from './helpers/hook-recorder.js';
@@ -8,6 +7,10 @@ import { jobWorld, type JobWorld } from './helpers/job-world.js';
 import { tempDir } from './helpers/temp.js';
 import { integrityCheck, recordedSubmissionIds, seededRandom, TaskLedger, VersionedTree } from './helpers/reliability.js';
 import { exitCodeForRun } from '../src/run/outcome.js';
+import { sqliteDatabase } from '../src/state/sqlite-driver.js';
+
+/** better-sqlite3 as gsync loads it on this Node (13, or 12 on Node 20). */
+const Database = sqliteDatabase();
 
 /**
  * Crash anywhere: `gsync run --wait` child processes are SIGKILLed at every

@@ -14,10 +14,12 @@ import { tempDir } from './helpers/temp.js';
  *   documents, which `npm ci` never caches; so the tarball goes into a scratch
  *   project whose lockfile pins exactly the runtime packages of ours, and
  *   `npm ci --offline` installs it (same layout: node_modules/gsync, a bin link).
- * - better-sqlite3 has no prebuilt binary without network and builds from source
- *   in 1 to 5 minutes; on three Node versions that is too much for every run, so
- *   by default scripts are skipped and the addon this checkout built (same
- *   version, same Node) is copied in. GSYNC_INSTALL_TEST_BUILD=1 builds it instead.
+ * - better-sqlite3 12 (installed as better-sqlite3-12, src/state/sqlite-driver.ts)
+ *   has no prebuilt binary without network and builds from source in 1 to 5
+ *   minutes; on four Node versions that is too much for every run, so by default
+ *   scripts are skipped and the addon this checkout built (same version, same
+ *   Node) is copied in. GSYNC_INSTALL_TEST_BUILD=1 builds it instead. (13 needs no
+ *   script: its binary is in its tarball.)
  * Packing uses --ignore-scripts because `prepare` would rebuild dist/ while other
  * test files run it; `npm test` has just built it.
  */
@@ -28,9 +30,11 @@ const pkg = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8'))
   bin: Record<string, string>;
   engines: Record<string, string>;
   dependencies: Record<string, string>;
+  optionalDependencies: Record<string, string>;
 };
 const BUILD_ADDON = process.env.GSYNC_INSTALL_TEST_BUILD === '1';
-const ADDON = path.join('better-sqlite3', 'build', 'Release', 'better_sqlite3.node');
+/** Where npm builds better-sqlite3's addon, in each folder it may be installed under. */
+const BUILT_ADDONS = ['better-sqlite3', 'better-sqlite3-12'].map((dir) => ({ dir, addon: path.join(dir, 'build', 'Release', 'better_sqlite3.node') }));
 
 interface PackResult {
   filename: string;
@@ -64,6 +68,7 @@ function scratchProject(dir: string, tarball: PackResult): void {
       integrity: tarball.integrity,
       license: pkg.license,
       dependencies: pkg.dependencies,
+      optionalDependencies: pkg.optionalDependencies,
       bin: pkg.bin,
       engines: pkg.engines,
     },
@@ -89,10 +94,13 @@ beforeAll(() => {
   npm(['ci', '--offline', ...(BUILD_ADDON ? [] : ['--ignore-scripts'])], project);
   const modules = path.join(project, 'node_modules');
   if (!BUILD_ADDON) {
-    const version = (dir: string) => (JSON.parse(fs.readFileSync(path.join(dir, 'better-sqlite3', 'package.json'), 'utf8')) as { version: string }).version;
-    expect(version(modules), 'the copied addon must come from the same better-sqlite3').toBe(version(path.join(REPO, 'node_modules')));
-    fs.mkdirSync(path.dirname(path.join(modules, ADDON)), { recursive: true });
-    fs.copyFileSync(path.join(REPO, 'node_modules', ADDON), path.join(modules, ADDON));
+    const version = (dir: string) => (JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { version: string }).version;
+    for (const { dir, addon } of BUILT_ADDONS) {
+      if (!fs.existsSync(path.join(REPO, 'node_modules', addon))) continue;
+      expect(version(path.join(modules, dir)), 'the copied addon must come from the same better-sqlite3').toBe(version(path.join(REPO, 'node_modules', dir)));
+      fs.mkdirSync(path.dirname(path.join(modules, addon)), { recursive: true });
+      fs.copyFileSync(path.join(REPO, 'node_modules', addon), path.join(modules, addon));
+    }
   }
   bin = path.join(modules, '.bin', 'gsync');
 }, BUILD_ADDON ? 20 * 60_000 : 5 * 60_000);

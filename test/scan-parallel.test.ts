@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { AHEAD, DEPTH } from '../src/scan/pool.js';
+import { STOP } from '../src/scan/worker-protocol.js';
 import type { ScanWarning } from '../src/scan/events.js';
 import type { ScanStats } from '../src/scan/scanner.js';
 import { openState, type State } from '../src/state/open.js';
@@ -234,6 +235,33 @@ describe('parallel walk', () => {
     expect(stats!.peakAhead).toBeGreaterThan(AHEAD / 2);
     // The bound, plus what was already on its way: at most 4 directories of 100 per worker.
     expect(stats!.peakAhead).toBeLessThanOrEqual(AHEAD + 2 * 4 * 100);
+  }, 60_000);
+
+  it('after the scan each worker is asked to stop and ends by itself, its connection closed, not terminated (issue 32)', async () => {
+    const root = variedTree();
+    const file = preparedState(root);
+    const real = path.resolve('dist/src/scan/scan-worker.js');
+    const dir = tempDir('gsync-parallel-stop-');
+    onTestFinished(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const marker = path.join(dir, 'worker.log');
+    // The real worker, logging what it is told and how its thread ends: a natural end
+    // fires 'exit' in the worker; terminate() does not.
+    const logging = path.join(dir, 'logging-worker.mjs');
+    fs.writeFileSync(
+      logging,
+      `import fs from 'node:fs';
+import { parentPort } from 'node:worker_threads';
+await import(${JSON.stringify(real)});
+parentPort.on('message', (m) => { if (m === ${JSON.stringify(STOP)}) fs.appendFileSync(${JSON.stringify(marker)}, 'stop;'); });
+process.on('exit', () => fs.appendFileSync(${JSON.stringify(marker)}, 'ended;'));
+`,
+    );
+    scanCopy(root, file, 3, { write: true, workerFile: logging });
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline && (fs.existsSync(marker) ? fs.readFileSync(marker, 'utf8') : '').split('ended;').length < 3) await new Promise((r) => setTimeout(r, 50));
+    const log = fs.readFileSync(marker, 'utf8');
+    expect(log.split('stop;').length - 1, log).toBe(2);
+    expect(log.split('ended;').length - 1, log).toBe(2);
   }, 60_000);
 
   it('a worker that dies mid-scan costs time, not a difference: the scan compares the rest itself', () => {

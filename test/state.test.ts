@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { GsyncError } from '../src/errors/errors.js';
 import { exitCodeFor } from '../src/errors/exit-codes.js';
@@ -22,6 +21,10 @@ import { packageVersion } from '../src/version/package-version.js';
 import { brief, LATER_NS, planOf, submit } from './helpers/ship.js';
 import { makeTree } from './helpers/tree.js';
 import { tempDir } from './helpers/temp.js';
+import { sqliteDatabase } from '../src/state/sqlite-driver.js';
+
+/** better-sqlite3 as gsync loads it on this Node (13, or 12 on Node 20). */
+const Database = sqliteDatabase();
 
 const fresh = (): State => openState(path.join(tempDir('gsync-state-'), 'deep', 'er', 'job.db'));
 

@@ -10,10 +10,15 @@ import { assertBuilt, CLI, gsync } from './helpers/cli.js';
 import { tempDir } from './helpers/temp.js';
 
 // `gsync version` is what someone runs when things are broken: it must not need
-// the SQLite addon (nor pay for loading it). Importing it fails this file.
-vi.mock('better-sqlite3', () => {
-  throw new Error('gsync version loaded better-sqlite3');
-});
+// the SQLite addon (nor pay for loading it). The addon is loaded only through
+// sqliteDatabase() (src/state/sqlite-driver.ts, with require, which vi.mock of the
+// package would not see): calling it fails this file.
+vi.mock('../src/state/sqlite-driver.js', () => ({
+  sqliteDatabase: () => {
+    throw new Error('gsync version loaded better-sqlite3');
+  },
+  sqliteDriverName: () => null,
+}));
 
 const REPO = path.resolve(import.meta.dirname, '..');
 const repoVersion = (JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { version: string }).version;

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { lockedError } from '../errors/errors.js';
 import { cannotWrite } from '../errors/file-access.js';
 import { createPrivateFile, makePrivateDir, PRIVATE_FILE_MODE } from '../files/modes.js';
+import { sqliteDatabase, type SqliteDatabase } from '../state/sqlite-driver.js';
 import { isAlive } from './process-alive.js';
 
 /**
@@ -26,7 +26,7 @@ export interface JobLock {
 }
 
 /** Held connections, by lock path: the reference that keeps each lock alive. */
-const held = new Map<string, Database.Database>();
+const held = new Map<string, SqliteDatabase>();
 
 export function lockPathFor(statePath: string): string {
   return `${statePath}.lock`;
@@ -40,6 +40,7 @@ export function acquireJobLock(lockPath: string, pid: number = process.pid): Job
     throw cannotWrite(err, 'the job lock beside the state database', 'state.path') ?? err;
   }
   // timeout 0: a held lock answers SQLITE_BUSY at once instead of waiting.
+  const Database = sqliteDatabase();
   const db = new Database(lockPath, { timeout: 0 });
   try {
     db.pragma('journal_mode = DELETE');

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { subdirTasks, type DirTask, type Listing } from './compare.js';
-import { DELIVERED, SLEEPING, type WorkerData, type WorkerReply } from './worker-protocol.js';
+import { DELIVERED, SLEEPING, STOP, type WorkerData, type WorkerReply } from './worker-protocol.js';
 import { WalkQueue } from './walk-order.js';
 
 /**
@@ -161,10 +161,19 @@ export class ScanPool {
     }
   }
 
+  /**
+   * Asks each worker to close its connection and end by itself, never terminate()
+   * first: terminating stops a thread wherever it is, and inside better-sqlite3
+   * (loading the addon, opening the database) that can abort the whole process
+   * (issue 32). The process waits for them (ref), so exiting does not terminate
+   * them either; one still busy GIVE_UP_MS later (stuck in a read) is terminated.
+   */
   close(): void {
     for (const s of this.slots) {
       s.port.close();
-      void s.worker.terminate();
+      s.worker.postMessage(STOP);
+      s.worker.ref();
+      setTimeout(() => void s.worker.terminate(), GIVE_UP_MS).unref();
     }
   }
 

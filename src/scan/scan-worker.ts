@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { openState } from '../state/open.js';
+import { openState, type State } from '../state/open.js';
 import { TrieStore } from '../state/trie.js';
 import { compareDir, excluder, type CompareEnv, type DirTask, type Listing } from './compare.js';
-import { DELIVERED, SLEEPING, type WorkerData, type WorkerReply } from './worker-protocol.js';
+import { DELIVERED, SLEEPING, STOP, type WorkerData, type WorkerReply } from './worker-protocol.js';
 
 /**
  * A scan worker: compares the directories the scan hands it (src/scan/compare.ts)
@@ -24,8 +24,9 @@ const post = (reply: WorkerReply, transfer: ArrayBuffer[] = []) => {
 };
 
 let env: CompareEnv | null = null;
+let state: State | null = null;
 try {
-  const state = data.dbFile === null ? null : openState(data.dbFile, { readonly: true });
+  state = data.dbFile === null ? null : openState(data.dbFile, { readonly: true });
   const trie = state === null ? null : new TrieStore(state);
   env = {
     readdir: (dir) => fs.readdirSync(dir),
@@ -40,7 +41,14 @@ try {
   post({ failed: (err as Error).message });
 }
 
-parentPort!.on('message', (task: DirTask) => {
+parentPort!.on('message', (task: DirTask | typeof STOP) => {
+  if (task === STOP) {
+    // Ends the thread by itself (nothing left to wait on), its connection closed first.
+    state?.close();
+    parentPort!.close();
+    port.close();
+    return;
+  }
   if (env === null) return;
   let listing: Listing;
   try {

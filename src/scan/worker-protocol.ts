@@ -18,6 +18,8 @@ export interface WorkerData {
 /** Indexes in the shared control words: replies posted by all workers; 1 while the scan sleeps waiting for one. */
 export const DELIVERED = 0;
 export const SLEEPING = 1;
+/** Sent instead of a directory: close the connection and end. */
+export const STOP = 'stop';
 
 /** A worker's answer: one directory's listing, or its throw on that directory (the scan compares it again itself), or that it could not start (it gets no work). */
 export type WorkerReply = { listing: Listing } | { rel: string; fatal: string } | { failed: string };

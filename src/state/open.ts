@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { configError, failure, GsyncError } from '../errors/errors.js';
 import { cannotWrite } from '../errors/file-access.js';
 import { createPrivateFile, makePrivateDir } from '../files/modes.js';
 import { packageVersion } from '../version/package-version.js';
 import { migrate, SCHEMA_VERSION } from './migrations.js';
+import { sqliteDatabase, type SqliteDatabase } from './sqlite-driver.js';
 
 export const ROOT_NODE_ID = 1;
 
@@ -21,7 +21,7 @@ export const CACHE_SIZE = -2000;
 
 /** An open state database. All SQL lives in src/state/; callers pass this handle to its functions. */
 export interface State {
-  readonly db: Database.Database;
+  readonly db: SqliteDatabase;
   readonly path: string;
   readonly readonly: boolean;
   close(): void;
@@ -52,7 +52,8 @@ export function openExistingState(file: string): State | null {
 
 /** null only for a read-only open of a file with no schema yet. */
 function open(file: string, readonly: boolean): State | null {
-  let db: Database.Database;
+  const Database = sqliteDatabase();
+  let db: SqliteDatabase;
   try {
     // Created 0600 before SQLite opens it (SQLite would make it 0644 less the umask);
     // its -wal and -shm files then take the same mode.
@@ -91,7 +92,7 @@ function open(file: string, readonly: boolean): State | null {
 }
 
 /** 'empty' for a brand-new file, else the schema version of a gsync DB; throws for anything else. */
-function inspect(db: Database.Database, file: string): 'empty' | number {
+function inspect(db: SqliteDatabase, file: string): 'empty' | number {
   const notOurs = (why: string) =>
     configError(`state.path ${file}: ${why}; gsync will not touch it`, 'point state.path at a new file or an existing gsync state database');
   let tables: number;
@@ -122,7 +123,7 @@ const schemaWriterKey = (schema: number) => `schema_${schema}_written_by`;
  * Remembered so that an older gsync, after a downgrade, can say which release
  * it would take to open this database again.
  */
-function recordSchemaWriter(db: Database.Database): void {
+function recordSchemaWriter(db: SqliteDatabase): void {
   db.prepare(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(schemaWriterKey(SCHEMA_VERSION), packageVersion());
 }
 
@@ -131,7 +132,7 @@ function recordSchemaWriter(db: Database.Database): void {
  * the newer steps changed. Kind config (exit 2): it will not fix itself, so
  * systemd's RestartPreventExitStatus stops retrying and cron mails someone.
  */
-function newerSchema(db: Database.Database, file: string, version: number): GsyncError {
+function newerSchema(db: SqliteDatabase, file: string, version: number): GsyncError {
   const writer = (db.prepare(`SELECT value FROM meta WHERE key = ?`).get(schemaWriterKey(version)) as { value: string } | undefined)?.value;
   const by = writer === undefined ? 'a newer gsync' : `gsync ${writer}`;
   return configError(

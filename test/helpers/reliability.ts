@@ -1,7 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { rng } from '../../scripts/make-tree.js';
+import { sqliteDatabase } from '../../src/state/sqlite-driver.js';
+
+/** better-sqlite3 as gsync loads it on this Node (13, or 12 on Node 20). */
+const Database = sqliteDatabase();
 
 /** A seeded PRNG, so a failing kill schedule can be replayed exactly. */
 export const seededRandom = rng;
