@@ -81,7 +81,7 @@ class TaskRun {
     if (o.type === 'inactive') {
       t.niceStatus = { code: o.code ?? 'CREDENTIALS_EXPIRED', description: o.description ?? 'credentials expired', details: 'Injected by the local server: the task is paused until its deadline' };
       t.setStatus('INACTIVE');
-      t.event('INACTIVE', 'inactive', t.niceStatus.details, true);
+      t.event('INACTIVE', 'inactive', t.niceStatus.details ?? '', true);
       await this.pause(Math.max(0, t.options.deadline - Date.now()));
       this.expire(t.niceStatus.code, t.niceStatus.description);
       return false;

@@ -142,7 +142,9 @@ export async function startGlobusServer(options: GlobusServerOptions = {}): Prom
       if (!auth.ok) return json(401, { code: 'ClientError.AuthenticationFailed', message: auth.reason, request_id: requestId() });
       return handler(transferCtx, {
         method,
-        resource: p,
+        // The service names the resource without the version prefix (globus-cli recordings:
+        // submit_delete_*.yaml "/delete", error_consent_required.json "/operation/endpoint/<id>/ls").
+        resource: p.slice('/v0.10'.length),
         segments,
         query: url.searchParams,
         body: async () => JSON.parse((await readBody(req, MAX_BODY)).toString('utf8') || 'null'),

@@ -58,7 +58,7 @@ export interface TaskEvent {
 export interface NiceStatus {
   code: string;
   description: string;
-  details: string;
+  details: string | null;
 }
 
 /** One transfer task: what was asked, and honest counters of what happened. */

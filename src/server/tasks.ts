@@ -12,7 +12,8 @@ import type { NiceStatus, TaskStatus, TransferTask } from './task.js';
  * task ends (the stricter reading: pausing or backing off keeps it).
  */
 export const RUNNING_PER_USER = 3;
-const queuedStatus = (kind: string): NiceStatus => ({ code: 'Queued', description: 'Queued', details: `Queued: this user already has ${RUNNING_PER_USER} ${kind} tasks running` });
+// submit_delete_queued.yaml: a queued task shows nice_status "Queued" and no details.
+const QUEUED: NiceStatus = { code: 'Queued', description: 'Queued', details: null };
 
 /** The slots a task waits for: its owner's, of its own kind. */
 const slotKey = (task: TransferTask) => `${task.ownerId}/${kindOf(task)}`;
@@ -34,7 +35,7 @@ export class TaskRegistry {
     const mine = this.working.get(key) ?? new Set();
     this.working.set(key, mine);
     if (mine.size >= RUNNING_PER_USER) {
-      task.niceStatus = queuedStatus(kindOf(task));
+      task.niceStatus = QUEUED;
       this.queued.push(task);
       return;
     }
