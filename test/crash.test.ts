@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { VANISHED_MIN_FAULTS } from '../src/sync/vanished-sources.js';
 import { assertBuilt, gsync, type CliResult } from './helpers/cli.js';
 import { HookRecorder } from './helpers/hook-recorder.js';
 import { jobWorld, type JobWorld } from './helpers/job-world.js';
@@ -263,6 +264,46 @@ describe('crash anywhere: SIGKILL, then a normal run loses nothing and sends not
     }
     expect(c.tally.kills).toBeGreaterThanOrEqual(4);
   }, 240_000);
+
+  it('cancelling a task stuck on a vanished source (skipSourceErrors false): killed after the cancel is recorded and after it is sent', async () => {
+    w = await jobWorld({}, { transfer: { skipSourceErrors: false }, scan: { minAgeSeconds: 0 } });
+    const c = new Campaign(w, 'vanished source cancel (after-cancel-record, after-cancel-post)');
+    const rng = seededRandom(28);
+    seedTree(c, 4, 5);
+    c.startRound();
+    await c.complete();
+    const rounds = 4;
+    let expectedKills = 0;
+    for (let round = 1; round <= rounds; round++) {
+      // Edits go as single-file items, which Globus must find.
+      c.edit(rng, round, { edits: 4, adds: 0, newDirFiles: 0 });
+      const victim = c.tree.files().filter((f) => fs.existsSync(path.join(w.src, f)))[round]!;
+      c.tree.write(victim); // edited too, so it goes as a single-file item
+      c.startRound();
+      const tasks = w.srv.tasks;
+      const start = tasks.start.bind(tasks);
+      tasks.start = (t) => {
+        // Only the task that carries the victim (a run may first send a repair task).
+        if (t.items.some((it) => it.source_path.endsWith(`/${victim}`))) {
+          fs.rmSync(path.join(w.src, victim), { force: true });
+          tasks.start = start;
+        }
+        start(t);
+      };
+      await c.crash({}, false); // submits; the task then faults on the vanished file
+      tasks.start = start;
+      const stuck = w.srv.tasks.list().find((t) => t.items.some((it) => it.source_path.endsWith(`/${victim}`)) && !t.done)!;
+      await vi.waitFor(() => expect(stuck.faults).toBeGreaterThanOrEqual(VANISHED_MIN_FAULTS), { timeout: 30_000, interval: 50 });
+      const points = round % 2 === 1 ? ['after-cancel-record', 'after-cancel-post'] : ['after-cancel-post'];
+      for (const at of points) expect((await c.crash({ at }, false)).signal, at).toBe('SIGKILL');
+      expectedKills += points.length;
+      expect(stuck.status).toBe('FAILED');
+      // The vanished file stays at the destination (deletes are off): the trees are compared without it.
+      fs.rmSync(path.join(w.dst, victim), { force: true });
+      await c.complete();
+    }
+    expect(c.tally.kills).toBe(expectedKills);
+  }, 300_000);
 
   it('between scan batches, then at seeded random moments (external SIGKILL) on a tree whose scan takes a while', async () => {
     // No checksum pass: the server copies thousands of files in the first round.

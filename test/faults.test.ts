@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { VANISHED_MIN_FAULTS } from '../src/sync/vanished-sources.js';
 import { writeLogin } from './helpers/auth.js';
 import { assertBuilt, gsync, messageLines, type CliResult } from './helpers/cli.js';
 import { jobWorld, type JobWorld } from './helpers/job-world.js';
@@ -210,7 +211,7 @@ describe('trouble that outlasts a run: the documented exit, then the next health
     expect(w.diff()).toBe('');
   }, 90_000); // several CLI runs and a fault retry: on a loaded two-core machine they outlast the default 30 s
 
-  it('a source file gone without skip_source_errors: the task FAILS FILE_NOT_FOUND (exit 1), and its files ship whole once it is back', async () => {
+  it('a source file gone without skip_source_errors: Globus keeps the task ACTIVE with faults; the next run cancels it, says so in one line, and ships the rest', async () => {
     w = await jobWorld({}, { transfer: { skipSourceErrors: false } });
     const at = (tree: Record<string, string>, secondsAgo: number) => {
       writeTree(w.src, tree);
@@ -224,22 +225,53 @@ describe('trouble that outlasts a run: the documented exit, then the next health
     const tasks = w.srv.tasks;
     const start = tasks.start.bind(tasks);
     tasks.start = (t) => {
-      fs.renameSync(path.join(w.src, 'gone.txt'), path.join(w.base, 'gone.txt.away'));
+      fs.rmSync(path.join(w.src, 'gone.txt'));
       tasks.start = start;
       start(t);
     };
     const submitted = await run([]);
     expect(submitted.code, submitted.stderr).toBe(0);
-    const task = w.srv.tasks.list().at(-1)!;
-    await w.srv.tasks.waitFor(task.id);
-    expect(task.status).toBe('FAILED');
-    expect(task.fatalError?.code).toBe('FILE_NOT_FOUND');
-    const r = await run([]);
-    expect(r.code).toBe(1);
-    expect(r.stdout).toContain('FILE_NOT_FOUND');
-    fs.renameSync(path.join(w.base, 'gone.txt.away'), path.join(w.src, 'gone.txt'));
-    await healthy();
+    const stuck = w.srv.tasks.list().at(-1)!;
+    // Globus retries it: ACTIVE, faults rising (issue 28, 1).
+    await vi.waitFor(() => expect(stuck.faults).toBeGreaterThanOrEqual(VANISHED_MIN_FAULTS), { timeout: 20_000, interval: 50 });
+    expect(stuck.status).toBe('ACTIVE');
+    const r = await run(['--wait']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`task ${stuck.id} cancelled: source files vanished after the scan`));
+    expect(stuck.status).toBe('FAILED');
+    expect(stuck.events.map((e) => e.code)).toContain('CANCELED');
+    // What still exists shipped in a new task; the trees are equal apart from the vanished file.
+    const after = w.srv.tasks.list().at(-1)!;
+    expect(after.id).not.toBe(stuck.id);
+    expect(after.status).toBe('SUCCEEDED');
+    expect(fs.readFileSync(path.join(w.dst, 'a.txt'), 'utf8')).toBe('aaaaaaaa');
+    fs.rmSync(path.join(w.dst, 'gone.txt'));
     expect(w.diff()).toBe('');
+  }, 90_000);
+
+  it('with skipSourceErrors false, a FILE_NOT_FOUND on a file that still exists locally (a mapping problem) is not cancelled', async () => {
+    w = await jobWorld({}, { transfer: { skipSourceErrors: false } });
+    writeTree(w.src, { 'a.txt': 'a' });
+    await healthy();
+    writeTree(w.src, { 'a.txt': 'edited' }); // an edited file goes as a single-file item
+    fs.utimesSync(path.join(w.src, 'a.txt'), Date.now() / 1000 - 60, Date.now() / 1000 - 60);
+    // Globus cannot read it (as with a wrong source.collectionPath) though it is here.
+    const tasks = w.srv.tasks;
+    const start = tasks.start.bind(tasks);
+    tasks.start = (t) => {
+      fs.renameSync(path.join(w.src, 'a.txt'), path.join(w.base, 'a.txt.away'));
+      tasks.start = start;
+      start(t);
+    };
+    expect((await run([])).code).toBe(0);
+    const stuck = w.srv.tasks.list().at(-1)!;
+    await vi.waitFor(() => expect(stuck.faults).toBeGreaterThanOrEqual(VANISHED_MIN_FAULTS), { timeout: 20_000, interval: 50 });
+    // Locally the file is back: gsync must not cancel, Globus's next retry finds it.
+    fs.renameSync(path.join(w.base, 'a.txt.away'), path.join(w.src, 'a.txt'));
+    const r = await run([]);
+    expect(r.stdout).not.toMatch(/cancelled/);
+    await w.srv.tasks.waitFor(stuck.id);
+    expect(stuck.status).toBe('SUCCEEDED');
   }, 90_000);
 });
 

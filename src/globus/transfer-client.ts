@@ -11,6 +11,7 @@ import {
   skippedErrorsPageSchema,
   submissionIdSchema,
   successfulTransfersPageSchema,
+  taskEventListSchema,
   taskSchema,
   transferResultSchema,
   type CancelResult,
@@ -95,6 +96,11 @@ export class TransferClient {
 
   async cancelTask(taskId: string): Promise<CancelResult> {
     return this.call({ method: 'POST', path: `task/${seg(taskId)}/cancel` }, resultSchema);
+  }
+
+  /** The newest error events of a task (event_list filter is_error:1), for vanished-sources.ts. */
+  async errorEvents(taskId: string, limit: number): Promise<Array<{ code: string; details?: string | null }>> {
+    return (await this.call({ method: 'GET', path: `task/${seg(taskId)}/event_list`, query: { filter: 'is_error:1', limit } }, taskEventListSchema)).DATA;
   }
 
   /** Every file the task delivered, following marker paging. */

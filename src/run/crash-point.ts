@@ -19,6 +19,8 @@ export type CrashPointName =
   | 'delete-after-record' // the delete task row is committed; not POSTed
   | 'delete-after-post' // Globus accepted the delete task; its id is not recorded
   | 'delete-before-commit' // the delete task SUCCEEDED; its paths not yet forgotten
+  | 'after-cancel-record' // issue 28: a stuck task's cancel is recorded (CANCELING); not POSTed
+  | 'after-cancel-post' // issue 28: Globus accepted the cancel; its task not yet seen ended
   | 'before-hook' // a hook is owed and about to start
   | 'after-hook' // a hook exited 0; not yet recorded as done
   | 'verify-before-record' // gsync verify listed everything; nothing recorded, nothing marked

@@ -1,3 +1,4 @@
+import { authError } from './auth-identity.js';
 import { html, json, newUuid, type Reply } from './http.js';
 import type { ClientSpec } from './options.js';
 import { grantScopes, TRANSFER_SCOPE_URN } from './scopes.js';
@@ -13,9 +14,11 @@ export interface AuthContext {
   hasDataAccessScope(collectionId: string): boolean;
 }
 
-/** OAuth's error body: {"error": "..."} (token_error_invalid_grant.json), with a description when there is one to give. */
-const oauthError = (status: number, error: string, description?: string): Reply =>
-  json(status, description === undefined ? { error } : { error, error_description: description });
+/**
+ * OAuth's error body: {"error": "..."} (token_error_invalid_grant.json, RFC 6749 5.2), carried
+ * in the JSON:API `errors` shape too, so the SDK reads a `code` (INVALID_GRANT...) from it.
+ */
+const oauthError = (status: number, error: string, description?: string): Reply => authError(status, error.toUpperCase(), description ?? error, error);
 
 /** RFC 6749 answers a bad grant with 400; the SDK fixture registers 401, which the live service does not send. */
 const invalidGrant = (): Reply => oauthError(400, 'invalid_grant');
@@ -102,6 +105,15 @@ export function token(ctx: AuthContext, form: URLSearchParams, authorization: st
     default:
       return oauthError(400, 'unsupported_grant_type', `grant_type "${form.get('grant_type') ?? ''}" is not supported`);
   }
+}
+
+/** POST /v2/oauth2/token/validate (globus-cli login_manager/manager.py _validate_token): {"active": bool} for this client's token. */
+export function validate(ctx: AuthContext, form: URLSearchParams, authorization: string | undefined): Reply {
+  const who = identify(ctx, form, authorization);
+  if ('status' in who) return who;
+  const t = form.get('token');
+  if (!t) return oauthError(400, 'invalid_request', 'token is required');
+  return json(200, { active: ctx.tokens.isActive(t, who.clientId) });
 }
 
 /** POST /v2/oauth2/token/revoke: always {"active": false}, known token or not (RFC 7009). */

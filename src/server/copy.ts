@@ -67,6 +67,8 @@ export async function needsCopy(src: string, srcStat: Stats, dst: string, level:
 export interface CopyResult {
   bytes: number;
   checksummed: number;
+  /** The MD5 of the copy when it was verified, else null. */
+  checksum: string | null;
 }
 
 /**
@@ -98,10 +100,12 @@ export async function copyAtomically(
     }
     const copied = await fs.stat(tmp);
     let checksummed = 0;
+    let checksum: string | null = null;
     if (opts.verifyChecksum) {
       const [a, b] = await Promise.all([md5(src), md5(tmp)]);
       checksummed = copied.size;
       if (a !== b) throw new ItemError('CHECKSUM_MISMATCH', 'checksum verification failed', 'source', `source ${opts.srcPath} changed while it was copied`);
+      checksum = a;
     }
     if (opts.preserveTimestamp) {
       const s = await fs.stat(src);
@@ -114,7 +118,7 @@ export async function copyAtomically(
     } catch (err) {
       throw itemError(err, 'destination', opts.dstPath);
     }
-    return { bytes: copied.size, checksummed };
+    return { bytes: copied.size, checksummed, checksum };
   } finally {
     await fs.rm(tmp, { force: true });
   }

@@ -64,6 +64,8 @@ export class DeleteTask extends TransferTask {
     return {
       ...doc,
       type: 'DELETE',
+      // The recorded DELETE tasks (submit_delete_*.yaml, task_get_failed.json) carry the service's sort key.
+      key: `${this.done ? 'complete' : 'active'},${new Date(this.completionTime ?? this.requestTime).toISOString().replace('Z', '000')}`,
       destination_endpoint: null,
       destination_endpoint_display_name: null,
       destination_endpoint_id: null,
@@ -118,7 +120,7 @@ export async function runDeleteTask(t: DeleteTask, opts: ResolvedOptions): Promi
     if (o?.type === 'inactive') {
       t.niceStatus = { code: o.code ?? 'CREDENTIALS_EXPIRED', description: o.description ?? 'credentials expired', details: 'Injected by the local server' };
       t.setStatus('INACTIVE');
-      t.event('INACTIVE', 'inactive', t.niceStatus.details, true);
+      t.event('INACTIVE', 'inactive', t.niceStatus.details ?? '', true);
       await pause(Math.max(0, t.options.deadline - Date.now()));
       t.subtasksExpired++;
       return t.finish('FAILED', { code: t.niceStatus.code, description: t.niceStatus.description });

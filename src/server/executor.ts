@@ -5,19 +5,13 @@ import path from 'node:path';
 import { copyAtomically, ItemError, itemError, needsCopy } from './copy.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isoSeconds } from './http.js';
+import { deleteDestinationExtra } from './destination-extra.js';
 import { leavePartialCopies } from './partial.js';
 import type { ResolvedOptions } from './options.js';
 import type { TaskItem, TransferTask } from './task.js';
 
 /** Thrown inside a task when it was cancelled or the server is closing; never a fault. */
 class Stopped extends Error {}
-
-/** A source error that ends the task FAILED at once instead of being retried. */
-class FatalSourceError extends ItemError {
-  constructor(f: ItemError) {
-    super(f.code, f.description, f.side, f.message);
-  }
-}
 
 /**
  * Runs one task to its end in the background. Items are processed in order;
@@ -66,13 +60,6 @@ class TaskRun {
             this.fail(f.code, f.description);
             return;
           }
-          if (f instanceof FatalSourceError) {
-            t.subtasksFailed++;
-            t.faults++;
-            t.event(f.code, f.description, f.message, true);
-            this.fail(f.code, f.description);
-            return;
-          }
           if (!(await this.fault(f.code, f.description, f.message))) return;
         }
       }
@@ -95,7 +82,7 @@ class TaskRun {
     if (o.type === 'inactive') {
       t.niceStatus = { code: o.code ?? 'CREDENTIALS_EXPIRED', description: o.description ?? 'credentials expired', details: 'Injected by the local server: the task is paused until its deadline' };
       t.setStatus('INACTIVE');
-      t.event('INACTIVE', 'inactive', t.niceStatus.details, true);
+      t.event('INACTIVE', 'inactive', t.niceStatus.details ?? '', true);
       await this.pause(Math.max(0, t.options.deadline - Date.now()));
       this.expire(t.niceStatus.code, t.niceStatus.description);
       return false;
@@ -185,6 +172,13 @@ class TaskRun {
       return;
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    if (t.options.deleteDestinationExtra) {
+      try {
+        await deleteDestinationExtra(entries, dst);
+      } catch (err) {
+        throw itemError(err, 'destination', dstPath);
+      }
+    }
     for (const e of entries) {
       this.checkStopped();
       // filter_rules: an excluded directory is not walked, so nothing in it is transferred.
@@ -233,7 +227,7 @@ class TaskRun {
         t.filesTransferred++;
         t.bytesTransferred += r.bytes;
         t.bytesChecksummed += r.checksummed;
-        t.successful.push({ source_path: srcPath, destination_path: dstPath });
+        t.successful.push({ source_path: srcPath, destination_path: dstPath, size: r.bytes, checksum: r.checksum });
       }
     } catch (err) {
       if (t.abort.signal.aborted) throw new Stopped();
@@ -248,14 +242,14 @@ class TaskRun {
   /**
    * A skippable source error is recorded when skip_source_errors is on
    * (task_behavior, Skippable Errors). Without it, a source file that is not
-   * there fails the whole task with fatal_error FILE_NOT_FOUND, as the recorded
-   * task_get_failed.json shows, rather than being retried until the deadline.
-   * Anything else faults the item, which is retried.
+   * there is a fault like any other: the task stays ACTIVE, faults rise, the
+   * subtask stays pending and is retried until the deadline, as real
+   * `globus task show` output shows (globus-cli issue 1056; Parsl issue 436).
+   * (task_get_failed.json records a DELETE task and says nothing about this.)
    */
   private entryError(err: unknown, srcPath: string, dstPath: string, isDirectory: boolean, side: 'source' | 'destination'): void {
     const t = this.t;
     const f = itemError(err, side, side === 'source' ? srcPath : dstPath);
-    if (f.skippable && !t.options.skipSourceErrors && f.code === 'FILE_NOT_FOUND') throw new FatalSourceError(f);
     if (!(f.skippable && t.options.skipSourceErrors)) throw f;
     if (this.settled.has(pair(srcPath, dstPath))) return;
     this.settled.add(pair(srcPath, dstPath));

@@ -3,7 +3,8 @@ export const AUTH_RS = 'auth.globus.org';
 export const TRANSFER_SCOPE_URN = 'urn:globus:auth:scope:transfer.api.globus.org:all';
 
 /** Scopes served by Auth itself; granted as a token for auth.globus.org. */
-const AUTH_SCOPES = new Set(['openid', 'profile', 'email', 'urn:globus:auth:scope:auth.globus.org:view_identities']);
+// view_identity_set: asked by globus-cli for every Auth client (login_manager/scopes.py).
+const AUTH_SCOPES = new Set(['openid', 'profile', 'email', 'urn:globus:auth:scope:auth.globus.org:view_identities', 'urn:globus:auth:scope:auth.globus.org:view_identity_set']);
 
 const DEPENDENCY = /^\*?https:\/\/auth\.globus\.org\/scopes\/[0-9a-f-]{36}\/data_access$/i;
 

@@ -1,7 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
-import { authorize, revoke, token, type AuthContext } from './auth-routes.js';
+import { authError, OidcKeys, userinfo } from './auth-identity.js';
+import { authorize, revoke, token, validate, type AuthContext } from './auth-routes.js';
 import { CollectionRegistry, type Collection } from './collections.js';
 import { Faults, type FaultAction } from './faults.js';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -68,9 +69,12 @@ export async function startGlobusServer(options: GlobusServerOptions = {}): Prom
     clients.set(c.id, c);
   }
 
+  let rootUrl = 'http://127.0.0.1/';
+  const oidc = new OidcKeys(() => rootUrl);
   const tokens = new TokenRegistry(
     () => opts.tokenTtlSeconds,
     () => opts.rotateRefreshTokens,
+    (clientId, nowMs) => oidc.idToken(clientId, nowMs),
   );
   const faults = new Faults({ expireTokens: () => tokens.expireAll(), revokeTokens: () => tokens.revokeAll() });
   for (const rule of options.faults ?? []) faults.add(rule);
@@ -128,24 +132,30 @@ export async function startGlobusServer(options: GlobusServerOptions = {}): Prom
     if (p === '/v2/oauth2/authorize' && method === 'GET') return authorize(authCtx, url.searchParams);
     if (p === '/v2/oauth2/token' && method === 'POST') return token(authCtx, await form(req), req.headers.authorization);
     if (p === '/v2/oauth2/token/revoke' && method === 'POST') return revoke(authCtx, await form(req), req.headers.authorization);
+    if (p === '/v2/oauth2/token/validate' && method === 'POST') return validate(authCtx, await form(req), req.headers.authorization);
+    if (p === '/v2/oauth2/userinfo' && (method === 'GET' || method === 'POST')) return userinfo(tokens.authScope(bearerOf(req) ?? ''));
+    if (p === '/.well-known/openid-configuration' && method === 'GET') return oidc.configuration();
+    if (p === '/jwk.json' && method === 'GET') return oidc.jwks();
     if (p.startsWith('/v0.10/')) {
       const segments = p.slice('/v0.10/'.length).split('/').filter(Boolean).map(decodeURIComponent);
       const handler = transferRoute(method, segments);
       if (!handler) return transferError(404, 'ClientError.NotFound', `${method} ${p} is not served by this server`, p);
-      const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+      const bearer = bearerOf(req);
       const auth = bearer ? tokens.checkTransfer(bearer, TRANSFER_RS) : { ok: false as const, reason: 'No Authorization header with a Bearer token' };
       // error_authentication_failed.json carries no resource key.
       if (!auth.ok) return json(401, { code: 'ClientError.AuthenticationFailed', message: auth.reason, request_id: requestId() });
       return handler(transferCtx, {
         method,
-        resource: p,
+        // The service names the resource without the version prefix (globus-cli recordings:
+        // submit_delete_*.yaml "/delete", error_consent_required.json "/operation/endpoint/<id>/ls").
+        resource: p.slice('/v0.10'.length),
         segments,
         query: url.searchParams,
         body: async () => JSON.parse((await readBody(req, MAX_BODY)).toString('utf8') || 'null'),
         scope: auth.scope,
       });
     }
-    if (p.startsWith('/v2/')) return json(404, { error: 'not_found', error_description: `${method} ${p} is not served by this server` });
+    if (p.startsWith('/v2/')) return authError(404, 'NOT_FOUND', `${method} ${p} is not served by this server`, 'not_found');
     return json(404, { code: 'ClientError.NotFound', message: `${method} ${p}: this server serves /v2/ (Auth) and /v0.10/ (Transfer)` });
   }
 
@@ -158,6 +168,7 @@ export async function startGlobusServer(options: GlobusServerOptions = {}): Prom
   });
   const port = (server.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}/`;
+  rootUrl = url;
 
   return {
     url,
@@ -188,6 +199,8 @@ export async function startGlobusServer(options: GlobusServerOptions = {}): Prom
     },
   };
 }
+
+const bearerOf = (req: http.IncomingMessage) => /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
 
 async function form(req: http.IncomingMessage): Promise<URLSearchParams> {
   return new URLSearchParams((await readBody(req, MAX_BODY)).toString('utf8'));

@@ -41,6 +41,15 @@ export interface SkippedErrorDocument {
   source_path: string;
 }
 
+/** One successful_transfer entry; size and checksum as the JS SDK's types list them (issue 28, 11). */
+export interface SuccessfulTransfer {
+  source_path: string;
+  destination_path: string;
+  size: number;
+  /** MD5 when verify_checksum checked it, else null. */
+  checksum: string | null;
+}
+
 export interface TaskEvent {
   code: string;
   description: string;
@@ -52,7 +61,7 @@ export interface TaskEvent {
 export interface NiceStatus {
   code: string;
   description: string;
-  details: string;
+  details: string | null;
 }
 
 /** One transfer task: what was asked, and honest counters of what happened. */
@@ -85,7 +94,7 @@ export class TransferTask extends EventEmitter {
   subtasksFailed = 0;
   subtasksExpired = 0;
   subtasksCanceled = 0;
-  readonly successful: Array<{ source_path: string; destination_path: string }> = [];
+  readonly successful: SuccessfulTransfer[] = [];
   readonly skipped: SkippedErrorDocument[] = [];
   readonly events: TaskEvent[] = [];
   readonly abort = new AbortController();
@@ -137,7 +146,9 @@ export class TransferTask extends EventEmitter {
     this.completionTime = Date.now();
     this.fatalError = fatal ?? null;
     this.niceStatus = null;
-    this.event(status, status.toLowerCase(), fatal ? `${fatal.code}: ${fatal.description}` : 'The task completed successfully', status === 'FAILED');
+    // task_event_list.yaml (a cancelled transfer): the cancel is logged as event CANCELED, not FAILED.
+    if (fatal?.code === 'CANCELED') this.event('CANCELED', 'canceled', 'Canceled by the task owner', true);
+    else this.event(status, status.toLowerCase(), fatal ? `${fatal.code}: ${fatal.description}` : 'The task completed successfully', status === 'FAILED');
     this.emit('status', status);
   }
 
@@ -200,7 +211,8 @@ export class TransferTask extends EventEmitter {
       subtasks_canceled: this.subtasksCanceled,
       subtasks_expired: this.subtasksExpired,
       subtasks_failed: this.subtasksFailed,
-      subtasks_pending: Math.max(0, total - settled),
+      // A finished task has nothing pending (task_get_failed.json, task_get_succeeded.json: 0).
+      subtasks_pending: active ? Math.max(0, total - settled) : 0,
       subtasks_retrying: faulting ? 1 : 0,
       subtasks_skipped_errors: skippedErrors,
       subtasks_succeeded: this.itemsDone + this.filesDone + this.dirsDone,

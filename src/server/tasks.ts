@@ -5,19 +5,25 @@ import type { NiceStatus, TaskStatus, TransferTask } from './task.js';
 
 /**
  * task_behavior, Queuing: "The Transfer backend will only work on 3 transfer
- * tasks [...] per user at a time. Additional tasks will be queued until other
- * tasks stop working due to completion, pausing, or backing off from an
- * error", and a queued task's nice_status is "Queued". Here a slot frees only
- * when a task ends (the stricter reading: pausing or backing off keeps it).
+ * tasks and 3 delete tasks per user at a time. Additional tasks will be queued
+ * until other tasks stop working due to completion, pausing, or backing off
+ * from an error", and a queued task's nice_status is "Queued". Transfers and
+ * deletes have slots of their own (issue 28, 7). Here a slot frees only when a
+ * task ends (the stricter reading: pausing or backing off keeps it).
  */
 export const RUNNING_PER_USER = 3;
-export const QUEUED: NiceStatus = { code: 'Queued', description: 'Queued', details: 'Queued: this user already has 3 transfer tasks running' };
+// submit_delete_queued.yaml: a queued task shows nice_status "Queued" and no details.
+const QUEUED: NiceStatus = { code: 'Queued', description: 'Queued', details: null };
+
+/** The slots a task waits for: its owner's, of its own kind. */
+const slotKey = (task: TransferTask) => `${task.ownerId}/${kindOf(task)}`;
+const kindOf = (task: TransferTask) => (task instanceof DeleteTask ? 'delete' : 'transfer');
 
 /** Every task the server accepted, in submission order, for routes and for tests. */
 export class TaskRegistry {
   private readonly byId = new Map<string, TransferTask>();
   private readonly running = new Set<Promise<void>>();
-  /** Tasks working now, and tasks waiting for a slot, per owner. */
+  /** Tasks working now, per owner and kind (slotKey), and tasks waiting for a slot. */
   private readonly working = new Map<string, Set<TransferTask>>();
   private readonly queued: TransferTask[] = [];
 
@@ -25,8 +31,9 @@ export class TaskRegistry {
 
   start(task: TransferTask): void {
     this.byId.set(task.id, task);
-    const mine = this.working.get(task.ownerId) ?? new Set();
-    this.working.set(task.ownerId, mine);
+    const key = slotKey(task);
+    const mine = this.working.get(key) ?? new Set();
+    this.working.set(key, mine);
     if (mine.size >= RUNNING_PER_USER) {
       task.niceStatus = QUEUED;
       this.queued.push(task);
@@ -37,23 +44,22 @@ export class TaskRegistry {
 
   private launch(task: TransferTask, mine: Set<TransferTask>): void {
     mine.add(task);
-    // Delete tasks count against the same per-user slots (task_behavior speaks of tasks).
     const p = (task instanceof DeleteTask ? runDeleteTask(task, this.opts) : runTask(task, this.opts)).finally(() => {
       this.running.delete(p);
       mine.delete(task);
-      this.next(task.ownerId);
+      this.next(slotKey(task));
     });
     this.running.add(p);
   }
 
-  /** A slot freed: the oldest queued task of that owner that is still open starts. */
-  private next(ownerId: string): void {
-    const i = this.queued.findIndex((t) => t.ownerId === ownerId);
+  /** A slot freed: the oldest queued task of that owner and kind that is still open starts. */
+  private next(key: string): void {
+    const i = this.queued.findIndex((t) => slotKey(t) === key);
     if (i < 0) return;
     const [task] = this.queued.splice(i, 1);
-    if (task!.done) return this.next(ownerId); // cancelled while queued
+    if (task!.done) return this.next(key); // cancelled while queued
     task!.niceStatus = null;
-    this.launch(task!, this.working.get(ownerId)!);
+    this.launch(task!, this.working.get(key)!);
   }
 
   get(id: string): TransferTask | undefined {

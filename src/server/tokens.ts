@@ -61,6 +61,8 @@ export class TokenRegistry {
   constructor(
     private readonly ttlSeconds: () => number,
     private readonly rotate: () => boolean,
+    /** Signs an id_token for the client (auth-identity.ts); unsigned ones fail decode_id_token. */
+    private readonly idToken: (clientId: string, nowMs: number) => string,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -92,7 +94,7 @@ export class TokenRegistry {
       .map(([rs, scope]) => this.mint(clientId, rs, scope, opts.refresh ? this.newRefresh(clientId, rs, scope) : undefined, opts.state));
     const [top, ...others] = tokens;
     const doc: TokenResponseDocument = { ...top!, other_tokens: others };
-    if (granted.openid) doc.id_token = idToken(clientId, this.now());
+    if (granted.openid) doc.id_token = this.idToken(clientId, this.now());
     return doc;
   }
 
@@ -121,6 +123,21 @@ export class TokenRegistry {
     if (a.expiresAt <= this.now()) return { ok: false, reason: 'Token is not active (expired)' };
     if (a.resourceServer !== transferRs) return { ok: false, reason: `Token is for ${a.resourceServer}, not ${transferRs}` };
     return { ok: true, scope: a.scope, clientId: a.clientId };
+  }
+
+  /** token/validate: a live access or refresh token issued to this client. */
+  isActive(token: string, clientId: string): boolean {
+    const a = this.access.get(token);
+    if (a) return a.clientId === clientId && !a.revoked && a.expiresAt > this.now();
+    const r = this.refresh.get(token);
+    return r !== undefined && r.clientId === clientId && !r.revoked;
+  }
+
+  /** The scopes of a live access token for Auth itself (userinfo), else undefined. */
+  authScope(token: string): string | undefined {
+    const a = this.access.get(token);
+    if (!a || a.revoked || a.expiresAt <= this.now() || a.resourceServer !== AUTH_RS) return undefined;
+    return a.scope;
   }
 
   expireAll(): void {
@@ -159,11 +176,4 @@ export class TokenRegistry {
     if (r) r.revoked = true;
     if (withAccess) for (const a of this.access.values()) if (a.refreshToken === token) a.revoked = true;
   }
-}
-
-/** An unsigned id_token with the usual claims: the local server has no keys for a real signature. */
-function idToken(clientId: string, nowMs: number): string {
-  const enc = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
-  const iat = Math.floor(nowMs / 1000);
-  return `${enc({ alg: 'none', typ: 'JWT' })}.${enc({ iss: 'https://auth.globus.org', sub: 'local-user', aud: clientId, iat, exp: iat + 172_800 })}.`;
 }

@@ -81,7 +81,8 @@ function consentRequired(ctx: TransferContext, req: TransferRequest, c: Collecti
 /**
  * The answer to POST /transfer and POST /delete, as recorded in transfer_submit.json and
  * delete_submit.json: the same keys, DATA_TYPE transfer_result or delete_result.
- * "Accepted" comes with 202; a "Duplicate" with 200.
+ * "Accepted" comes with 202; a "Duplicate" with 200. The link's href is relative, as in the
+ * recorded submit_delete_queued.yaml (globus-cli).
  */
 export function submitResult(
   dataType: 'transfer_result' | 'delete_result',
@@ -100,6 +101,6 @@ export function submitResult(
     resource,
     submission_id: submission,
     task_id: taskId,
-    task_link: { DATA_TYPE: 'link', href: `/v0.10/task/${taskId}?format=json`, rel: 'related', resource: 'task', title: 'related task' },
+    task_link: { DATA_TYPE: 'link', href: `task/${taskId}?format=json`, rel: 'related', resource: 'task', title: 'related task' },
   });
 }

@@ -69,10 +69,12 @@ async function fileEntry(local: string, name: string): Promise<Record<string, un
 }
 
 export async function ls(ctx: TransferContext, req: TransferRequest): Promise<Reply> {
-  const target = operationTarget(ctx, req, req.query.get('path') ?? '/~/');
+  const asked = req.query.get('path') ?? '/~/';
+  const target = operationTarget(ctx, req, asked);
   if ('status' in target) return target;
   const { c, local, normalized } = target;
-  const shown = normalized.endsWith('/') ? normalized : normalized + '/';
+  // ls_results.yaml: the listing echoes the path as asked ("/~/" stays "/~/"), ending in "/".
+  const shown = asked.endsWith('/') ? asked : asked + '/';
   let names: string[];
   try {
     const st = await fs.stat(local);

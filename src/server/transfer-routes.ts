@@ -1,7 +1,6 @@
-import { submitDelete } from './delete-routes.js';
 import { endpointSearch } from './endpoint-search.js';
 import { getEndpoint, ls, mkdir, stat } from './transfer-operations.js';
-import { submissionId, submitTransfer } from './transfer-submit.js';
+import { submissionId, submitDelete, submitTransfer } from './transfer-submit.js';
 import { cancelTask, eventList, getTask, skippedErrors, successfulTransfers, taskList } from './transfer-tasks.js';
 import type { Handler } from './transfer-common.js';
 

@@ -1,5 +1,6 @@
 import { json, requestId, transferError, type Reply } from './http.js';
 import { TransferTask } from './task.js';
+import { taskList as filteredTaskList } from './task-list.js';
 import { badRequest, type TransferContext, type TransferRequest } from './transfer-common.js';
 
 /** task: the task document, cancel, and its per-file lists and events. */
@@ -48,7 +49,7 @@ export function successfulTransfers(ctx: TransferContext, req: TransferRequest):
   if (!(t instanceof TransferTask)) return t;
   const early = stillInProgress(req, t, 'successful transfers');
   if (early) return early;
-  return page(ctx, req, 'successful_transfers', t.successful.map((s) => ({ DATA_TYPE: 'successful_transfer', ...s })));
+  return page(ctx, req, 'successful_transfers', t.successful.map((s) => ({ DATA_TYPE: 'successful_transfer', source_path: s.source_path, destination_path: s.destination_path, size: s.size, checksum: s.checksum, checksum_algorithm: s.checksum === null ? null : 'MD5' })));
 }
 
 export function skippedErrors(ctx: TransferContext, req: TransferRequest): Reply {
@@ -72,7 +73,11 @@ export function eventList(ctx: TransferContext, req: TransferRequest): Reply {
   if (!(t instanceof TransferTask)) return t;
   const ol = offsetLimit(req, 10);
   if ('status' in ol) return ol;
-  const newestFirst = [...t.events].reverse();
+  // globus-cli `task event-list --filter-errors` sends filter=is_error:1 (--filter-non-errors: is_error:0).
+  const onlyErrors = /^is_error:([01])$/.exec(req.query.get('filter') ?? '')?.[1];
+  const filter = req.query.get('filter');
+  if (filter && onlyErrors === undefined) return badRequest(req, `filter must be is_error:1 or is_error:0, got '${filter}'`);
+  const newestFirst = [...t.events].reverse().filter((e) => onlyErrors === undefined || e.is_error === (onlyErrors === '1'));
   const DATA = newestFirst.slice(ol.offset, ol.offset + ol.limit).map((e) => ({
     DATA_TYPE: 'event',
     code: e.code,
@@ -84,20 +89,9 @@ export function eventList(ctx: TransferContext, req: TransferRequest): Reply {
   return json(200, { DATA_TYPE: 'event_list', length: DATA.length, limit: ol.limit, offset: ol.offset, total: newestFirst.length, DATA });
 }
 
-/** Newest first; supports the filter "status:ACTIVE,INACTIVE" (other filters are ignored). */
+/** GET task_list: filters and ordering in task-list.ts. */
 export function taskList(ctx: TransferContext, req: TransferRequest): Reply {
   const ol = offsetLimit(req, 1000);
   if ('status' in ol) return ol;
-  const wanted = /(?:^|\/)status:([A-Z,]+)/.exec(req.query.get('filter') ?? '')?.[1]?.split(',');
-  const all = ctx.tasks
-    .list()
-    .filter((t) => !wanted || wanted.includes(t.status))
-    .reverse();
-  const DATA = all.slice(ol.offset, ol.offset + ol.limit).map((t) => {
-    // Entries of task_list.json carry no DATA_TYPE of their own.
-    const { DATA_TYPE: _omit, ...doc } = t.document();
-    return doc;
-  });
-  return json(200, { DATA, DATA_TYPE: 'task_list', length: DATA.length, limit: ol.limit, offset: ol.offset, total: all.length });
+  return filteredTaskList(ctx, req, ol.offset, ol.limit);
 }
-

@@ -5,6 +5,7 @@ import { releaseSubmission, updateSubmissionStatus, type SubmissionRecord } from
 import { noteDelivery, type Delivery } from './delivery.js';
 import type { SyncContext } from '../run/sync-context.js';
 import { relPathOnSource } from '../plan/paths.js';
+import { CANCELING, cancelIfOnlyVanished, releaseCancelled } from './vanished-sources.js';
 
 /** What Globus said about one submitted task. released: SUCCEEDED, but with an outcome per path that can no longer be known (history_deleted). */
 export type TaskOutcome = 'succeeded' | 'failed' | 'active' | 'inactive' | 'released';
@@ -59,6 +60,11 @@ export async function settle(sync: SyncContext, sub: SubmissionRecord, task: Tas
       return 'succeeded';
     }
     case 'FAILED': {
+      // issue 28 (vanished-sources.ts): a task gsync cancelled because its sources vanished.
+      if (sub.status === CANCELING) {
+        releaseCancelled(sync, sub, task, report);
+        return 'released';
+      }
       const why = task.fatal_error ? `${task.fatal_error.code}: ${task.fatal_error.description}` : (task.nice_status ?? 'no reason given');
       const skipped = task.history_deleted ? [] : await collect(sync.remote.skippedErrors(task.task_id), 20).catch(() => []);
       sync.crashPoint('before-release');
@@ -78,6 +84,14 @@ export async function settle(sync: SyncContext, sub: SubmissionRecord, task: Tas
       return 'inactive';
     }
     case 'ACTIVE': {
+      // issue 28 (vanished-sources.ts): stuck only on sources gone locally -> cancel, then settle what Globus says now.
+      if (!sync.config.transfer.skipSourceErrors && (await cancelIfOnlyVanished(sync, sub, task))) {
+        const now = await sync.remote.getTask(task.task_id);
+        const updated = { ...sub, status: CANCELING };
+        if (now.status !== 'ACTIVE') return settle(sync, updated, now, report);
+        report.active++;
+        return 'active';
+      }
       updateSubmissionStatus(sync.state, sub.id, 'ACTIVE');
       report.active++;
       if (task.faults > 0) {
