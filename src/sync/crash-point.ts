@@ -18,7 +18,9 @@ export type CrashPointName =
   | 'delete-after-post' // Globus accepted the delete task; its id is not recorded
   | 'delete-before-commit' // the delete task SUCCEEDED; its paths not yet forgotten
   | 'before-hook' // a hook is owed and about to start
-  | 'after-hook'; // a hook exited 0; not yet recorded as done
+  | 'after-hook' // a hook exited 0; not yet recorded as done
+  | 'rebind-before-commit' // gsync rebind to a new destination: everything written, not committed
+  | 'rebind-after-commit'; // gsync rebind committed; nothing printed yet
 
 export type CrashHook = (name: CrashPointName) => void;
 

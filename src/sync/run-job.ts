@@ -25,6 +25,8 @@ import { submitBatch, waitAndSettle, waitOptions, type SubmittedTask } from './o
 import { emptyDeleteReport, reconcileOpenDeletes, type DeleteReport } from '../deletes/delete-tasks.js';
 import { collectRemovals } from '../deletes/plan-deletes.js';
 import { holdBack, runDeletes, waitForDelete, type DeleteRunOutcome } from '../deletes/run-deletes.js';
+import { checkBinding } from '../binding/check.js';
+import { proveMappingBeforeTransfer } from '../binding/prove-mapping.js';
 
 export interface RunJobOptions {
   config: Config;
@@ -103,6 +105,8 @@ async function runLocked(opts: RunJobOptions): Promise<RunJobResult> {
   let outcome: RunJobResult | undefined;
   let exitCode: number = EXIT.failure;
   try {
+    // Refused (exit 2) before anything is recorded when the database was built for other ends (issue 26).
+    checkBinding(state, config, { write: true, nowNs: started, logger });
     runId = startRun(state, started);
     session = opts.openRemote();
     // A login that is certainly missing fails now, before a scan whose result could not be sent.
@@ -241,6 +245,8 @@ async function shipTransfer(sync: SyncContext, opts: RunJobOptions, p: Planned):
     const outcome: RunOutcome = deletes.submitted ? (opts.wait ? 'shipped' : 'submitted') : plan.deferred > 0 ? 'deferred' : 'nothing-to-do';
     return done(outcome, none);
   }
+  // Once per job, and after the source ends changed: a wrong collectionPath would ship another folder (issue 26).
+  await proveMappingBeforeTransfer({ state: sync.state, config, stat: (c, p) => sync.remote.stat(c, p), logger, nowNs: sync.now() });
 
   const syncLevel = syncLevelFor(config.transfer.syncLevel, plan.mtimeNotNewer);
   if (syncLevel !== config.transfer.syncLevel) {
