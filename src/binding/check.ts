@@ -1,7 +1,7 @@
 import type { Config } from '../config/schema.js';
 import { configError } from '../errors/errors.js';
 import type { Logger } from '../log/logger.js';
-import { hasHistory, readBinding, recordEnds, type BindingRecord } from '../state/binding.js';
+import { hasHistory, hasSubmissions, readBinding, recordEnds, type BindingRecord } from '../state/binding.js';
 import type { State } from '../state/open.js';
 import { changedEnds, describeChanges, describeEnds, destinationChanged, endsOf, sameSource, sourceEndsOf, type EndChange } from './ends.js';
 
@@ -34,8 +34,19 @@ export function checkBinding(state: State, config: Config, opts: { write: boolea
     return { needsProbe: true };
   }
   const changes = changedEnds(recorded.ends, current);
+  if (changes.length > 0 && untried(state, recorded, changes)) {
+    // The usual fix after a refused probe: nothing was ever sent under the old source ends, so there is nothing to rebind.
+    if (opts.write) recordEnds(state, current, recorded.how, opts.nowNs);
+    opts.logger.info({ changes }, `source changed before anything was sent (${describeChanges(changes)}); the new mapping is proven before the first transfer`);
+    return { needsProbe: true };
+  }
   if (changes.length > 0) throw refusal(state, config, changes);
   return { needsProbe: !provenFor(recorded, config) };
+}
+
+/** Only source ends changed, they were never proven, and no task was ever submitted under them. */
+function untried(state: State, b: BindingRecord, changes: readonly EndChange[]): boolean {
+  return !destinationChanged(changes) && b.proven === null && !hasSubmissions(state);
 }
 
 function provenFor(b: BindingRecord, config: Config): boolean {

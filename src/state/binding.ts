@@ -60,6 +60,11 @@ export function hasHistory(state: State): boolean {
   );
 }
 
+/** Whether any transfer or delete task was ever recorded. */
+export function hasSubmissions(state: State): boolean {
+  return state.db.prepare(`SELECT EXISTS (SELECT 1 FROM submission) OR EXISTS (SELECT 1 FROM delete_task)`).pluck(true).get() === 1;
+}
+
 /** Records the ends (replacing any), keeping what the probe proved: a proof is of source ends, checked against them when read. */
 export function recordEnds(state: State, ends: JobEnds, how: BindingHow, nowNs: bigint): void {
   state.db
