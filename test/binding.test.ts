@@ -57,7 +57,7 @@ async function twoFolders(collectionPath: string): Promise<string> {
   return source;
 }
 
-describe('the source mapping is proven', () => {
+describe('the source mapping is proven', { timeout: 90_000 }, () => {
   it('a wrong collectionPath fails test-config, naming both paths and the mapping that works; the probe is gone', async () => {
     const source = await twoFolders('/other');
     const r = await testConfig();
@@ -124,7 +124,7 @@ describe('the source mapping is proven', () => {
   if (!runningAsRoot) it.skip('(the read-only case drops privileges only when run as root)', () => {});
 });
 
-describe('the state is bound to both ends', () => {
+describe('the state is bound to both ends', { timeout: 90_000 }, () => {
   it('a changed destination refuses plan and run (exit 2, naming the change and the choices); after gsync rebind everything ships there', async () => {
     w = await jobWorld();
     writeTree(w.src, { 'a.txt': 'a', 'd/b.txt': 'b' });

@@ -28,7 +28,7 @@ async function goneWhileOff(gone: string[]): Promise<void> {
   expect(deletedPaths()).toEqual([]);
 }
 
-describe('deletes owe what went missing before they were enabled', () => {
+describe('deletes owe what went missing before they were enabled', { timeout: 60_000 }, () => {
   it('through the CLI, as the issue tells it: plan lists the delete, run makes it', async () => {
     await goneWhileOff(['a.txt']);
     const raw = JSON.parse(fs.readFileSync(w.configFile, 'utf8'));

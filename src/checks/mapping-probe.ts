@@ -113,7 +113,8 @@ async function statOrNull(stat: StatPath, collection: string, p: string): Promis
     return await stat(collection, p);
   } catch (err) {
     // A path under a file, or outside what the collection lets us see, is as absent as a missing one.
-    if (err instanceof GlobusApiError && (err.isNotFound || err.httpStatus === 403 || err.code.startsWith('ExternalError'))) return null;
+    // (Not a ConsentRequired or a session policy: those are the login's business, exit 77.)
+    if (err instanceof GlobusApiError && (err.isNotFound || err.code === 'EndpointPermissionDenied' || err.code.startsWith('ExternalError'))) return null;
     throw err;
   }
 }

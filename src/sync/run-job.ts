@@ -246,7 +246,7 @@ async function shipTransfer(sync: SyncContext, opts: RunJobOptions, p: Planned):
     return done(outcome, none);
   }
   // Once per job, and after the source ends changed: a wrong collectionPath would ship another folder (issue 26).
-  await proveMappingBeforeTransfer({ state: sync.state, config, stat: (c, p) => sync.remote.stat(c, p), logger, nowNs: sync.now() });
+  await proveMappingBeforeTransfer({ state: sync.state, config, stat: (c, p) => sync.remote.stat(c, p), consent: (e) => sync.auth.handleConsentRequired(e), logger, nowNs: sync.now() });
 
   const syncLevel = syncLevelFor(config.transfer.syncLevel, plan.mtimeNotNewer);
   if (syncLevel !== config.transfer.syncLevel) {
