@@ -58,7 +58,7 @@ function once(withManifest: boolean, i: number): { commitS: number; writeS: numb
     const rowId = createSubmission(state, { submissionId: `bench-${i}`, document, items, files: totals.files, bytes: totals.bytes, createdNs: nowNs });
     const t0 = process.hrtime.bigint();
     commitSubmission(state, rowId, nowNs, {
-      delivered: withManifest ? (r) => void recordDelivered(state, { submissionRowId: r, taskId: '00000000-0000-0000-0000-000000000000', createdNs: nowNs, manifest: `bench-${i}.jsonl` }) : undefined,
+      delivered: withManifest ? (r) => void recordDelivered(state, { submissionRowId: r, taskId: '00000000-0000-0000-0000-000000000000', createdNs: nowNs, manifest: `bench-${i}.jsonl`, delivered: state.db.prepare(`SELECT node_id FROM pending WHERE submission = ?`).pluck(true).all(r) as number[] }) : undefined,
     });
     const commitS = Number(process.hrtime.bigint() - t0) / 1e9;
     if (!withManifest) return { commitS, writeS: 0, manifestBytes: 0 };

@@ -70,6 +70,11 @@ export function buildCli(onExitCode: (code: number) => void): Command {
     .action(async (opts) => done(await (await import('./commands/verify.js')).verifyCommand(opts, ctx())));
 
   program
+    .command('rebind')
+    .description('accept the source and destination the config now names (after editing them)')
+    .action(async () => done(await (await import('./commands/rebind.js')).rebindCommand(ctx())));
+
+  program
     .command('test-config')
     .description('check config, credentials and both collections; print a checklist')
     .option('--fix', 'create the destination path if it is missing')

@@ -5,6 +5,8 @@ import { exitCodeForRun } from '../src/run/outcome.js';
 import { summaryLine } from '../src/report/run-summary.js';
 import { persistentSkipCount, PERSISTENT_SKIP_TASKS, skipStreaks } from '../src/state/deliveries.js';
 import { openState } from '../src/state/open.js';
+import { endsOf, sourceEndsOf } from '../src/binding/ends.js';
+import { recordEnds, recordProven } from '../src/state/binding.js';
 import { assertBuilt, gsync } from './helpers/cli.js';
 import { jobWorld, type JobWorld } from './helpers/job-world.js';
 import { writeTree } from './server-support.js';
@@ -26,11 +28,21 @@ function seed(root: string, tree: Record<string, string>) {
   for (const rel of Object.keys(tree)) fs.utimesSync(path.join(root, rel), hour, hour);
 }
 
+/**
+ * A mapping that went wrong after it was proven (the collection re-rooted, say): the
+ * state records these ends, proven, so the probe (issue 26), which would refuse a wrong
+ * collectionPath before any transfer, stays out of the way of what Globus then reports.
+ */
 function setCollectionPath(p: string) {
   const raw = JSON.parse(fs.readFileSync(w.configFile, 'utf8'));
   raw.source.collectionPath = p;
   fs.writeFileSync(w.configFile, JSON.stringify(raw));
   w.config.source.collectionPath = p;
+  const state = openState(w.config.state.path);
+  const ends = endsOf(w.config);
+  recordEnds(state, ends, 'rebound', 0n);
+  recordProven(state, sourceEndsOf(ends), 0n, 'an earlier probe');
+  state.close();
 }
 
 const cli = (args: string[]) => gsync([...args, '--config', w.configFile], { env: { ...process.env, ...w.env } });
@@ -65,7 +77,7 @@ describe('a wrong source.collectionPath', () => {
     w = await jobWorld();
     w.config.metrics.textfile = path.join(w.base, 'gsync.prom');
     seed(w.src, { 'a.txt': 'a' });
-    w.config.source.collectionPath = '/data/run1';
+    setCollectionPath('/data/run1');
     for (let i = 1; i <= PERSISTENT_SKIP_TASKS; i++) {
       const r = await w.run();
       expect(exitCodeForRun(r)).toBe(1);

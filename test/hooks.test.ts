@@ -79,7 +79,7 @@ describe('manifest and onSucceeded', () => {
     expect(hook.calls()).toHaveLength(2);
   });
 
-  it('destination paths are the transfer items\' own, even when destination.path changed before the task settled', async () => {
+  it('destination paths are the transfer items\' own; a destination.path changed before the task settled is refused until it is put back', async () => {
     await hookedWorld({}, {}, { destination: { collection: '0e4a77f8-b778-4d5c-abaa-e1254e71427f', path: '/archive/' } });
     seed({ 'd/b.txt': 'bb' });
     await w.run();
@@ -89,6 +89,10 @@ describe('manifest and onSucceeded', () => {
     const r = await w.run({ wait: false });
     await w.srv.tasks.waitFor(r.taskId!);
     w.config.destination.path = '/elsewhere/';
+    // The state describes /archive/ (issue 26): a run against another destination refuses before settling anything.
+    await expect(w.run()).rejects.toMatchObject({ kind: 'config', message: expect.stringContaining('destination.path /archive -> /elsewhere') });
+    expect(hook.calls()).toHaveLength(1);
+    w.config.destination.path = '/archive/';
     await w.run();
     expect(sortByPath(hook.calls()[1]!.manifest!).map((l) => [l.source_path, l.destination_path])).toEqual([
       ['/d/b.txt', '/archive/d/b.txt'],

@@ -41,7 +41,7 @@ describe('gsync test-config at a terminal logs in inline', () => {
     expect(lineOf(r.output, 'ok   source data access')).toBe(`ok   source data access to ${SRC_ID} is granted`);
     expect(lineOf(r.output, 'ok   destination path')).toBe('ok   destination path / exists');
     expect(r.output).not.toContain('FAIL');
-    expect(lastLine(r.output)).toBe('all 10 checks passed: this job is ready for cron');
+    expect(lastLine(r.output)).toBe('all 11 checks passed: this job is ready for cron');
     expect(r.code).toBe(0);
 
     expect(fs.statSync(w.tokenFile).mode & 0o777).toBe(0o600);
@@ -62,9 +62,9 @@ describe('gsync test-config at a terminal logs in inline', () => {
     expect(r.urls).toHaveLength(2);
     expect(r.code).toBe(0);
     const lines = fs.readFileSync(report, 'utf8').trimEnd().split('\n');
-    expect(lines).toHaveLength(11);
+    expect(lines).toHaveLength(12);
     expect(lines.slice(0, -1).filter((l) => !/^(ok  |FAIL|skip) /.test(l))).toEqual([]);
-    expect(lines.at(-1)).toBe('all 10 checks passed: this job is ready for cron');
+    expect(lines.at(-1)).toBe('all 11 checks passed: this job is ready for cron');
   });
 
   it('a refused refresh token (invalid_grant): logs in again and passes', async () => {
@@ -74,7 +74,7 @@ describe('gsync test-config at a terminal logs in inline', () => {
     const r = await testConfig([], { env: w.env, answer: (url) => approve(url) });
     expect(r.urls.length).toBeGreaterThan(0);
     expect(lineOf(r.output, 'ok   credentials')).toContain('(logged in just now)');
-    expect(lastLine(r.output)).toBe('all 10 checks passed: this job is ready for cron');
+    expect(lastLine(r.output)).toBe('all 11 checks passed: this job is ready for cron');
     expect(r.code).toBe(0);
     expect(savedTransferToken(w).refresh_token).not.toBe(old.refresh);
   });
@@ -103,7 +103,7 @@ describe('gsync test-config at a terminal logs in inline', () => {
     // Credentials were fine, so no login for them.
     expect(lineOf(r.output, 'ok   credentials')).not.toContain('logged in just now');
     expect(lineOf(r.output, 'ok   source data access')).toBe(`ok   source data access to ${SRC_ID} is granted`);
-    expect(lastLine(r.output)).toBe('all 10 checks passed: this job is ready for cron');
+    expect(lastLine(r.output)).toBe('all 11 checks passed: this job is ready for cron');
     expect(r.code).toBe(0);
     expect(savedTransferToken(w).scope).toContain(dataAccess(SRC_ID));
     // The check ran again after the login: the ls refused, then the one that passed.
@@ -198,7 +198,7 @@ describe('gsync test-config never prompts when it must not', () => {
     const r = await testConfig(['--no-login']);
     expect(r.urls).toEqual([]);
     expect(lineOf(r.output, 'FAIL source data access')).toContain(`Globus needs consent for collection ${SRC_ID}`);
-    expect(lastLine(r.output)).toBe('1 of 10 checks failed (source data access), 1 skipped: not ready for cron');
+    expect(lastLine(r.output)).toBe('1 of 11 checks failed (source data access), 2 skipped: not ready for cron');
     expect(r.code).toBe(77);
   });
 

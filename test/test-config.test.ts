@@ -93,7 +93,8 @@ describe('gsync test-config', () => {
       expect.stringMatching(new RegExp(`^ok   destination collection ${DST_ID} \\(.*\\) is a GCSv5 guest collection$`)),
       `ok   destination data access to ${DST_ID} is granted`,
       `ok   destination path /${path.basename(j.destDir)} exists`,
-      'all 10 checks passed: this job is ready for cron',
+      expect.stringMatching(new RegExp(`^ok   source mapping ${w.src} as / is right: Globus sees a probe file \\(\\.gsync-probe-[0-9a-f]{16}, \\d+ B\\) at /\\.gsync-probe-[0-9a-f]{16}$`)),
+      'all 11 checks passed: this job is ready for cron',
     ]);
     expect(r.code).toBe(0);
     expect(fs.existsSync(path.dirname(j.statePath))).toBe(false);
@@ -127,7 +128,7 @@ describe('gsync test-config', () => {
     expect(r.line('FAIL source directory')).toBe('FAIL source directory /nonexistent/gsync/source: does not exist -> create it, or fix source.path in ' + j.config);
     expect(r.line('ok   credentials')).toBeDefined();
     expect(r.line('ok   destination path')).toBeDefined();
-    expect(r.lines.at(-1)).toBe('1 of 10 checks failed (source directory): not ready for cron');
+    expect(r.lines.at(-1)).toBe('1 of 11 checks failed (source directory), 1 skipped: not ready for cron');
     expect(r.code).toBe(1);
   });
 

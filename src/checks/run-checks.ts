@@ -10,6 +10,7 @@ import type { Logger } from '../log/logger.js';
 import { checkCollection, jobRoles, type CollectionCheckDeps, type Role } from './collection-checks.js';
 import { checkFileModes } from './file-modes-check.js';
 import { checkSource, checkStateDb } from './local-checks.js';
+import { checkMapping } from './mapping-check.js';
 import { writeChecks } from './write-checks.js';
 import { fail, failFromError, ok, skip, type CheckResult } from './result.js';
 
@@ -43,7 +44,8 @@ export async function runChecks(config: Config, opts: CheckOptions): Promise<Che
     opts.onResult?.(r);
   };
   add(ok('config', config.file, 'is valid'));
-  add(checkSource(config));
+  const source = checkSource(config);
+  add(source);
   add(checkStateDb(config));
   const modes = checkFileModes(config);
   if (modes) add(modes);
@@ -67,7 +69,16 @@ export async function runChecks(config: Config, opts: CheckOptions): Promise<Che
     consent: consentHandler(creds, opts.login, client, roles),
   };
   try {
-    for (const r of roles) for (const line of await checkCollection(deps, r)) add(line);
+    const sourceLines: CheckResult[] = [];
+    for (const r of roles) {
+      for (const line of await checkCollection(deps, r)) {
+        add(line);
+        if (r.role === 'source') sourceLines.push(line);
+      }
+    }
+    // Last: it writes a probe file, worth doing only once everything it relies on passed.
+    const usable = source.status === 'ok' && sourceLines.every((l) => l.status === 'ok');
+    add(await checkMapping(config, (c, p) => client.stat(c, p), usable, opts.loginHint));
   } finally {
     await client.close();
   }

@@ -8,6 +8,7 @@ import { jsonLinesPrinter, textPrinter } from '../report/plan-printers.js';
 import { defaultScanThreads } from '../scan/scanner.js';
 import { explainStateError, openExistingState } from '../state/open.js';
 import { TrieStore } from '../state/trie.js';
+import { checkBinding } from '../binding/check.js';
 import { loadJob, type CommandContext } from './context.js';
 
 export interface PlanCommandOptions extends ChangeListFlags {
@@ -20,6 +21,8 @@ export async function planCommand(opts: PlanCommandOptions, ctx: CommandContext)
   const only = await changeListFor(opts, config.source.path, ctx.stdin, logger);
   const state = openExistingState(config.state.path);
   try {
+    // A plan against other ends than the database's would show nothing owed where everything is (issue 26).
+    if (state !== null) checkBinding(state, config, { write: false, nowNs: 0n, logger });
     const printer = opts.json ? jsonLinesPrinter(ctx.out) : textPrinter(ctx.out);
     // With deletes on, items wait until the delete plan says which ones a delete still covers.
     const removals = config.deletes.enabled && state !== null ? collectRemovals() : null;

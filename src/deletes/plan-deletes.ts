@@ -2,7 +2,9 @@ import type { Config } from '../config/schema.js';
 import type { PlanTotals } from '../plan/plan-scan.js';
 import { mapPath, ownedPath } from '../plan/paths.js';
 import type { RemovedEntry } from '../scan/events.js';
+import { excluder } from '../scan/compare.js';
 import { removalFacts, trackedPaths } from '../state/delete-candidates.js';
+import { goneTops } from '../state/gone-paths.js';
 import { heldByOpenDeletes, type DeleteTarget } from '../ledger/delete-rows.js';
 import type { State } from '../state/open.js';
 import { checkGuards, type GuardVerdict } from './guard.js';
@@ -67,7 +69,7 @@ export function planDeletes({ state, config, removals, totals, allow }: PlanDele
   let waiting = 0;
   let protectedByErrors = 0;
   const mapping = { sourceRoot: config.source.collectionPath, destinationRoot: config.destination.path };
-  for (const r of removals.removed) {
+  for (const r of withEarlierGone(state, config, removals.removed)) {
     if (atOrUnder(r.relPath, unreadable)) {
       protectedByErrors++;
       continue;
@@ -94,6 +96,23 @@ export function planDeletes({ state, config, removals, totals, allow }: PlanDele
   const sourceEmpty = totals.sourceHasEntries !== undefined ? !totals.sourceHasEntries : totals.scanned.files + totals.scanned.dirs + totals.excluded + totals.skipped + totals.deferred + totals.inflight === 0;
   const verdict = checkGuards({ deletes: paths, tracked, sourceEmpty, maxPercent: config.deletes.maxPercent, maxCount: config.deletes.maxCount, allow });
   return { targets, paths, tracked, waiting, protectedByErrors, verdict, held: [...openHeld, ...targets.map((t) => t.relPath)] };
+}
+
+/**
+ * The scan's removals, then every path the trie already records as gone that
+ * the scan did not report (issue 26): deletes owe what went missing while they
+ * were off, or outside a --changes list, too. None at or under a path already
+ * listed (a directory is one item), and none excluded (excluded paths are never
+ * deleted); the guards count them all, and the submit-time check on disk drops
+ * any that came back.
+ */
+function withEarlierGone(state: State, config: Config, removed: readonly RemovedEntry[]): readonly RemovedEntry[] {
+  const listed = new Set(removed.map((r) => r.relPath));
+  const excluded = excluder(config.scan.exclude);
+  const earlier = goneTops(state)
+    .filter((g) => !atOrUnder(g.relPath, listed) && !excluded(g.relPath))
+    .map((g): RemovedEntry => ({ nodeId: g.nodeId, relPath: g.relPath, change: 'gone' }));
+  return earlier.length === 0 ? removed : [...removed, ...earlier];
 }
 
 /** Whether a relative path is one of `roots` or lies under one. */

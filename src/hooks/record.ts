@@ -2,6 +2,7 @@ import type { Task } from '../globus/schemas.js';
 import { recordDelivered, recordProblem } from '../state/hooks.js';
 import { commitSubmission, releaseSubmission, updateSubmissionStatus, type SubmissionRecord } from '../ledger/transfer-rows.js';
 import type { SyncContext } from '../run/sync-context.js';
+import { deliveredNodes } from './delivered.js';
 import { manifestName } from './manifest.js';
 
 /**
@@ -13,16 +14,19 @@ import { manifestName } from './manifest.js';
  */
 
 /** SUCCEEDED: commits the task's paths and records the files it delivered, for its manifest and onSucceeded. */
-export function commitDelivered(ctx: SyncContext, sub: SubmissionRecord, task: Task, skippedNodes: readonly number[]): void {
-  const completedNs = ctx.now();
+export async function commitDelivered(ctx: SyncContext, sub: SubmissionRecord, task: Task, skippedNodes: readonly number[]): Promise<void> {
   const h = ctx.config.hooks;
   // Manifests are on unless keepManifests is 0, which the config allows only without onSucceeded.
   const wanted = h.keepManifests > 0 || h.onSucceeded !== undefined;
-  const record = wanted
-    ? (rowId: number) => {
-        recordDelivered(ctx.state, { submissionRowId: rowId, taskId: task.task_id, createdNs: completedNs, manifest: manifestName(ctx.config.name, completedNs, task.task_id) });
-      }
-    : undefined;
+  // Read before the commit's transaction: only what Globus reports delivered is listed (issue 26).
+  const delivered = wanted ? await deliveredNodes(ctx, sub, task) : null;
+  const completedNs = ctx.now();
+  const record =
+    delivered !== null
+      ? (rowId: number) => {
+          recordDelivered(ctx.state, { submissionRowId: rowId, taskId: task.task_id, createdNs: completedNs, manifest: manifestName(ctx.config.name, completedNs, task.task_id), delivered });
+        }
+      : undefined;
   commitSubmission(ctx.state, sub.id, completedNs, { skipped: skippedNodes, delivered: record, beforeEnd: () => ctx.crashPoint('inside-commit') });
 }
 

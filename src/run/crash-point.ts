@@ -24,7 +24,9 @@ export type CrashPointName =
   | 'before-hook' // a hook is owed and about to start
   | 'after-hook' // a hook exited 0; not yet recorded as done
   | 'verify-before-record' // gsync verify listed everything; nothing recorded, nothing marked
-  | 'verify-after-record'; // its record and --repair marks are committed; nothing printed yet
+  | 'verify-after-record' // its record and --repair marks are committed; nothing printed yet
+  | 'rebind-before-commit' // gsync rebind to a new destination: everything written, not committed
+  | 'rebind-after-commit'; // gsync rebind committed; nothing printed yet
 
 export type CrashHook = (name: CrashPointName) => void;
 

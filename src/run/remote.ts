@@ -1,4 +1,4 @@
-import type { DeleteDocument, DeleteResult, SkippedError, Task, TransferDocument, TransferResult } from '../globus/schemas.js';
+import type { DeleteDocument, DeleteResult, FileEntry, SkippedError, SuccessfulTransfer, Task, TransferDocument, TransferResult } from '../globus/schemas.js';
 
 /**
  * The Transfer operations a sync cycle needs, declared here by their user (as
@@ -18,6 +18,10 @@ export interface SyncRemote {
   getTask(taskId: string): Promise<Task>;
   /** Paths the task skipped (skip_source_errors), every page. */
   skippedErrors(taskId: string): AsyncIterable<SkippedError>;
+  /** Files the task copied, every page (empty once its history is deleted): what a manifest lists for directory items (issue 26). */
+  successfulTransfers(taskId: string): AsyncIterable<SuccessfulTransfer>;
+  /** operation/stat of one path; a missing path is a GlobusApiError with isNotFound. The mapping probe's look (issue 26). */
+  stat(collection: string, path: string): Promise<FileEntry>;
 }
 
 /** What a cycle needs from the job's login (Credentials satisfies it). */

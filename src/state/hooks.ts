@@ -39,26 +39,32 @@ export interface ManifestRow {
  * task delivered into manifest_file under a new owed SUCCEEDED row. A task that
  * delivered no file (only empty directories, or every file skipped) records
  * nothing: there is nothing to tell. Returns the row id, or null.
+ * `delivered`: the nodes Globus reports delivered (issue 26); only those of
+ * the task's files are listed, never one that was only asked for.
  */
 export function recordDelivered(
   state: State,
-  r: { submissionRowId: number; taskId: string; createdNs: bigint; manifest: string },
+  r: { submissionRowId: number; taskId: string; createdNs: bigint; manifest: string; delivered: Iterable<number> },
 ): number | null {
   const { db } = state;
-  const totals = db
-    .prepare(`SELECT count(*) AS files, coalesce(sum(size), 0) AS bytes FROM pending WHERE submission = ? AND kind = 'f'`)
-    .safeIntegers(true)
-    .get(r.submissionRowId) as { files: bigint; bytes: bigint };
-  if (totals.files === 0n) return null;
-  const id = Number(
-    db
-      .prepare(`INSERT INTO task_hook (submission, task_id, event, files, bytes, manifest, created_ns) VALUES (?, ?, 'SUCCEEDED', ?, ?, ?, ?)`)
-      .run(r.submissionRowId, r.taskId, totals.files, totals.bytes, r.manifest, r.createdNs).lastInsertRowid,
-  );
-  db.prepare(
-    `INSERT INTO manifest_file (hook, node_id, size, mtime_ns) SELECT ?, node_id, size, mtime_ns FROM pending WHERE submission = ? AND kind = 'f'`,
-  ).run(id, r.submissionRowId);
-  return id;
+  db.exec(`CREATE TEMP TABLE IF NOT EXISTS delivered_node (id INTEGER PRIMARY KEY)`);
+  db.exec(`DELETE FROM temp.delivered_node`);
+  const add = db.prepare(`INSERT OR IGNORE INTO temp.delivered_node (id) VALUES (?)`);
+  for (const id of r.delivered) add.run(id);
+  const files = `FROM pending WHERE submission = ? AND kind = 'f' AND node_id IN (SELECT id FROM temp.delivered_node)`;
+  try {
+    const totals = db.prepare(`SELECT count(*) AS files, coalesce(sum(size), 0) AS bytes ${files}`).safeIntegers(true).get(r.submissionRowId) as { files: bigint; bytes: bigint };
+    if (totals.files === 0n) return null;
+    const id = Number(
+      db
+        .prepare(`INSERT INTO task_hook (submission, task_id, event, files, bytes, manifest, created_ns) VALUES (?, ?, 'SUCCEEDED', ?, ?, ?, ?)`)
+        .run(r.submissionRowId, r.taskId, totals.files, totals.bytes, r.manifest, r.createdNs).lastInsertRowid,
+    );
+    db.prepare(`INSERT INTO manifest_file (hook, node_id, size, mtime_ns) SELECT ?, node_id, size, mtime_ns ${files}`).run(id, r.submissionRowId);
+    return id;
+  } finally {
+    db.exec(`DELETE FROM temp.delivered_node`);
+  }
 }
 
 /**

@@ -161,7 +161,25 @@ export const MIGRATIONS: readonly string[] = [
     last_ns INTEGER NOT NULL
   );
   `,
-  // (issue 27) One row per finished `gsync verify`: what it compared and found, for status and metrics.
+  // 6 (issue 26): the two ends this database was built for, and the source mapping last
+  // proven by a probe. One row; none in a database from before this step, which adopts the
+  // config's ends on its first run. proven_source: the source ends (JSON) the probe proved.
+  `
+  CREATE TABLE binding (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    source_collection TEXT NOT NULL,
+    source_path TEXT NOT NULL,
+    collection_path TEXT NOT NULL,
+    destination_collection TEXT NOT NULL,
+    destination_path TEXT NOT NULL,
+    bound_ns INTEGER NOT NULL,
+    how TEXT NOT NULL CHECK (how IN ('new', 'adopted', 'rebound')),
+    proven_source TEXT,
+    proven_ns INTEGER,
+    proven_with TEXT
+  );
+  `,
+  // 7 (issue 27): one row per finished `gsync verify`: what it compared and found, for status and metrics.
   `
   CREATE TABLE verify_run (
     id INTEGER PRIMARY KEY,

@@ -6,6 +6,7 @@ import type { TransferItem } from '../plan/coalescer.js';
 import { logSkipped, planScan, type PlanTotals } from '../plan/plan-scan.js';
 import { defaultScanThreads } from '../scan/scanner.js';
 import { TrieStore } from '../state/trie.js';
+import { proveMappingBeforeTransfer } from '../binding/prove-mapping.js';
 import { splitBatches } from './batches.js';
 import type { Delivery } from './delivery.js';
 import type { RunOutcome } from '../run/outcome.js';
@@ -112,6 +113,8 @@ async function shipStep(sync: SyncContext, opts: RunJobOptions, plan: PlanTotals
   if (items.length === 0) {
     return { ...none, outcome: deleteSubmitted ? (opts.wait ? 'shipped' : 'submitted') : plan.deferred > 0 ? 'deferred' : 'nothing-to-do' };
   }
+  // Once per job, and after the source ends changed: a wrong collectionPath would ship another folder (issue 26).
+  await proveMappingBeforeTransfer({ state: sync.state, config, stat: (c, p) => sync.remote.stat(c, p), consent: (e) => sync.auth.handleConsentRequired(e), logger, nowNs: sync.now() });
   const syncLevel = syncLevelFor(config.transfer.syncLevel, plan.mtimeNotNewer);
   if (syncLevel !== config.transfer.syncLevel) {
     logger.warn({ files: plan.mtimeNotNewer }, `${plan.mtimeNotNewer} changed files have an mtime no newer than the shipped version; this transfer uses sync_level checksum`);

@@ -49,7 +49,7 @@ export async function settle(sync: SyncContext, sub: SubmissionRecord, task: Tas
       const skipped = mayHaveSkipped(task) ? await collect(sync.remote.skippedErrors(task.task_id)) : [];
       const nodes = skippedNodes(sync, skipped);
       sync.crashPoint('before-commit');
-      commitDelivered(sync, sub, task, nodes);
+      await commitDelivered(sync, sub, task, nodes);
       report.succeeded++;
       report.skippedPaths += skipped.length;
       report.deliveries.push(noteDelivery(sync, sub, task, skipped));

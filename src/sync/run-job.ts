@@ -14,6 +14,7 @@ import type { RemoteSession } from '../run/remote.js';
 import type { RunJobOptions, RunJobResult } from './run-options.js';
 import { writeRunMetrics } from './run-metrics.js';
 import { nowNs, type SyncContext } from '../run/sync-context.js';
+import { checkBinding } from '../binding/check.js';
 
 export type { DeleteStepResult, RunJobOptions, RunJobResult } from './run-options.js';
 
@@ -46,6 +47,8 @@ async function runLocked(opts: RunJobOptions): Promise<RunJobResult> {
   let outcome: RunJobResult | undefined;
   let exitCode: number = EXIT.failure;
   try {
+    // Refused (exit 2) before anything is recorded when the database was built for other ends (issue 26).
+    checkBinding(state, config, { write: true, nowNs: started, logger });
     runId = startRun(state, started);
     session = opts.openRemote();
     // A login that is certainly missing fails now, before a scan whose result could not be sent.

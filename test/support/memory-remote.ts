@@ -4,12 +4,15 @@ import path from 'node:path';
 import { GlobusApiError } from '../../src/globus/errors.js';
 import {
   deleteResultSchema,
+  fileEntrySchema,
   skippedErrorSchema,
   taskSchema,
   transferResultSchema,
   type DeleteDocument,
   type DeleteResult,
+  type FileEntry,
   type SkippedError,
+  type SuccessfulTransfer,
   type Task,
   type TransferDocument,
   type TransferResult,
@@ -23,6 +26,8 @@ export type NextTask = { status: 'FAILED'; code: string; description: string } |
 interface MemoryTask {
   task: Task;
   skipped: SkippedError[];
+  /** What it "copied": every file found under its items when it ran. */
+  delivered: SuccessfulTransfer[];
   doc: TransferDocument;
 }
 
@@ -99,7 +104,7 @@ export class MemoryRemote implements SyncRemote {
       fatal_error: how?.status === 'FAILED' ? { code: how.code, description: how.description } : null,
       completion_time: status === 'SUCCEEDED' || status === 'FAILED' ? new Date().toISOString() : null,
     });
-    this.tasks.set(taskId, { task, skipped: [], doc: doc as unknown as TransferDocument });
+    this.tasks.set(taskId, { task, skipped: [], delivered: [], doc: doc as unknown as TransferDocument });
     return answer('Accepted', taskId);
   }
 
@@ -117,6 +122,24 @@ export class MemoryRemote implements SyncRemote {
     yield* t.skipped;
   }
 
+  async *successfulTransfers(taskId: string): AsyncIterable<SuccessfulTransfer> {
+    this.calls.push('successfulTransfers');
+    const t = this.tasks.get(taskId);
+    if (!t) throw transferError(404, 'ClientError.NotFound', `Task ID '${taskId}' not found`, 'GET', `task/${taskId}/successful_transfers`);
+    yield* t.task.status === 'SUCCEEDED' ? t.delivered : [];
+  }
+
+  /** operation/stat over the collection's folder; error_not_found_stat.json's code for a missing path. */
+  async stat(collection: string, p: string): Promise<FileEntry> {
+    this.calls.push('stat');
+    const root = this.roots[collection];
+    const local = root === undefined ? undefined : path.join(root, p.replace(/^\/~\//, '/'));
+    const st = local === undefined ? undefined : fs.statSync(local, { throwIfNoEntry: false });
+    if (st === undefined) throw transferError(404, 'NotFound', `Path not found: ${p}`, 'GET', `operation/endpoint/${collection}/stat`);
+    const iso = new Date(Math.floor(st.mtimeMs / 1000) * 1000).toISOString().replace('T', ' ').replace('.000Z', '+00:00');
+    return fileEntrySchema.parse({ DATA_TYPE: 'file', name: path.posix.basename(p), type: st.isDirectory() ? 'dir' : 'file', size: st.size, last_modified: iso, permissions: '0644', link_target: null });
+  }
+
   /** runJob's opener over this remote, with a login that is always usable. */
   session(): () => RemoteSession {
     return () => ({ remote: this, auth: { requireUsable() {}, handleConsentRequired: async (err) => Promise.reject(err) }, close: async () => {} });
@@ -125,11 +148,16 @@ export class MemoryRemote implements SyncRemote {
   private run(taskId: string, doc: TransferDocument, how: NextTask | undefined): MemoryTask {
     const root = this.roots[doc.source_endpoint];
     const skipped: SkippedError[] = [];
+    const delivered: SuccessfulTransfer[] = [];
     let files = 0;
     for (const item of doc.DATA) {
       const local = root === undefined ? undefined : path.join(root, item.source_path);
       if (local !== undefined && fs.existsSync(local)) {
-        files += item.recursive ? countFiles(local) : 1;
+        const found = item.recursive ? filesUnder(local, '') : [''];
+        for (const rel of found) {
+          delivered.push({ DATA_TYPE: 'successful_transfer', source_path: item.source_path + rel, destination_path: item.destination_path + rel });
+        }
+        files += found.length;
       } else if (doc.skip_source_errors) {
         skipped.push(skippedError(item.source_path, item.destination_path));
       }
@@ -153,7 +181,7 @@ export class MemoryRemote implements SyncRemote {
       nice_status_short_description: how?.status === 'INACTIVE' ? how.description : null,
       completion_time: status === 'SUCCEEDED' || status === 'FAILED' ? new Date().toISOString() : null,
     });
-    return { task, skipped, doc };
+    return { task, skipped, delivered, doc };
   }
 }
 
@@ -184,8 +212,12 @@ function transferError(httpStatus: number, code: string, message: string, method
   return new GlobusApiError({ service: 'transfer', httpStatus, code, message, method, path: `v0.10/${p}`, requiredScopes: [], requestId: randomUUID().slice(0, 9) });
 }
 
-function countFiles(dir: string): number {
-  let n = 0;
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) n += e.isDirectory() ? countFiles(path.join(dir, e.name)) : 1;
-  return n;
+/** Paths of the files under `dir`, relative to it ("a/b.txt"), as a recursive item's successful transfers name them. */
+function filesUnder(dir: string, prefix: string): string[] {
+  const out: string[] = [];
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (e.isDirectory()) out.push(...filesUnder(path.join(dir, e.name), `${prefix}${e.name}/`));
+    else out.push(prefix + e.name);
+  }
+  return out;
 }
