@@ -6,7 +6,7 @@ import type { CommandContext } from '../src/commands/context.js';
 import { rebindCommand } from '../src/commands/rebind.js';
 import { testConfigCommand } from '../src/commands/test-config.js';
 import { parseConfig } from '../src/config/load.js';
-import { exitCodeForRun } from '../src/errors/exit-codes.js';
+import { exitCodeForRun } from '../src/run/outcome.js';
 import { openState } from '../src/state/open.js';
 import { assertBuilt, gsync } from './helpers/cli.js';
 import { jobWorld, type JobWorld } from './helpers/job-world.js';

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config/load.js';
-import { exitCodeForRun } from '../src/errors/exit-codes.js';
+import { exitCodeForRun } from '../src/run/outcome.js';
 import { assertBuilt, gsync } from './helpers/cli.js';
 import { jobWorld, type JobWorld } from './helpers/job-world.js';
 import { integrityCheck, recordedSubmissionIds, TaskLedger, VersionedTree } from './helpers/reliability.js';

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { exitCodeForRun } from '../src/errors/exit-codes.js';
+import { exitCodeForRun } from '../src/run/outcome.js';
 import { DeleteTask } from '../src/server/delete-task.js';
 import { assertBuilt, gsync } from './helpers/cli.js';
 import { jobWorld, type JobWorld } from './helpers/job-world.js';

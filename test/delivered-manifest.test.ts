@@ -1,10 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { exitCodeForRun } from '../src/errors/exit-codes.js';
+import { exitCodeForRun } from '../src/run/outcome.js';
 import { HookRecorder } from './helpers/hook-recorder.js';
 import { jobWorld, type JobWorld } from './helpers/job-world.js';
-import { tmpDir, writeTree } from './server-support.js';
+import { writeTree } from './server-support.js';
+import { tempDir } from './helpers/temp.js';
 
 let w: JobWorld;
 let hook: HookRecorder;
@@ -13,7 +14,7 @@ afterEach(async () => {
 });
 
 async function hooked(): Promise<void> {
-  const dir = tmpDir('hook');
+  const dir = tempDir('gsync-hook-');
   hook = new HookRecorder(dir);
   w = await jobWorld({}, { hooks: { onSucceeded: hook.argv } });
   const cleanup = w.cleanup;

@@ -83,6 +83,8 @@ function losing(open: OpenRemote, lostId: string): OpenRemote {
       submitTransfer: (d) => r.submitTransfer(d),
       submitDelete: (d) => r.submitDelete(d),
       skippedErrors: (id) => r.skippedErrors(id),
+      successfulTransfers: (id) => r.successfulTransfers(id),
+      stat: (collection, p) => r.stat(collection, p),
       getTask: async (id) => {
         if (id !== lostId) return r.getTask(id);
         throw new GlobusApiError({ service: 'transfer', httpStatus: 404, code: 'ClientError.NotFound', message: `Task ID '${id}' not found`, method: 'GET', path: `v0.10/task/${id}`, requiredScopes: [] });

@@ -1,22 +1,9 @@
 import path from 'node:path';
 import type { Config } from '../config/schema.js';
 
-/**
- * The two ends a job's state database describes: where the source folder is,
- * how it appears on its collection, and where its copy lives. The trie's
- * "shipped" means "reached this destination from this source"; against other
- * ends it means nothing (issue 26).
- */
-export interface JobEnds {
-  sourceCollection: string;
-  sourcePath: string;
-  collectionPath: string;
-  destinationCollection: string;
-  destinationPath: string;
-}
+import type { JobEnds, SourceEnds } from '../state/binding.js';
 
-/** The source half: what the mapping probe proves. */
-export type SourceEnds = Pick<JobEnds, 'sourceCollection' | 'sourcePath' | 'collectionPath'>;
+export type { JobEnds, SourceEnds };
 
 /** One end that differs: the config key a person edits, and both values. */
 export interface EndChange {

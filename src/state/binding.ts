@@ -1,5 +1,21 @@
-import type { JobEnds, SourceEnds } from '../binding/ends.js';
 import type { State } from './open.js';
+
+/**
+ * The two ends a job's state database describes: where the source folder is,
+ * how it appears on its collection, and where its copy lives. The trie's
+ * "shipped" means "reached this destination from this source"; against other
+ * ends it means nothing (issue 26).
+ */
+export interface JobEnds {
+  sourceCollection: string;
+  sourcePath: string;
+  collectionPath: string;
+  destinationCollection: string;
+  destinationPath: string;
+}
+
+/** The source half: what the mapping probe proves. */
+export type SourceEnds = Pick<JobEnds, 'sourceCollection' | 'sourcePath' | 'collectionPath'>;
 
 /** How the recorded ends came to be: a new database, one from before issue 26 that took the config's, or gsync rebind. */
 export type BindingHow = 'new' | 'adopted' | 'rebound';

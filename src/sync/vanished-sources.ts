@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Task, TransferDocument } from '../globus/schemas.js';
 import { releaseSubmission, updateSubmissionStatus, type SubmissionRecord } from '../ledger/transfer-rows.js';
-import type { ReconcileReport } from './reconcile.js';
 import type { SyncContext } from '../run/sync-context.js';
 import { relPathOnSource } from '../plan/paths.js';
 
@@ -76,7 +75,7 @@ export async function cancelIfOnlyVanished(sync: SyncContext, sub: SubmissionRec
 }
 
 /** A CANCELING row whose task Globus now reports ended (FAILED by the cancel): release its paths, say so in one line. */
-export function releaseCancelled(sync: SyncContext, sub: SubmissionRecord, task: Task, report: ReconcileReport): void {
+export function releaseCancelled(sync: SyncContext, sub: SubmissionRecord, task: Task, report: { problems: string[] }): void {
   sync.crashPoint('before-release');
   releaseSubmission(sync.state, sub.id, 'CANCELED', 'cancelled by gsync: source files vanished after the scan', sync.now());
   // One line in the run's summary; not a failure (rsync's 24, "vanished"), so it does not change the exit code.
