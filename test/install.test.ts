@@ -111,8 +111,11 @@ describe('the packed tarball', () => {
     expect(files.filter((f) => f.startsWith('test/'))).toEqual([]);
     const top = ['LICENSE', 'README.md', 'config.example.json', 'package.json'];
     // Anything else that ever leaks in (bench/, scripts/, src/*.ts, *.map) fails here.
-    expect(files.filter((f) => !top.includes(f) && !f.startsWith('systemd/') && !(f.startsWith('dist/src/') && f.endsWith('.js')))).toEqual([]);
-    expect(files).toEqual(expect.arrayContaining([...top, 'dist/src/index.js', 'systemd/gsync@.service', 'systemd/gsync@.timer', 'systemd/gsync-watch@.service']));
+    const monitoring = ['monitoring/gsync.rules.yml', 'monitoring/gsync.rules.test.yml'];
+    expect(files.filter((f) => !top.includes(f) && !monitoring.includes(f) && !f.startsWith('systemd/') && !(f.startsWith('dist/src/') && f.endsWith('.js')))).toEqual([]);
+    expect(files).toEqual(
+      expect.arrayContaining([...top, ...monitoring, 'dist/src/index.js', 'systemd/gsync@.service', 'systemd/gsync@.timer', 'systemd/gsync-watch@.service', 'systemd/gsync-verify@.service', 'systemd/gsync-verify@.timer']),
+    );
     expect(fs.readFileSync(path.join(REPO, 'LICENSE'), 'utf8')).toMatch(/Apache License\s+Version 2\.0, January 2004/);
   });
 

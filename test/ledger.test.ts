@@ -74,7 +74,7 @@ function world() {
   const state = openState(path.join(base, 'state.db'));
   const globus = new FakeGlobus();
   const remote = { getSubmissionId: () => globus.getSubmissionId(), getTask: (id: string) => globus.getTask(id), submitTransfer: (d: { submission_id: string }) => globus.post(d), submitDelete: (d: { submission_id: string }) => globus.post(d) };
-  const ctx = { state, logger: silentLogger, remote, auth: { handleConsentRequired: async (e: unknown) => Promise.reject(e) }, now: () => LATER_NS, crashPoint: () => {} } as unknown as SyncContext;
+  const ctx = { config: { transfer: { skipSourceErrors: true } }, state, logger: silentLogger, remote, auth: { handleConsentRequired: async (e: unknown) => Promise.reject(e) }, now: () => LATER_NS, crashPoint: () => {} } as unknown as SyncContext;
   return { src, state, globus, ctx };
 }
 
