@@ -9,6 +9,10 @@ import { DEMO_CLIENT_ID } from '../src/server/index.js';
 import { gsync } from './helpers/cli.js';
 import { jobWorld, type JobWorld } from './helpers/job-world.js';
 import { writeTree } from './server-support.js';
+import { silentLogger } from '../src/log/logger.js';
+import { runJob } from '../src/sync/run-job.js';
+import { watchLoop } from '../src/watch/watch-loop.js';
+import { watchSource } from '../src/watch/source-watcher.js';
 
 const MONITORING = path.resolve(__dirname, '../monitoring');
 const RULES = path.join(MONITORING, 'gsync.rules.yml');
@@ -73,5 +77,61 @@ describe('alert rules (monitoring/gsync.rules.yml)', () => {
     const written = new Set([...text.matchAll(/^(gsync_[a-z_]+)\{/gm)].map((m) => m[1]!));
     const missing = used.filter((name) => !written.has(name));
     expect(missing, 'metrics the rules use that the run did not write').toEqual([]);
+  });
+});
+
+describe('counters under gsync watch', () => {
+  let w: JobWorld | undefined;
+  afterEach(async () => {
+    await w?.cleanup();
+    w = undefined;
+  });
+
+  it('a watch that ships, idles and ships again shows the _total counters only growing', { timeout: 120_000 }, async () => {
+    w = await jobWorld({}, { scan: { minAgeSeconds: 0 } });
+    const world = w;
+    const prom = path.join(world.base, 'metrics', 'gsync.prom');
+    world.config.metrics.textfile = prom;
+    const sample = (name: string) => Number(new RegExp(`^${name}\\{[^}]*\\} (\\S+)$`, 'm').exec(fs.readFileSync(prom, 'utf8'))?.[1]);
+    const seen: Array<{ total: number; bytes: number; last: number }> = [];
+    writeTree(world.src, { 'a.txt': 'aa', 'd/b.txt': 'bbb' });
+    const stop = new AbortController();
+    const loop = watchLoop({
+      config: world.config,
+      logger: silentLogger,
+      signal: stop.signal,
+      // The real cycle; after each one, what the textfile says.
+      runCycle: async (signal) => {
+        const r = await runJob({ config: world.config, logger: silentLogger, ...world.wiring, wait: true, pollIntervalMs: 20, signal });
+        seen.push({ total: sample('gsync_transferred_files_total'), bytes: sample('gsync_transferred_bytes_total'), last: sample('gsync_last_run_transferred_files') });
+        return r;
+      },
+      watchSource,
+      settleMs: 200,
+      rescanIntervalMs: 300,
+      pendingCheckMs: 200,
+    });
+    const until = async (what: string, cond: () => boolean) => {
+      const end = Date.now() + 60_000;
+      while (!cond()) {
+        if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    await until('the first files are counted', () => seen.some((s) => s.total === 2));
+    await until('an idle cycle after it', () => seen.length > seen.findIndex((s) => s.total === 2) + 1);
+    writeTree(world.src, { 'd/c.txt': 'c' });
+    await until('the third file is counted', () => seen.some((s) => s.total === 3));
+    stop.abort();
+    await loop;
+
+    const firstShip = seen.findIndex((s) => s.total === 2);
+    // An idle cycle between the two shipments: the last run's figure fell to 0, the counter did not.
+    expect(seen.slice(firstShip + 1).some((s) => s.last === 0 && s.total === 2)).toBe(true);
+    for (let i = 1; i < seen.length; i++) {
+      expect(seen[i]!.total, `cycle ${i}`).toBeGreaterThanOrEqual(seen[i - 1]!.total);
+      expect(seen[i]!.bytes, `cycle ${i}`).toBeGreaterThanOrEqual(seen[i - 1]!.bytes);
+    }
+    expect(seen.at(-1)).toMatchObject({ total: 3, bytes: 6 });
   });
 });
