@@ -66,7 +66,7 @@ describe('gsync init at a terminal', () => {
     });
     const tokenFile = path.join(w.home, '.config', 'gsync', 'beamline-7.tokens.json');
     expect(fs.statSync(tokenFile).mode & 0o777).toBe(0o600);
-    expect(r.output).toContain('all 10 checks passed: this job is ready for cron');
+    expect(r.output).toContain('all 11 checks passed: this job is ready for cron');
     expect(r.code).toBe(0);
   });
 

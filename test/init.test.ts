@@ -27,7 +27,7 @@ describe('gsync init with flags and no terminal', () => {
     w = await initWorld();
     const r = await init(flags());
     expect(r.stderr).not.toContain('?');
-    expect(lastLine(r.stdout)).toBe('all 10 checks passed: this job is ready for cron');
+    expect(lastLine(r.stdout)).toBe('all 11 checks passed: this job is ready for cron');
     expect(r.code).toBe(0);
     expect(JSON.parse(fs.readFileSync(out(), 'utf8'))).toEqual({
       name: 'beamline-7',

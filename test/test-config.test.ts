@@ -175,7 +175,7 @@ describe('gsync test-config', () => {
       );
       expect(lines.find((l) => l.startsWith('ok   hooks.onFailed'))).toMatch(/^ok   hooks\.onFailed sh is \/\S+\/sh$/);
       expect(lines.find((l) => l.startsWith('ok   state database'))).toBeDefined();
-      expect(r.stdout).toMatch(/2 of 14 checks failed \(log file, hooks\.onSucceeded\): not ready for cron\n$/);
+      expect(r.stdout).toMatch(/2 of 15 checks failed \(log file, hooks\.onSucceeded\): not ready for cron\n$/);
       expect(r.code).toBe(1);
       expect(fs.readdirSync(varLog)).toEqual([]);
       expect(fs.existsSync(metricsDir)).toBe(false);
@@ -232,7 +232,7 @@ describe('gsync test-config', () => {
     expect(line).toContain(`${j.statePath} (mode 644), `);
     expect(line).toContain(`${j.statePath}.lock (mode 640) -> run: chmod 600 ${j.statePath} `);
     expect(line.endsWith(` ${j.statePath}.lock`)).toBe(true);
-    expect(r.lines.at(-1)).toBe('1 of 11 checks failed (file modes): not ready for cron');
+    expect(r.lines.at(-1)).toBe('1 of 12 checks failed (file modes): not ready for cron');
     expect(r.code).toBe(1);
     expect(fs.statSync(j.statePath).mode & 0o777).toBe(0o644);
   });
