@@ -23,13 +23,13 @@ export async function statusCheckCommand(opts: StatusCheckOptions, ctx: CommandC
     return code;
   };
   const thresholds: CheckThresholds = { ...DEFAULT_TASK_AGES };
-  for (const [flag, key] of [
-    ['--warning', 'warningAge'],
-    ['--critical', 'criticalAge'],
-    ['--task-warning', 'taskWarningAge'],
-    ['--task-critical', 'taskCriticalAge'],
+  for (const [flag, option, key] of [
+    ['--warning', 'warning', 'warningAge'],
+    ['--critical', 'critical', 'criticalAge'],
+    ['--task-warning', 'taskWarning', 'taskWarningAge'],
+    ['--task-critical', 'taskCritical', 'taskCriticalAge'],
   ] as const) {
-    const text = opts[flagKey(flag)];
+    const text = opts[option];
     if (text === undefined) continue;
     const seconds = parseDuration(text);
     if (seconds === undefined) return say(`GSYNC UNKNOWN - ${flag} ${JSON.stringify(text)} is not a duration (e.g. 900, 15m, 2h, 1d)`, CHECK.unknown);
@@ -48,8 +48,4 @@ export async function statusCheckCommand(opts: StatusCheckOptions, ctx: CommandC
   } catch (err) {
     return say(`GSYNC UNKNOWN - ${(err as Error).message.split('\n')[0]}`, CHECK.unknown);
   }
-}
-
-function flagKey(flag: '--warning' | '--critical' | '--task-warning' | '--task-critical'): keyof StatusCheckOptions {
-  return ({ '--warning': 'warning', '--critical': 'critical', '--task-warning': 'taskWarning', '--task-critical': 'taskCritical' } as const)[flag];
 }
