@@ -6,6 +6,8 @@ import { labelTemplateProblem } from '../src/config/label.js';
 import { renderLabel } from '../src/config/label.js';
 import { relPathOnSource } from '../src/plan/paths.js';
 import { buildTransferDocument, syncLevelFor } from '../src/sync/transfer-document.js';
+import { buildDeleteDocument } from '../src/deletes/delete-document.js';
+import { deleteDocumentSchema } from '../src/globus/schemas.js';
 
 const SRC = '1405823f-0597-4a16-b296-46d4f0ae4b15';
 const DST = '0e4a77f8-b778-4d5c-abaa-e1254e71427f';
@@ -50,6 +52,17 @@ describe('transfer document', () => {
     const doc = buildTransferDocument(config({ deadlineSeconds: 3600, notifyOnSucceeded: true }), 'sid', [item], AT);
     expect(doc.deadline).toBe('2026-11-24T06:06:07+00:00');
     expect(doc.notify_on_succeeded).toBe(true);
+  });
+
+  it('gives a delete document the same notification flags and deadline as the transfers (one source for every kind)', () => {
+    const c = config({ deadlineSeconds: 600, notifyOnSucceeded: true, notifyOnFailed: false, notifyOnInactive: false });
+    const del = buildDeleteDocument(c, 'sid-d', [{ path: '/archive/bl7/old', shippedKind: 'd' }], AT);
+    const xfer = buildTransferDocument(c, 'sid-t', [item], AT);
+    expect(deleteDocumentSchema.safeParse(del).success).toBe(true);
+    for (const doc of [del, xfer]) {
+      expect(doc).toMatchObject({ notify_on_succeeded: true, notify_on_failed: false, notify_on_inactive: false, deadline: '2026-11-24T05:16:07+00:00' });
+    }
+    expect(buildDeleteDocument(config(), 'sid', [], AT)).not.toHaveProperty('deadline');
   });
 
   it('keeps labels within 128 characters and free of control characters', () => {

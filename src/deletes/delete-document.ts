@@ -1,6 +1,7 @@
 import type { Config } from '../config/schema.js';
 import type { DeleteDocument } from '../globus/schemas.js';
 import { renderLabel } from '../config/label.js';
+import { taskOptionFields } from '../globus/task-options.js';
 
 /**
  * The one delete task a run submits (Transfer task_submit, delete document).
@@ -17,7 +18,7 @@ export function buildDeleteDocument(
   at: Date,
 ): DeleteDocument {
   const t = config.transfer;
-  const doc: DeleteDocument = {
+  return {
     DATA_TYPE: 'delete',
     submission_id: submissionId,
     endpoint: config.destination.collection,
@@ -25,13 +26,7 @@ export function buildDeleteDocument(
     recursive: items.some((i) => i.shippedKind === 'd'),
     ignore_missing: true,
     interpret_globs: false,
-    notify_on_succeeded: t.notifyOnSucceeded,
-    notify_on_failed: t.notifyOnFailed,
-    notify_on_inactive: t.notifyOnInactive,
+    ...taskOptionFields(t, at),
     DATA: items.map((i) => ({ DATA_TYPE: 'delete_item' as const, path: i.path })),
   };
-  if (t.deadlineSeconds !== undefined) {
-    doc.deadline = new Date(at.getTime() + t.deadlineSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, '+00:00');
-  }
-  return doc;
 }

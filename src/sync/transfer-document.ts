@@ -2,6 +2,7 @@ import type { Config } from '../config/schema.js';
 import { SYNC_LEVEL_NUMBER, type TransferDocument } from '../globus/schemas.js';
 import type { TransferItem } from '../plan/coalescer.js';
 import { renderLabel } from '../config/label.js';
+import { taskOptionFields } from '../globus/task-options.js';
 
 /** The one transfer a run submits: every option comes from the config, none is left to Globus's defaults. */
 export function buildTransferDocument(
@@ -12,7 +13,7 @@ export function buildTransferDocument(
   syncLevel: Config['transfer']['syncLevel'] = config.transfer.syncLevel,
 ): TransferDocument {
   const t = config.transfer;
-  const doc: TransferDocument = {
+  return {
     DATA_TYPE: 'transfer',
     submission_id: submissionId,
     source_endpoint: config.source.collection,
@@ -22,9 +23,7 @@ export function buildTransferDocument(
     verify_checksum: t.verifyChecksum,
     preserve_timestamp: t.preserveTimestamp,
     encrypt_data: t.encryptData,
-    notify_on_succeeded: t.notifyOnSucceeded,
-    notify_on_failed: t.notifyOnFailed,
-    notify_on_inactive: t.notifyOnInactive,
+    ...taskOptionFields(t, at),
     skip_source_errors: t.skipSourceErrors,
     fail_on_quota_errors: t.failOnQuotaErrors,
     DATA: items.map((i) => ({
@@ -34,10 +33,6 @@ export function buildTransferDocument(
       recursive: i.recursive,
     })),
   };
-  if (t.deadlineSeconds !== undefined) {
-    doc.deadline = new Date(at.getTime() + t.deadlineSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, '+00:00');
-  }
-  return doc;
 }
 
 /**
