@@ -1,10 +1,6 @@
-import { persistentSkipCount } from '../state/deliveries.js';
-import { owedHookCount } from '../state/hooks.js';
 import type { State } from '../state/open.js';
-import { lastRuns, lastSuccessNs } from '../state/runs.js';
-import { openSubmissions } from '../ledger/transfer-rows.js';
-import { stateSummary } from '../state/summary.js';
-import { openTasks } from '../state/totals.js';
+import { lastRuns } from '../state/runs.js';
+import { ageSeconds, jobGauges } from '../state/totals.js';
 
 /** How many recent runs tell the job's schedule (the median gap between their starts). */
 const SCHEDULE_RUNS = 20;
@@ -27,9 +23,7 @@ export interface HealthFacts {
 const sec = (ns: bigint) => Number(ns / 1_000_000n) / 1000;
 
 export function readHealthFacts(state: State, nowNs: bigint): HealthFacts {
-  const success = lastSuccessNs(state);
-  const oldest = openSubmissions(state).find((s) => s.submittedNs !== null);
-  const open = openTasks(state);
+  const g = jobGauges(state);
   return {
     nowSeconds: sec(nowNs),
     runs: lastRuns(state, SCHEDULE_RUNS).map((r) => ({
@@ -37,12 +31,12 @@ export function readHealthFacts(state: State, nowNs: bigint): HealthFacts {
       exitCode: r.finishedNs === null ? null : r.exitCode,
       result: r.result,
     })),
-    lastSuccessSeconds: success === null ? null : sec(success),
-    dirtyPaths: stateSummary(state).dirty,
-    openTasks: open.open,
-    inactiveTasks: open.inactive,
-    openTaskAgeSeconds: oldest?.submittedNs ? Math.max(0, sec(nowNs - oldest.submittedNs)) : 0,
-    hooksOwed: owedHookCount(state),
-    persistentSkips: persistentSkipCount(state),
+    lastSuccessSeconds: g.lastSuccessNs === null ? null : sec(g.lastSuccessNs),
+    dirtyPaths: g.dirtyPaths,
+    openTasks: g.open,
+    inactiveTasks: g.inactive,
+    openTaskAgeSeconds: ageSeconds(nowNs, g.oldestSubmittedNs),
+    hooksOwed: g.hooksOwed,
+    persistentSkips: g.persistentSkips,
   };
 }

@@ -1,4 +1,8 @@
+import { persistentSkipCount } from './deliveries.js';
+import { owedHookCount } from './hooks.js';
 import type { State } from './open.js';
+import { lastSuccessNs } from './runs.js';
+import { stateSummary } from './summary.js';
 
 /**
  * Counters for Prometheus (`*_total`), read from the ledger's own rows rather
@@ -31,6 +35,20 @@ export interface OpenTasks {
   open: number;
   /** Of those, the ones Globus last reported INACTIVE (they wait for a person). */
   inactive: number;
+  /** When the oldest of those that reached Globus was submitted; null when none did. */
+  oldestSubmittedNs: bigint | null;
+}
+
+/**
+ * The job's health now, as read from the state alone: what the metrics file's
+ * gauges and `gsync status --check` both judge. One reader, so an alert and a
+ * check can never disagree about the same database.
+ */
+export interface JobGauges extends OpenTasks {
+  lastSuccessNs: bigint | null;
+  dirtyPaths: number;
+  hooksOwed: number;
+  persistentSkips: number;
 }
 
 export function ledgerTotals(state: State): LedgerTotals {
@@ -60,10 +78,26 @@ export function ledgerTotals(state: State): LedgerTotals {
 export function openTasks(state: State): OpenTasks {
   const row = state.db
     .prepare(
-      `SELECT count(*) AS open, coalesce(sum(status = 'INACTIVE'), 0) AS inactive FROM (
-         SELECT status FROM submission WHERE completed_ns IS NULL
-         UNION ALL SELECT status FROM delete_task WHERE completed_ns IS NULL)`,
+      `SELECT count(*) AS open, coalesce(sum(status = 'INACTIVE'), 0) AS inactive, min(submitted_ns) AS oldest FROM (
+         SELECT status, submitted_ns FROM submission WHERE completed_ns IS NULL
+         UNION ALL SELECT status, submitted_ns FROM delete_task WHERE completed_ns IS NULL)`,
     )
-    .get() as OpenTasks;
-  return row;
+    .safeIntegers(true)
+    .get() as { open: bigint; inactive: bigint; oldest: bigint | null };
+  return { open: Number(row.open), inactive: Number(row.inactive), oldestSubmittedNs: row.oldest };
+}
+
+export function jobGauges(state: State): JobGauges {
+  return {
+    ...openTasks(state),
+    lastSuccessNs: lastSuccessNs(state),
+    dirtyPaths: stateSummary(state).dirty,
+    hooksOwed: owedHookCount(state),
+    persistentSkips: persistentSkipCount(state),
+  };
+}
+
+/** Seconds from `fromNs` to `nowNs`, never negative (a clock stepped back reads as 0). */
+export function ageSeconds(nowNs: bigint, fromNs: bigint | null): number {
+  return fromNs === null ? 0 : Math.max(0, Number((nowNs - fromNs) / 1_000_000n) / 1000);
 }

@@ -1,10 +1,6 @@
 import { writeMetricsFile } from '../metrics/textfile.js';
-import { persistentSkipCount } from '../state/deliveries.js';
-import { hookFailuresSince, owedHookCount } from '../state/hooks.js';
-import { lastSuccessNs } from '../state/runs.js';
-import { openSubmissions } from '../ledger/transfer-rows.js';
-import { stateSummary } from '../state/summary.js';
-import { ledgerTotals, openTasks } from '../state/totals.js';
+import { hookFailuresSince } from '../state/hooks.js';
+import { ageSeconds, jobGauges, ledgerTotals } from '../state/totals.js';
 import type { Delivery } from './delivery.js';
 import type { SyncContext } from '../run/sync-context.js';
 
@@ -24,13 +20,11 @@ export function writeRunMetrics(sync: SyncContext, startedNs: bigint, exitCode: 
   if (file === undefined) return;
   try {
     const now = sync.now();
-    const oldest = openSubmissions(sync.state).find((s) => s.submittedNs !== null);
-    const success = lastSuccessNs(sync.state);
+    const gauges = jobGauges(sync.state);
     // What Globus delivered in every task this run settled SUCCEEDED (its own, and earlier runs' it reconciled).
     const settled = outcome ? [...(outcome.delivery ? [outcome.delivery] : []), ...outcome.reconciled.deliveries] : [];
     const sum = (pick: (d: (typeof settled)[number]) => number) => settled.reduce((n, d) => n + pick(d), 0);
     const totals = ledgerTotals(sync.state);
-    const open = openTasks(sync.state);
     const loginExpires = sync.auth.loginExpiresAt?.();
     writeMetricsFile(file, {
       job: sync.config.name,
@@ -47,13 +41,13 @@ export function writeRunMetrics(sync: SyncContext, startedNs: bigint, exitCode: 
       ...(sync.config.deletes.enabled
         ? { lastRunDeletedPaths: outcome?.deletes.deletedPaths ?? 0, lastRunDeletesStopped: outcome?.deletes.stoppedBy ? 1 : 0 }
         : {}),
-      ...(success === null ? {} : { lastSuccessSeconds: Math.floor(seconds(success)) }),
-      dirtyPaths: stateSummary(sync.state).dirty,
-      openTaskAgeSeconds: oldest?.submittedNs ? Math.max(0, seconds(now - oldest.submittedNs)) : 0,
-      openTasks: open.open,
-      inactiveTasks: open.inactive,
-      hooksOwed: owedHookCount(sync.state),
-      persistentSkips: persistentSkipCount(sync.state),
+      ...(gauges.lastSuccessNs === null ? {} : { lastSuccessSeconds: Math.floor(seconds(gauges.lastSuccessNs)) }),
+      dirtyPaths: gauges.dirtyPaths,
+      openTaskAgeSeconds: ageSeconds(now, gauges.oldestSubmittedNs),
+      openTasks: gauges.open,
+      inactiveTasks: gauges.inactive,
+      hooksOwed: gauges.hooksOwed,
+      persistentSkips: gauges.persistentSkips,
       ...(loginExpires ? { credentialsExpirySeconds: Math.floor(loginExpires.getTime() / 1000) } : {}),
       runsTotal: totals.runs,
       transferredFilesTotal: totals.transferredFiles,
