@@ -1,58 +1,16 @@
 #!/usr/bin/env node
-import { CommanderError } from 'commander';
-import { buildCli } from './cli.js';
-import { GsyncError } from './errors/errors.js';
-import { EXIT, exitCodeFor } from './errors/exit-codes.js';
+import module from 'node:module';
 
 /**
- * A reader that closes the pipe early (`gsync plan --json | head -1`) is done
- * with us: stop quietly, as a Unix tool ended by SIGPIPE does, instead of an
- * unhandled EPIPE with a stack trace. Node ignores SIGPIPE, so it is done here.
- * Stopping mid-run is as safe as any kill: the state is written in transactions.
+ * The entry point, kept to one call before anything else loads. On Node 22.1
+ * and later, module.enableCompileCache() keeps V8's compiled code for every
+ * module loaded after it (zod alone is over 200) in os.tmpdir()/node-compile-cache,
+ * so a cron tick's start-up is mostly spent running gsync, not compiling it
+ * (bench/RESULTS.md, start-up). Node 20 has no such call and starts as before.
+ * The cache is an optimisation Node never lets fail a program: it returns a
+ * status instead of throwing; NODE_COMPILE_CACHE moves it and
+ * NODE_DISABLE_COMPILE_CACHE=1 turns it off. The imports below are dynamic
+ * because static ones would be compiled before this line runs.
  */
-function stopQuietlyOnBrokenPipe(stream: NodeJS.WriteStream): void {
-  stream.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code !== 'EPIPE') throw err;
-    process.exit(EXIT.brokenPipe);
-  });
-}
-stopQuietlyOnBrokenPipe(process.stdout);
-stopQuietlyOnBrokenPipe(process.stderr);
-
-/** The only place that calls process.exit. */
-async function main(argv: string[]): Promise<number> {
-  let code: number = EXIT.ok;
-  const program = buildCli((c) => (code = c));
-  try {
-    await program.parseAsync(argv);
-    return code;
-  } catch (err) {
-    if (err instanceof CommanderError) {
-      // help and version are "errors" to commander but successes to us
-      return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
-    }
-    const code = exitCodeFor(err);
-    // An overlapping cron tick is not news: with --quiet the exit code (75) alone says it.
-    const quietLock = code === EXIT.locked && program.opts<{ quiet?: boolean }>().quiet === true;
-    if (!quietLock) process.stderr.write(describe(err) + '\n');
-    return code;
-  }
-}
-
-function describe(err: unknown): string {
-  if (err instanceof GsyncError) return `gsync: ${err.message}${err.hint ? ` (${err.hint})` : ''}`;
-  if (err instanceof Error) return `gsync: ${err.message}`;
-  return `gsync: ${String(err)}`;
-}
-
-main(process.argv).then(
-  (code) => {
-    process.exitCode = code;
-    // Let pino flush; then leave even if a stray handle (a keep-alive socket) is open.
-    setImmediate(() => process.exit(code));
-  },
-  (err) => {
-    process.stderr.write(`gsync: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
-    process.exit(EXIT.failure);
-  },
-);
+(module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
+await import('./main.js');

@@ -4,6 +4,8 @@ import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { assertBuilt, gsync } from './helpers/cli.js';
 import { jobWorld, type JobWorld } from './helpers/job-world.js';
+import module from 'node:module';
+import { tempDir } from './helpers/temp.js';
 
 /**
  * The cron tick's start-up: `gsync run` loads only what the run uses. With nothing
@@ -52,3 +54,26 @@ describe('gsync run start-up', () => {
     expect(submitting.modules.some(undici)).toBe(true);
   }, 60_000);
 });
+
+describe('the compile cache (issue 34)', () => {
+  const hasCompileCache = typeof (module as { enableCompileCache?: unknown }).enableCompileCache === 'function';
+
+  it(`keeps compiled modules under the temporary folder where Node has the cache (this Node: ${hasCompileCache ? 'has it' : 'has not'}), and starts without it`, async () => {
+    assertBuilt();
+    const tmp = tempDir('gsync-compile-cache-');
+    const env = { ...process.env, TMPDIR: tmp };
+    delete env.NODE_COMPILE_CACHE;
+    delete env.NODE_DISABLE_COMPILE_CACHE;
+    const r = await gsync(['--version'], { env });
+    expect(r.code, r.stderr).toBe(0);
+    const cache = path.join(tmp, 'node-compile-cache');
+    // Node 22.1+ writes V8's code cache there for every module gsync loaded; Node 20 has no cache to write.
+    expect(fs.existsSync(cache) && fs.readdirSync(cache).length > 0).toBe(hasCompileCache);
+
+    const off = tempDir('gsync-compile-cache-off-');
+    const r2 = await gsync(['--version'], { env: { ...env, TMPDIR: off, NODE_DISABLE_COMPILE_CACHE: '1' } });
+    expect(r2.code, r2.stderr).toBe(0);
+    expect(fs.existsSync(path.join(off, 'node-compile-cache'))).toBe(false);
+  });
+});
+
