@@ -18,6 +18,8 @@
  *   run-nochange   gsync run, the same state (a fresh copy for each run)
  *   plan-changed   gsync plan after 1% of the files (every 100th, sorted) got a new mtime
  *   run-changed    gsync run, the same (a fresh copy of the shipped state for each run)
+ *   start-up       node -e 0, gsync --version and gsync plan of an empty tree, interleaved, 15 runs
+ *                  or --runs if more (bench/startup-rows.ts); not with --verify-only
  *   verify         gsync verify of everything shipped, once at the default request rate (up to
  *                  200,000 files) and once with the rate limit off (bench/verify-rows.ts);
  *                  --skip-verify leaves it out; --verify-only measures nothing else,
@@ -33,6 +35,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { describeMachine, has, loadAverage, log, measure, median, TIME, type Sample } from './bench/measure.js';
 import { LABEL, table, targets, type Result, type Scenario } from './bench/report.js';
+import { benchStartup } from './bench/startup-rows.js';
 import { benchVerify } from './bench/verify-rows.js';
 import { prepareWorld, resetState, shipAll, startServer, touchOnePercent, type BenchWorld } from './bench/world.js';
 
@@ -93,6 +96,7 @@ async function main(): Promise<number> {
   const verifyRows: string[] = [];
   if (!has('rsync')) notes.push('rsync is not installed: its row is skipped (apt-get install -y rsync to measure it)');
   try {
+    if (!args.verifyOnly) verifyRows.push(...benchStartup(GSYNC, base, { prefix: args.prefix, runs: args.runs }), '');
     for (const files of args.sizes) {
       const dirs = args.dirs ?? Math.max(1, Math.round(files / 50));
       const measured = await benchOne(path.join(base, `tree-${files}-${dirs}-${args.seed}`), files, dirs, args, verifyRows);
