@@ -118,9 +118,9 @@ class Campaign {
       const r = await this.w.run();
       this.tally.runs++;
       this.note();
-      expect(exitCodeForRun(r), r.reconciled.problems.join('; ')).toBe(0);
+      expect(exitCodeForRun(r), r.settled.problems.join('; ')).toBe(0);
       // Done only when nothing is owed and no earlier task is still running (its paths are held meanwhile).
-      if (r.result === 'nothing-to-do' && r.reconciled.active === 0) break;
+      if (r.result === 'nothing-to-do' && r.settled.active === 0) break;
       expect(r.result).toMatch(/^(succeeded|nothing-to-do)$/);
     }
     if (process.env.CRASH_DEBUG) console.log(`complete: runs ${Date.now() - T}ms`);

@@ -11,7 +11,7 @@ import {
   type DeleteTaskRecord,
 } from '../ledger/delete-rows.js';
 import type { TaskKind } from '../ledger/kind.js';
-import { reconcileOpen, submitTask } from '../ledger/tasks.js';
+import { settleOpen, submitTask } from '../ledger/tasks.js';
 import type { SyncContext } from '../run/sync-context.js';
 import { buildDeleteDocument } from './delete-document.js';
 import { forgetSubtree } from './forget-subtree.js';
@@ -81,9 +81,9 @@ export async function submitDeletes(ctx: SyncContext, planned: readonly PlannedD
 }
 
 /** Delete rows earlier runs left open: resubmitted if they have no task, then settled as Globus says. */
-export async function reconcileOpenDeletes(ctx: SyncContext): Promise<DeletesSettled> {
+export async function settleOpenDeletes(ctx: SyncContext): Promise<DeletesSettled> {
   const settled = noDeletesSettled();
-  await reconcileOpen(ctx, deleteKind, settled);
+  await settleOpen(ctx, deleteKind, settled);
   return settled;
 }
 

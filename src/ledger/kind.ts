@@ -37,7 +37,7 @@ export interface Accepted {
 }
 
 /**
- * One kind of Globus task (transfer, delete; next reconcile and pull), as a
+ * One kind of Globus task (transfer, delete; reconcile runs; next pull), as a
  * record. The ledger (src/ledger/tasks.ts) runs every kind through the same
  * discipline: submission_id first, row and exact document committed, POST,
  * "Duplicate" accepted on a re-POST, 404 = LOST, a refusal = REJECTED, and

@@ -1,4 +1,4 @@
-import { noDeletesSettled, reconcileOpenDeletes, type DeletesSettled } from '../deletes/delete-tasks.js';
+import { noDeletesSettled, settleOpenDeletes, type DeletesSettled } from '../deletes/delete-tasks.js';
 import { collectRemovals, type RemovalCollector } from '../deletes/plan-deletes.js';
 import { holdBack, runDeletes, waitForDelete, type DeleteRunOutcome } from '../deletes/run-deletes.js';
 import { openSubmissions } from '../ledger/transfer-rows.js';
@@ -11,11 +11,11 @@ import { splitBatches } from './batches.js';
 import type { Delivery } from './delivery.js';
 import type { RunOutcome } from '../run/outcome.js';
 import { submitBatch, waitAndSettle, waitOptions, type SubmittedTask } from './own-tasks.js';
-import { emptyReport, type ReconcileReport } from './reconcile.js';
+import { emptyReport, type SettleReport } from './settle-tasks.js';
 import type { DeleteStepResult, RunJobOptions, RunJobResult } from './run-options.js';
 import type { SyncContext } from '../run/sync-context.js';
 import { syncLevelFor } from './transfer-document.js';
-import { reconcileTransfers } from './transfer-kind.js';
+import { settleTransfers } from './transfer-kind.js';
 
 /**
  * One sync cycle as steps, each returning its own result: settle the
@@ -25,9 +25,9 @@ import { reconcileTransfers } from './transfer-kind.js';
 export type CycleResult = Omit<RunJobResult, 'result' | 'hooksFailed'>;
 
 export async function cycle(sync: SyncContext, opts: RunJobOptions): Promise<CycleResult> {
-  const transfers = await reconcileTransfers(sync, emptyReport());
+  const transfers = await settleTransfers(sync, emptyReport());
   // Open delete tasks are settled even with deletes.enabled turned off since: their paths are held until then.
-  const earlierDeletes = await reconcileOpenDeletes(sync);
+  const earlierDeletes = await settleOpenDeletes(sync);
   const removals = sync.config.deletes.enabled ? collectRemovals() : null;
   const scanned = scanStep(sync, opts, removals);
   // Guards are checked and the delete task submitted before the transfer; paths a delete still covers wait.
@@ -40,7 +40,7 @@ export async function cycle(sync: SyncContext, opts: RunJobOptions): Promise<Cyc
   const deletesSettled = [earlierDeletes, waited?.settled ?? noDeletesSettled()];
   const sum = (pick: (d: DeletesSettled) => number) => deletesSettled.reduce((n, d) => n + pick(d), 0);
   const deleteTrouble = deleted.stoppedBy !== null || (waited !== null && !waited.succeeded);
-  const reconciled: ReconcileReport = {
+  const settled: SettleReport = {
     ...transfers,
     failed: transfers.failed + sum((d) => d.failed),
     inactive: transfers.inactive + sum((d) => d.inactive),
@@ -58,7 +58,7 @@ export async function cycle(sync: SyncContext, opts: RunJobOptions): Promise<Cyc
     stoppedBy: deleted.stoppedBy,
   };
   const { ownProblems: _p, otherDeliveries: _d, ...transfer } = shipped;
-  return { ...transfer, plan: scanned.plan, reconciled, deletes };
+  return { ...transfer, plan: scanned.plan, settled, deletes };
 }
 
 /** The scan and plan step: what changed, as transfer items (at most transfer.maxItems of them). */
@@ -145,7 +145,7 @@ async function shipStep(sync: SyncContext, opts: RunJobOptions, plan: PlanTotals
   };
   if (!opts.wait) return { ...sent, outcome: 'submitted', delivery: null, ownProblems: [], otherDeliveries: [] };
 
-  const settled: Array<{ outcome: RunOutcome; settled: ReconcileReport }> = [];
+  const settled: Array<{ outcome: RunOutcome; settled: SettleReport }> = [];
   for (const t of tasks) settled.push(await waitAndSettle(sync, opts, t));
   const outcomes = settled.map((s) => s.outcome);
   const worst = (['still-active', 'task-failed', 'task-inactive'] as const).find((o) => outcomes.includes(o)) ?? 'shipped';

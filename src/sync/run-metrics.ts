@@ -13,7 +13,7 @@ const seconds = (ns: bigint) => Number(ns / 1_000_000n) / 1000;
 /** The slice of a run's outcome the metrics read (a run that failed before its cycle ended has none). */
 export interface RunMetricsInput {
   delivery: Delivery | null;
-  reconciled: { deliveries: readonly Delivery[] };
+  settled: { deliveries: readonly Delivery[] };
   plan: { deferred: number; unshippable?: number };
   deletes: { deletedPaths: number; stoppedBy: string | null };
 }
@@ -26,8 +26,8 @@ export function writeRunMetrics(sync: SyncContext, startedNs: bigint, exitCode: 
     const now = sync.now();
     const oldest = openSubmissions(sync.state).find((s) => s.submittedNs !== null);
     const success = lastSuccessNs(sync.state);
-    // What Globus delivered in every task this run settled SUCCEEDED (its own, and earlier runs' it reconciled).
-    const settled = outcome ? [...(outcome.delivery ? [outcome.delivery] : []), ...outcome.reconciled.deliveries] : [];
+    // What Globus delivered in every task this run settled SUCCEEDED (its own, and earlier runs' it settled).
+    const settled = outcome ? [...(outcome.delivery ? [outcome.delivery] : []), ...outcome.settled.deliveries] : [];
     const sum = (pick: (d: (typeof settled)[number]) => number) => settled.reduce((n, d) => n + pick(d), 0);
     const totals = ledgerTotals(sync.state);
     const open = openTasks(sync.state);

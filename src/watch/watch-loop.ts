@@ -120,7 +120,7 @@ export async function watchLoop(opts: WatchLoopOptions): Promise<WatchLoopResult
         failures = 0;
         // A FAILED or INACTIVE task is news for whoever reads the journal; the loop goes on and its files ship again.
         (needsAttention(r) ? logger.warn : logger.info).call(logger, { reason, result: r.result, taskId: r.taskId, files: r.files, deferred: r.plan.deferred }, summaryLine(r));
-        if (r.outcome === 'submitted' || r.outcome === 'still-active' || r.reconciled.active > 0) pendingAt = clock.now() + pendingMs;
+        if (r.outcome === 'submitted' || r.outcome === 'still-active' || r.settled.active > 0) pendingAt = clock.now() + pendingMs;
         // Files too young to ship were left for later; no event may come for them again.
         if (r.plan.deferred > 0) markChanged();
       } catch (err) {

@@ -10,7 +10,7 @@ import { CANCELING, cancelIfOnlyVanished, releaseCancelled } from './vanished-so
 /** What Globus said about one submitted task. released: SUCCEEDED, but with an outcome per path that can no longer be known (history_deleted). */
 export type TaskOutcome = 'succeeded' | 'failed' | 'active' | 'inactive' | 'released';
 
-export interface ReconcileReport {
+export interface SettleReport {
   succeeded: number;
   failed: number;
   active: number;
@@ -27,10 +27,10 @@ export interface ReconcileReport {
   deliveries: Delivery[];
 }
 
-export const emptyReport = (): ReconcileReport => ({ succeeded: 0, failed: 0, active: 0, inactive: 0, skippedPaths: 0, historyDeleted: 0, problems: [], deliveries: [] });
+export const emptyReport = (): SettleReport => ({ succeeded: 0, failed: 0, active: 0, inactive: 0, skippedPaths: 0, historyDeleted: 0, problems: [], deliveries: [] });
 
 /** Applies what Globus says about one transfer task to the state (the transfer kind's settle, src/sync/transfer-kind.ts). */
-export async function settle(sync: SyncContext, sub: SubmissionRecord, task: Task, report: ReconcileReport): Promise<TaskOutcome> {
+export async function settle(sync: SyncContext, sub: SubmissionRecord, task: Task, report: SettleReport): Promise<TaskOutcome> {
   const log = sync.logger.child({ taskId: task.task_id });
   switch (task.status) {
     case 'SUCCEEDED': {
