@@ -11,7 +11,10 @@ export type LedgerCrashPoint =
   | 'after-post'
   | 'delete-after-submission-id'
   | 'delete-after-record'
-  | 'delete-after-post';
+  | 'delete-after-post'
+  | 'reconcile-after-submission-id'
+  | 'reconcile-after-record'
+  | 'reconcile-after-post';
 
 /** What the ledger needs of a run (src/sync/sync-context.ts SyncContext satisfies it). */
 export interface LedgerContext {

@@ -12,10 +12,11 @@ export interface SummaryInput extends Pick<RunJobResult, 'result' | 'taskId' | '
   plan: { deferred: number };
   settled: Pick<RunJobResult['settled'], 'problems' | 'deliveries'>;
   deletes: Pick<DeleteStepResult, 'submitted' | 'deletedPaths'>;
+  reconcile?: Pick<RunJobResult['reconcile'], 'succeeded' | 'restored' | 'submitted'>;
 }
 
 export function summaryLine(r: SummaryInput): string {
-  const line = transferPart(r) + deletesPart(r);
+  const line = transferPart(r) + deletesPart(r) + reconcilePart(r);
   const hint = [r.delivery, ...r.settled.deliveries].find((d) => d?.hint)?.hint;
   return hint ? `${line}\nhint: ${hint}` : line;
 }
@@ -26,6 +27,16 @@ function deletesPart(r: SummaryInput): string {
   const parts: string[] = [];
   if (d.submitted) parts.push(`delete task ${d.submitted.taskId}: ${count(d.submitted.paths, 'path')}`);
   if (d.deletedPaths > 0) parts.push(`${count(d.deletedPaths, 'path')} deleted at the destination`);
+  return parts.length ? `; ${parts.join('; ')}` : '';
+}
+
+/** Reconcile runs (issue 27): a SUCCEEDED one always says how many files it restored, 0 included. */
+function reconcilePart(r: SummaryInput): string {
+  const c = r.reconcile;
+  if (c === undefined) return '';
+  const parts: string[] = [];
+  if (c.succeeded > 0) parts.push(`reconcile: ${count(c.restored, 'file')} restored at the destination`);
+  else if (c.submitted) parts.push(`reconcile task ${c.submitted.taskId} submitted`);
   return parts.length ? `; ${parts.join('; ')}` : '';
 }
 

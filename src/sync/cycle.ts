@@ -16,6 +16,8 @@ import type { DeleteStepResult, RunJobOptions, RunJobResult } from './run-option
 import type { SyncContext } from '../run/sync-context.js';
 import { syncLevelFor } from './transfer-document.js';
 import { settleTransfers } from './transfer-kind.js';
+import { openReconciles } from '../ledger/reconcile-rows.js';
+import { noReconcile, reconcileNotDue, settleOpenReconciles, submitReconcile, waitForReconcile, type ReconcileReport } from './reconcile-run.js';
 
 /**
  * One sync cycle as steps, each returning its own result: settle the
@@ -28,6 +30,7 @@ export async function cycle(sync: SyncContext, opts: RunJobOptions): Promise<Cyc
   const transfers = await settleTransfers(sync, emptyReport());
   // Open delete tasks are settled even with deletes.enabled turned off since: their paths are held until then.
   const earlierDeletes = await settleOpenDeletes(sync);
+  const reconcile = await settleOpenReconciles(sync, noReconcile());
   const removals = sync.config.deletes.enabled ? collectRemovals() : null;
   const scanned = scanStep(sync, opts, removals);
   // Guards are checked and the delete task submitted before the transfer; paths a delete still covers wait.
@@ -36,16 +39,17 @@ export async function cycle(sync: SyncContext, opts: RunJobOptions): Promise<Cyc
   const shipped = await shipStep(sync, opts, scanned.plan, items, deleted.submitted !== null);
   // --wait: the delete task this run submitted is waited for and settled too; it not ending well is news.
   const waited = opts.wait && deleted.submitted ? await waitForDelete(sync, deleted.submitted.rowId, deleted.submitted.taskId, waitOptions(opts)) : null;
+  await reconcileStep(sync, opts, reconcile);
 
   const deletesSettled = [earlierDeletes, waited?.settled ?? noDeletesSettled()];
   const sum = (pick: (d: DeletesSettled) => number) => deletesSettled.reduce((n, d) => n + pick(d), 0);
   const deleteTrouble = deleted.stoppedBy !== null || (waited !== null && !waited.succeeded);
   const settled: SettleReport = {
     ...transfers,
-    failed: transfers.failed + sum((d) => d.failed),
-    inactive: transfers.inactive + sum((d) => d.inactive),
+    failed: transfers.failed + sum((d) => d.failed) + reconcile.failed,
+    inactive: transfers.inactive + sum((d) => d.inactive) + reconcile.inactive,
     ...(deleteTrouble ? { deleteTrouble } : {}),
-    problems: [...transfers.problems, ...earlierDeletes.problems, ...(deleted.stoppedBy ? [deleted.stoppedBy] : []), ...shipped.ownProblems, ...(waited?.settled.problems ?? [])],
+    problems: [...transfers.problems, ...earlierDeletes.problems, ...(deleted.stoppedBy ? [deleted.stoppedBy] : []), ...shipped.ownProblems, ...(waited?.settled.problems ?? []), ...reconcile.problems],
     deliveries: [...transfers.deliveries, ...shipped.otherDeliveries],
   };
   const deletes: DeleteStepResult = {
@@ -58,7 +62,33 @@ export async function cycle(sync: SyncContext, opts: RunJobOptions): Promise<Cyc
     stoppedBy: deleted.stoppedBy,
   };
   const { ownProblems: _p, otherDeliveries: _d, ...transfer } = shipped;
-  return { ...transfer, plan: scanned.plan, settled, deletes };
+  return { ...transfer, plan: scanned.plan, settled, deletes, reconcile };
+}
+
+/**
+ * The reconcile step (issue 27), after this run's own transfers: submits a
+ * reconcile task when one is due and a task slot is left (this run's changes
+ * go first), and with --wait waits for it and settles it.
+ */
+async function reconcileStep(sync: SyncContext, opts: RunJobOptions, report: ReconcileReport): Promise<void> {
+  const notDue = reconcileNotDue(sync, opts.reconcile === true);
+  if (notDue !== null) {
+    if (opts.reconcile) sync.logger.warn(`no reconcile task this run: ${notDue}`);
+    else if (sync.config.reconcile.intervalHours !== undefined) sync.logger.debug(`no reconcile task this run: ${notDue}`);
+    return;
+  }
+  const open = openTasks(sync);
+  if (open >= sync.config.transfer.maxOpenTasks) {
+    sync.logger.warn({ open, maxOpenTasks: sync.config.transfer.maxOpenTasks }, `a reconcile is due, but ${open} tasks of this job are still open (transfer.maxOpenTasks): a later run sends it`);
+    return;
+  }
+  report.submitted = await submitReconcile(sync);
+  if (opts.wait) await waitForReconcile(sync, report.submitted, waitOptions(opts), report);
+}
+
+/** This job's open transfer and reconcile tasks: what transfer.maxOpenTasks counts. */
+function openTasks(sync: SyncContext): number {
+  return openSubmissions(sync.state).length + openReconciles(sync.state).length;
 }
 
 /** The scan and plan step: what changed, as transfer items (at most transfer.maxItems of them). */
@@ -121,7 +151,7 @@ async function shipStep(sync: SyncContext, opts: RunJobOptions, plan: PlanTotals
   }
   const batches = splitBatches(sync.state, items, syncLevel);
   items.length = 0; // the batches hold them now
-  const open = openSubmissions(sync.state).length;
+  const open = openTasks(sync);
   const room = config.transfer.maxOpenTasks - open;
   if (room < batches.length) {
     const held = batches.splice(Math.max(0, room));

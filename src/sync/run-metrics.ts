@@ -3,6 +3,7 @@ import { persistentSkipCount } from '../state/deliveries.js';
 import { hookFailuresSince, owedHookCount } from '../state/hooks.js';
 import { lastSuccessNs } from '../state/runs.js';
 import { openSubmissions } from '../ledger/transfer-rows.js';
+import { lastSucceededReconcile } from '../ledger/reconcile-rows.js';
 import { stateSummary } from '../state/summary.js';
 import { ledgerTotals, openTasks } from '../state/totals.js';
 import type { Delivery } from './delivery.js';
@@ -32,6 +33,7 @@ export function writeRunMetrics(sync: SyncContext, startedNs: bigint, exitCode: 
     const totals = ledgerTotals(sync.state);
     const open = openTasks(sync.state);
     const loginExpires = sync.auth.loginExpiresAt?.();
+    const reconciled = lastSucceededReconcile(sync.state);
     writeMetricsFile(file, {
       job: sync.config.name,
       lastRunExitCode: exitCode,
@@ -54,6 +56,7 @@ export function writeRunMetrics(sync: SyncContext, startedNs: bigint, exitCode: 
       inactiveTasks: open.inactive,
       hooksOwed: owedHookCount(sync.state),
       persistentSkips: persistentSkipCount(sync.state),
+      ...(reconciled ? { reconcileRestoredFiles: reconciled.restored } : {}),
       ...(loginExpires ? { credentialsExpirySeconds: Math.floor(loginExpires.getTime() / 1000) } : {}),
       runsTotal: totals.runs,
       transferredFilesTotal: totals.transferredFiles,

@@ -9,6 +9,7 @@ import type { Delivery } from './delivery.js';
 import type { RecordedResult, RunOutcome } from '../run/outcome.js';
 import type { SubmittedTask } from './own-tasks.js';
 import type { SettleReport } from './settle-tasks.js';
+import type { ReconcileReport } from './reconcile-run.js';
 import type { OpenRemote } from '../run/remote.js';
 
 /** What runJob is given: by `run`, `watch` and `demo` (src/commands/), and by tests. */
@@ -35,6 +36,8 @@ export interface RunJobOptions {
   signal?: AbortSignal;
   /** `--allow-deletes N`: this run may delete up to N paths past the deletes guards. */
   allowDeletes?: number;
+  /** `--reconcile`: send a reconcile task now, whatever reconcile.intervalHours says (README "Reconcile runs"). */
+  reconcile?: boolean;
 }
 
 /** What the delete step did in one run (deletes.enabled), with the delete tasks settled in it. */
@@ -72,4 +75,6 @@ export interface RunJobResult {
   /** Hooks (or manifests) that failed in this run; they stay owed, and the run exits 1. */
   hooksFailed?: number;
   deletes: DeleteStepResult;
+  /** Reconcile tasks settled in this run (and the files they restored), and this run's own (issue 27). */
+  reconcile: ReconcileReport;
 }
