@@ -196,6 +196,27 @@ describe('a reconcile task in the ledger', () => {
     endAll('FAILED');
   });
 
+  it('only SUCCEEDED ends it as done: a FAILED one is a problem (exit 1), and the next run reconciles again', async () => {
+    w = await jobWorld({}, { reconcile: { intervalHours: 168 } });
+    at(TREE, HOUR);
+    const t0 = BigInt(Date.now()) * 1_000_000n;
+    expect((await w.run({ now: () => t0 })).reconcile.succeeded).toBe(1);
+    const later = t0 + 200n * NS_PER_HOUR;
+    w.srv.faults.failNextTask({ code: 'CONNECTION_RESET', description: 'cut off (injected)' });
+    const failed = await w.run({ now: () => later });
+    expect([failed.reconcile.failed, exitCodeForRun(failed)]).toEqual([1, 1]);
+    expect(failed.settled.problems.join()).toMatch(/reconcile task \S+ FAILED \(CONNECTION_RESET: cut off \(injected\)\); the next run reconciles again, with checksum/);
+    // The failed task left truncated copies, dated now (the local server's strict reading), that mtime would skip.
+    expect(w.diff()).not.toBe('');
+    const again = await w.run({ now: () => later + NS_PER_HOUR });
+    expect([again.reconcile.succeeded, exitCodeForRun(again)]).toEqual([1, 0]);
+    expect(again.reconcile.restored).toBeGreaterThan(0);
+    expect(reconcileTasks().at(-1)!.options.syncLevel).toBe(3);
+    expect(w.diff()).toBe('');
+    // A reconcile that SUCCEEDED ends the repair: the next one is due a week later, with the job's sync_level.
+    expect((await w.run({ now: () => later + 2n * NS_PER_HOUR })).reconcile.submitted).toBeNull();
+  });
+
   it('is due again only reconcile.intervalHours after the last one that SUCCEEDED', async () => {
     w = await jobWorld({}, { reconcile: { intervalHours: 24 } });
     at(TREE, HOUR);

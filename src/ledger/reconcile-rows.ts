@@ -64,6 +64,12 @@ export function lastSucceededReconcile(state: State): { createdNs: bigint; compl
   return row === undefined ? null : { createdNs: row.created_ns, completedNs: row.completed_ns, restored: Number(row.restored ?? 0n) };
 }
 
+/** How the last reconcile task that ended, ended (SUCCEEDED, FAILED, LOST, REJECTED...); null when none has. */
+export function lastEndedReconcileStatus(state: State): string | null {
+  const row = state.db.prepare(`SELECT status FROM submission WHERE kind = 'reconcile' AND completed_ns IS NOT NULL ORDER BY id DESC LIMIT 1`).pluck().get() as string | undefined;
+  return row ?? null;
+}
+
 function toRecord(r: RawRow): ReconcileRecord {
   return { ...ledgerRow(r), restored: r.restored === null || r.restored === undefined ? null : Number(r.restored as bigint) };
 }

@@ -7,6 +7,7 @@ import {
   commitReconcile,
   createReconcile,
   getReconcile,
+  lastEndedReconcileStatus,
   lastSucceededReconcile,
   markReconcilePosted,
   openReconciles,
@@ -68,12 +69,25 @@ export function reconcileFilterRules(exclude: readonly string[]): NonNullable<Tr
   return r.rules;
 }
 
+/**
+ * Globus writes in place, so a task that did not succeed may have left truncated
+ * copies dated then, anywhere in the tree (globus-cli issue 202: after a failed
+ * transfer only sync_level checksum is safe), which mtime would then skip. A
+ * reconcile that FAILED or was lost is therefore followed at once, by the next
+ * run, by one with checksum; a refused one never ran.
+ */
+export function lastReconcileUnfinished(sync: SyncContext): string | null {
+  const status = lastEndedReconcileStatus(sync.state);
+  return status === null || status === 'SUCCEEDED' || status === 'REJECTED' ? null : status;
+}
+
 /** The reconcile document: one recursive item, source root to destination root, with the excludes as filter_rules. */
 export function buildReconcileDocument(sync: SyncContext, submissionId: string): TransferDocument {
   const { config } = sync;
   const root = mapPath('', true, { sourceRoot: config.source.collectionPath, destinationRoot: config.destination.path });
   const item = { nodeId: null, relPath: '', ...root, recursive: true, files: 0, bytes: 0n };
-  const doc = buildTransferDocument(config, submissionId, [item], new Date(Number(sync.now() / 1_000_000n)), config.reconcile.syncLevel ?? config.transfer.syncLevel);
+  const syncLevel = lastReconcileUnfinished(sync) !== null ? 'checksum' : (config.reconcile.syncLevel ?? config.transfer.syncLevel);
+  const doc = buildTransferDocument(config, submissionId, [item], new Date(Number(sync.now() / 1_000_000n)), syncLevel);
   const rules = reconcileFilterRules(config.scan.exclude);
   if (rules.length > 0) doc.filter_rules = rules;
   return doc;
@@ -82,11 +96,17 @@ export function buildReconcileDocument(sync: SyncContext, submissionId: string):
 /**
  * Whether this run sends a reconcile task: asked for (--reconcile), or
  * reconcile.intervalHours have passed since the last one that SUCCEEDED was
- * submitted; never while one is still open. null: due; else why not.
+ * submitted, or the last one did not succeed (its repair, with checksum);
+ * never while one is still open. null: due; else why not.
  */
 export function reconcileNotDue(sync: SyncContext, asked: boolean): string | null {
   if (openReconciles(sync.state).length > 0) return 'a reconcile task is still open';
   if (asked) return null;
+  const unfinished = lastReconcileUnfinished(sync);
+  if (unfinished !== null) {
+    sync.logger.warn(`the last reconcile task ended ${unfinished} and may have left partial copies at the destination: this run reconciles again, with sync_level checksum`);
+    return null;
+  }
   const hours = sync.config.reconcile.intervalHours;
   if (hours === undefined) return 'reconcile.intervalHours is not set';
   const last = lastSucceededReconcile(sync.state);
@@ -167,7 +187,7 @@ export async function settleReconcile(sync: SyncContext, row: ReconcileRecord, t
         if (sync.config.hooks.onFailed) recordProblem(sync.state, { submissionRowId: row.id, taskId: task.task_id, event: 'FAILED', error: why, createdNs: now });
       });
       report.failed++;
-      report.problems.push(`reconcile task ${task.task_id} FAILED (${why}); a later run reconciles again`);
+      report.problems.push(`reconcile task ${task.task_id} FAILED (${why}); the next run reconciles again, with checksum`);
       log.error({ fatalError: task.fatal_error ?? null }, `reconcile task FAILED: ${why}`);
       return;
     }
