@@ -217,6 +217,17 @@ describe('a reconcile task in the ledger', () => {
     expect((await w.run({ now: () => later + 2n * NS_PER_HOUR })).reconcile.submitted).toBeNull();
   });
 
+  it('one still open is not sent again, even when asked for and a slot is free', async () => {
+    w = await jobWorld({ taskStartDelayMs: 60_000 }, { transfer: { maxOpenTasks: 3 } });
+    at(TREE, HOUR);
+    const first = await w.run({ wait: false, reconcile: true });
+    expect([first.taskId === null, first.reconcile.submitted === null]).toEqual([false, false]);
+    const again = await w.run({ wait: false, reconcile: true });
+    expect(again.reconcile.submitted).toBeNull();
+    expect(reconcileTasks()).toHaveLength(1);
+    endAll('FAILED');
+  });
+
   it('is due again only reconcile.intervalHours after the last one that SUCCEEDED', async () => {
     w = await jobWorld({}, { reconcile: { intervalHours: 24 } });
     at(TREE, HOUR);
