@@ -125,6 +125,15 @@ describe('a reconcile run', () => {
   });
 });
 
+/** A job that reconciles every `hours`, its tree shipped and reconciled once, at the time returned. */
+async function reconciledOnce(hours: number): Promise<bigint> {
+  w = await jobWorld({}, { reconcile: { intervalHours: hours } });
+  at(TREE, HOUR);
+  const t0 = BigInt(Date.now()) * 1_000_000n;
+  expect((await w.run({ now: () => t0 })).reconcile.succeeded).toBe(1);
+  return t0;
+}
+
 describe('a reconcile task in the ledger', () => {
   it('is recorded before its POST: a crash after the POST makes the next run re-POST the same submission_id, and Globus answers with the one task', async () => {
     w = await jobWorld({}, {});
@@ -197,10 +206,7 @@ describe('a reconcile task in the ledger', () => {
   });
 
   it('only SUCCEEDED ends it as done: a FAILED one is a problem (exit 1), and the next run reconciles again', async () => {
-    w = await jobWorld({}, { reconcile: { intervalHours: 168 } });
-    at(TREE, HOUR);
-    const t0 = BigInt(Date.now()) * 1_000_000n;
-    expect((await w.run({ now: () => t0 })).reconcile.succeeded).toBe(1);
+    const t0 = await reconciledOnce(168);
     const later = t0 + 200n * NS_PER_HOUR;
     w.srv.faults.failNextTask({ code: 'CONNECTION_RESET', description: 'cut off (injected)' });
     const failed = await w.run({ now: () => later });
@@ -229,10 +235,7 @@ describe('a reconcile task in the ledger', () => {
   });
 
   it('is due again only reconcile.intervalHours after the last one that SUCCEEDED', async () => {
-    w = await jobWorld({}, { reconcile: { intervalHours: 24 } });
-    at(TREE, HOUR);
-    const t0 = BigInt(Date.now()) * 1_000_000n;
-    expect((await w.run({ now: () => t0 })).reconcile.succeeded).toBe(1);
+    const t0 = await reconciledOnce(24);
     expect((await w.run({ now: () => t0 + 23n * NS_PER_HOUR })).reconcile.submitted).toBeNull();
     expect((await w.run({ now: () => t0 + 25n * NS_PER_HOUR })).reconcile.succeeded).toBe(1);
     expect(reconcileTasks()).toHaveLength(2);

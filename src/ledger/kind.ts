@@ -67,3 +67,30 @@ export interface TaskKind<Ctx extends LedgerContext, Doc extends { submission_id
   /** Applies what Globus says about one of its tasks: SUCCEEDED commits, FAILED releases, ACTIVE and INACTIVE hold. */
   settle(ctx: Ctx, row: Row, task: Task, report: Report): Promise<unknown> | unknown;
 }
+
+/** Why a task did not succeed, as Globus puts it: its fatal error, else its nice status. */
+export function failureReason(task: Task): string {
+  return task.fatal_error ? `${task.fatal_error.code}: ${task.fatal_error.description}` : (task.nice_status ?? 'no reason given');
+}
+
+/**
+ * ACTIVE or INACTIVE, for a kind whose report counts open tasks (delete,
+ * reconcile): `note` records the status, the report counts it, and an
+ * INACTIVE task gets a problem line (it waits for a person). Logs the status.
+ */
+export function countStillOpen(
+  report: { active: number; inactive: number; problems: string[] },
+  task: Task,
+  noun: string,
+  holding: string,
+  log: Pick<Logger, 'info'>,
+  note: () => void,
+): void {
+  note();
+  report.active++;
+  if (task.status === 'INACTIVE') {
+    report.inactive++;
+    report.problems.push(`${noun} ${task.task_id} is INACTIVE (${task.nice_status_short_description ?? task.nice_status ?? 'paused'})`);
+  }
+  log.info({ faults: task.faults, niceStatus: task.nice_status }, `${noun} ${task.status}: ${holding}`);
+}

@@ -2,7 +2,7 @@ import { excludesAsFilterRules, refusalLine } from '../config/filter-rules.js';
 import { usageError } from '../errors/errors.js';
 import type { Task, TransferDocument } from '../globus/schemas.js';
 import { manifestName } from '../hooks/manifest.js';
-import type { TaskKind } from '../ledger/kind.js';
+import { countStillOpen, failureReason, type TaskKind } from '../ledger/kind.js';
 import {
   commitReconcile,
   createReconcile,
@@ -181,7 +181,7 @@ export async function settleReconcile(sync: SyncContext, row: ReconcileRecord, t
       return;
     }
     case 'FAILED': {
-      const why = task.fatal_error ? `${task.fatal_error.code}: ${task.fatal_error.description}` : (task.nice_status ?? 'no reason given');
+      const why = failureReason(task);
       const now = sync.now();
       releaseReconcile(sync.state, row.id, 'FAILED', why, now, () => {
         if (sync.config.hooks.onFailed) recordProblem(sync.state, { submissionRowId: row.id, taskId: task.task_id, event: 'FAILED', error: why, createdNs: now });
@@ -193,13 +193,7 @@ export async function settleReconcile(sync: SyncContext, row: ReconcileRecord, t
     }
     case 'INACTIVE':
     case 'ACTIVE': {
-      updateReconcileStatus(sync.state, row.id, task.status);
-      report.active++;
-      if (task.status === 'INACTIVE') {
-        report.inactive++;
-        report.problems.push(`reconcile task ${task.task_id} is INACTIVE (${task.nice_status_short_description ?? task.nice_status ?? 'paused'})`);
-      }
-      log.info({ faults: task.faults, niceStatus: task.nice_status }, `reconcile task ${task.status}: it holds a task slot until it ends`);
+      countStillOpen(report, task, 'reconcile task', 'it holds a task slot until it ends', log, () => updateReconcileStatus(sync.state, row.id, task.status));
       return;
     }
   }

@@ -1,6 +1,7 @@
 import type { SkippedError, Task } from '../globus/schemas.js';
 import { findNode } from '../state/last-transfer.js';
 import { commitDelivered, noteInactive, releaseFailed } from '../hooks/record.js';
+import { failureReason } from '../ledger/kind.js';
 import { releaseSubmission, updateSubmissionStatus, type SubmissionRecord } from '../ledger/transfer-rows.js';
 import { noteDelivery, type Delivery } from './delivery.js';
 import type { SyncContext } from '../run/sync-context.js';
@@ -65,7 +66,7 @@ export async function settle(sync: SyncContext, sub: SubmissionRecord, task: Tas
         releaseCancelled(sync, sub, task, report);
         return 'released';
       }
-      const why = task.fatal_error ? `${task.fatal_error.code}: ${task.fatal_error.description}` : (task.nice_status ?? 'no reason given');
+      const why = failureReason(task);
       const skipped = task.history_deleted ? [] : await collect(sync.remote.skippedErrors(task.task_id), 20).catch(() => []);
       sync.crashPoint('before-release');
       releaseFailed(sync, sub, task, why);
