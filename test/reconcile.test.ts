@@ -10,6 +10,7 @@ import { openReconciles } from '../src/ledger/reconcile-rows.js';
 import { summaryLine } from '../src/report/run-summary.js';
 import type { CrashPointName } from '../src/run/crash-point.js';
 import { exitCodeForRun } from '../src/run/outcome.js';
+import { readBinding } from '../src/state/binding.js';
 import { openState } from '../src/state/open.js';
 import { jobWorld, type JobWorld } from './helpers/job-world.js';
 import { writeTree } from './server-support.js';
@@ -107,6 +108,17 @@ describe('a reconcile run', () => {
     const r = await w.run({ config: parsed.config, reconcile: true });
     expect(r.reconcile.restored).toBe(1);
     expect(w.diff()).toBe('');
+  });
+
+  it('proves the source mapping first, as a transfer does: the whole root goes', async () => {
+    w = await jobWorld({}, { scan: { minAgeSeconds: 0, exclude: ['**/*.tmp'] } });
+    at({ 'only.tmp': 'excluded' }, HOUR);
+    // Nothing to ship, so no transfer has proven the mapping: the reconcile must.
+    const r = await w.run({ reconcile: true });
+    expect([r.taskId, r.reconcile.succeeded]).toEqual([null, 1]);
+    const state = openState(w.config.state.path);
+    expect(readBinding(state)?.proven).toBeTruthy();
+    state.close();
   });
 
   it('excludes go as filter_rules: nothing excluded reaches the destination through it', async () => {

@@ -82,8 +82,16 @@ async function reconcileStep(sync: SyncContext, opts: RunJobOptions, report: Rec
     sync.logger.warn({ open, maxOpenTasks: sync.config.transfer.maxOpenTasks }, `a reconcile is due, but ${open} tasks of this job are still open (transfer.maxOpenTasks): a later run sends it`);
     return;
   }
+  // The whole source root goes: a wrong collectionPath would reconcile another folder into the destination.
+  await proveMapping(sync);
   report.submitted = await submitReconcile(sync);
   if (opts.wait) await waitForReconcile(sync, report.submitted, waitOptions(opts), report);
+}
+
+/** Once per job, and after the source ends changed: a wrong collectionPath would ship another folder (issue 26). */
+async function proveMapping(sync: SyncContext): Promise<void> {
+  const { state, config, logger } = sync;
+  await proveMappingBeforeTransfer({ state, config, stat: (c, p) => sync.remote.stat(c, p), consent: (e) => sync.auth.handleConsentRequired(e), logger, nowNs: sync.now() });
 }
 
 /** This job's open transfer and reconcile tasks: what transfer.maxOpenTasks counts. */
@@ -143,8 +151,7 @@ async function shipStep(sync: SyncContext, opts: RunJobOptions, plan: PlanTotals
   if (items.length === 0) {
     return { ...none, outcome: deleteSubmitted ? (opts.wait ? 'shipped' : 'submitted') : plan.deferred > 0 ? 'deferred' : 'nothing-to-do' };
   }
-  // Once per job, and after the source ends changed: a wrong collectionPath would ship another folder (issue 26).
-  await proveMappingBeforeTransfer({ state: sync.state, config, stat: (c, p) => sync.remote.stat(c, p), consent: (e) => sync.auth.handleConsentRequired(e), logger, nowNs: sync.now() });
+  await proveMapping(sync);
   const syncLevel = syncLevelFor(config.transfer.syncLevel, plan.mtimeNotNewer);
   if (syncLevel !== config.transfer.syncLevel) {
     logger.warn({ files: plan.mtimeNotNewer }, `${plan.mtimeNotNewer} changed files have an mtime no newer than the shipped version; this transfer uses sync_level checksum`);

@@ -1,4 +1,5 @@
 import { excludesAsFilterRules, refusalLine } from '../config/filter-rules.js';
+import { SYNC_LEVELS } from '../config/schema.js';
 import { usageError } from '../errors/errors.js';
 import type { Task, TransferDocument } from '../globus/schemas.js';
 import { manifestName } from '../hooks/manifest.js';
@@ -123,7 +124,7 @@ export async function submitReconcile(sync: SyncContext): Promise<{ rowId: numbe
   }));
   const { rowId, result, doc } = sent!;
   sync.logger.info(
-    { taskId: result.task_id, submissionId: doc.submission_id, code: result.code, syncLevel: doc.sync_level, filterRules: doc.filter_rules?.length ?? 0 },
+    { taskId: result.task_id, submissionId: doc.submission_id, code: result.code, syncLevel: SYNC_LEVELS[doc.sync_level ?? 2], filterRules: doc.filter_rules?.length ?? 0 },
     `submitted reconcile task ${result.task_id}: Globus compares the whole source with the destination`,
   );
   return { rowId, taskId: result.task_id };
@@ -176,7 +177,7 @@ export async function settleReconcile(sync: SyncContext, row: ReconcileRecord, t
       report.succeeded++;
       report.restored += restored.length;
       const level = restored.length > 0 ? 'warn' : 'info';
-      log[level]({ restored: restored.length, filesSkipped: task.files_skipped ?? null }, `reconcile task SUCCEEDED: ${restored.length} files restored at the destination`);
+      log[level]({ restored: restored.length, filesSkipped: task.files_skipped ?? null }, `reconcile task SUCCEEDED: ${restored.length} file${restored.length === 1 ? '' : 's'} restored at the destination`);
       for (const p of restored) log.warn({ path: p }, `restored at the destination by reconcile: ${p}`);
       return;
     }
