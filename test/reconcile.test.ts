@@ -3,6 +3,7 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runCommand } from '../src/commands/run.js';
+import { statusCommand } from '../src/commands/status.js';
 import type { CommandContext } from '../src/commands/context.js';
 import { excludesAsFilterRules } from '../src/config/filter-rules.js';
 import { parseConfig } from '../src/config/load.js';
@@ -71,6 +72,8 @@ describe('a reconcile run', () => {
     expect([r.reconcile.succeeded, r.reconcile.restored]).toEqual([1, 2]);
     expect(summaryLine(r)).toBe('nothing to ship; reconcile: 2 files restored at the destination');
     expect(w.diff()).toBe('');
+    const shown = await status();
+    expect(shown).toMatch(/^reconcile last SUCCEEDED \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ: 2 files restored; next due \S+Z \(every 168 h\)$/m);
     const doc = reconcileTasks().at(-1)!;
     expect([doc.options.syncLevel, doc.options.deleteDestinationExtra, doc.items[0]!.destination_path]).toEqual([2, false, '/']);
   });
@@ -136,6 +139,16 @@ describe('a reconcile run', () => {
     expect(fs.existsSync(path.join(w.dst, 'a/keep.dat'))).toBe(true);
   });
 });
+
+/** What `gsync status` prints for the world's job. */
+async function status(): Promise<string> {
+  const out = new PassThrough();
+  let text = '';
+  out.on('data', (c: Buffer) => (text += c.toString()));
+  const ctx: CommandContext = { global: { config: w.configFile, quiet: false, logLevel: 'error' }, out, env: w.env, interactive: false, stdin: new PassThrough() };
+  await statusCommand({}, ctx);
+  return text;
+}
 
 /** A job that reconciles every `hours`, its tree shipped and reconciled once, at the time returned. */
 async function reconciledOnce(hours: number): Promise<bigint> {
