@@ -254,9 +254,17 @@ describe('a reconcile task in the ledger', () => {
     at(TREE, HOUR);
     const first = await w.run({ wait: false, reconcile: true });
     expect([first.taskId === null, first.reconcile.submitted === null]).toEqual([false, false]);
+    // The transfer ends; the reconcile stays open.
+    const transfer = w.srv.tasks.get(first.taskId!)!;
+    transfer.abort.abort(new Error('ended by the test'));
+    transfer.finish('SUCCEEDED');
     const again = await w.run({ wait: false, reconcile: true });
     expect(again.reconcile.submitted).toBeNull();
     expect(reconcileTasks()).toHaveLength(1);
+    // It holds no path: a file edited while it runs ships with the next run as usual.
+    at({ 'top.txt': 'top level, edited' }, HOUR / 2);
+    const edited = await w.run({ wait: false });
+    expect([edited.result, edited.files]).toEqual(['submitted', 1]);
     endAll('FAILED');
   });
 
