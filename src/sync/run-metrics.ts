@@ -33,7 +33,7 @@ export function writeRunMetrics(sync: SyncContext, startedNs: bigint, exitCode: 
     const totals = ledgerTotals(sync.state);
     const open = openTasks(sync.state);
     const loginExpires = sync.auth.loginExpiresAt?.();
-    const reconciled = lastSucceededReconcile(sync.state);
+    const lastReconcile = lastSucceededReconcile(sync.state);
     writeMetricsFile(file, {
       job: sync.config.name,
       lastRunExitCode: exitCode,
@@ -56,7 +56,7 @@ export function writeRunMetrics(sync: SyncContext, startedNs: bigint, exitCode: 
       inactiveTasks: open.inactive,
       hooksOwed: owedHookCount(sync.state),
       persistentSkips: persistentSkipCount(sync.state),
-      ...(reconciled ? { reconcileRestoredFiles: reconciled.restored } : {}),
+      ...(lastReconcile ? { reconcileRestoredFiles: lastReconcile.restored } : {}),
       ...(loginExpires ? { credentialsExpirySeconds: Math.floor(loginExpires.getTime() / 1000) } : {}),
       runsTotal: totals.runs,
       transferredFilesTotal: totals.transferredFiles,
