@@ -15,7 +15,7 @@
  * recorded ones, so every listed file is "changed"; the unlisted ten million are
  * never looked at, which is the point. Each timed run is a child `gsync run
  * --changes LIST` (no --wait) under /usr/bin/time against the local Globus server
- * started here; it also reconciles the task the previous run submitted, as a timer
+ * started here; it also settles the task the previous run submitted, as a timer
  * run would. Between runs the bench waits for that task to end and rewrites the
  * listed files.
  */
@@ -166,7 +166,7 @@ async function main(): Promise<void> {
       walls.push(wall);
       rss.push(kb / 1024);
       console.log(`run ${r + 1}: ${wall.toFixed(2)} s, peak RSS ${(kb / 1024).toFixed(0)} MB: ${res.stdout.trim()}`);
-      // The next run reconciles this one's task, as a timer run would; let it end first.
+      // The next run settles this one's task, as a timer run would; let it end first.
       while (srv.tasks.list().some((t) => t.status === 'ACTIVE')) await new Promise((ok) => setTimeout(ok, 50));
     }
   } finally {

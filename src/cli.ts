@@ -33,6 +33,7 @@ export function buildCli(onExitCode: (code: number) => void): Command {
     .option('--changes <file>', 'look only at the paths listed in this file (- for stdin), e.g. from mmapplypolicy, lfs changelog or find')
     .addOption(changesFormatOption())
     .option('--allow-deletes <n>', 'with deletes.enabled: this run may delete up to N paths past the deletes guards', nonNegativeInt)
+    .option('--reconcile', 'also send the whole source as one recursive item: Globus re-sends what the destination lost or holds older')
     .option('--progress', 'draw the progress line on stderr even without a terminal (script, CI logs)')
     .option('--no-progress', 'no progress line, even at a terminal')
     .action(async (opts) =>

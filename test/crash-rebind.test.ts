@@ -74,8 +74,8 @@ describe('crash suite: gsync rebind', () => {
       const r = await w.run();
       tally.runs++;
       ledger.noteSubmissions(recordedSubmissionIds(w.config.state.path));
-      expect(exitCodeForRun(r), r.reconciled.problems.join('; ')).toBe(0);
-      if (r.result === 'nothing-to-do' && r.reconciled.active === 0) break;
+      expect(exitCodeForRun(r), r.settled.problems.join('; ')).toBe(0);
+      if (r.result === 'nothing-to-do' && r.settled.active === 0) break;
     }
     const toB = w.srv.tasks.list().filter((t) => t.items.every((i) => i.destination_path.startsWith('/b/')));
     ledger.noteTasks(toB);

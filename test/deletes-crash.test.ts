@@ -26,8 +26,8 @@ async function runUntilIdle(): Promise<void> {
     expect(i, 'gsync kept finding work').toBeLessThan(6);
     await Promise.all(w.srv.tasks.list().map((t) => w.srv.tasks.waitFor(t.id)));
     const r = await w.run();
-    expect(exitCodeForRun(r), r.reconciled.problems.join('; ')).toBe(0);
-    if (r.result === 'nothing-to-do' && r.reconciled.active === 0 && r.deletes.active === 0) return;
+    expect(exitCodeForRun(r), r.settled.problems.join('; ')).toBe(0);
+    if (r.result === 'nothing-to-do' && r.settled.active === 0 && r.deletes.active === 0) return;
   }
 }
 

@@ -108,8 +108,8 @@ describe('deletes', () => {
     expect(sent.deletes.submitted).not.toBeNull();
     await Promise.all(deleteTasks().map((t) => w.srv.tasks.waitFor(t.id)));
     const settling = await w.run({ wait: false });
-    expect([settling.reconciled.failed, settling.deletes.failed, exitCodeForRun(settling)]).toEqual([1, 1, 1]);
-    expect(settling.reconciled.problems.join()).toMatch(/delete task \S+ FAILED \(ENDPOINT_ERROR: injected\)/);
+    expect([settling.settled.failed, settling.deletes.failed, exitCodeForRun(settling)]).toEqual([1, 1, 1]);
+    expect(settling.settled.problems.join()).toMatch(/delete task \S+ FAILED \(ENDPOINT_ERROR: injected\)/);
     expect(trieHas('b.txt')).toBe(true);
     // The settling run, its paths released, already sent a new delete for them (not waited for):
     // let it end, so the next run settles it rather than racing it.

@@ -135,7 +135,7 @@ describe('manifest and onSucceeded', () => {
     fs.rmSync(path.join(w.src, 'a.txt'));
     await w.srv.tasks.waitFor(r.taskId!);
     const next = await w.run();
-    expect(next.reconciled).toMatchObject({ succeeded: 1, skippedPaths: 1 });
+    expect(next.settled).toMatchObject({ succeeded: 1, skippedPaths: 1 });
     expect(hook.calls()).toHaveLength(1);
     expect(manifests()).toHaveLength(1);
     const state = openState(w.config.state.path);
@@ -152,7 +152,7 @@ describe('manifest and onSucceeded', () => {
     fs.rmSync(path.join(w.src, 'gone.txt'));
     await w.srv.tasks.waitFor(r.taskId!);
     const next = await w.run();
-    expect(next.reconciled.skippedPaths).toBe(1);
+    expect(next.settled.skippedPaths).toBe(1);
     const last = hook.calls().at(-1)!;
     expect(last.env).toMatchObject({ GSYNC_TASK_ID: r.taskId, GSYNC_FILES: '1', GSYNC_BYTES: '2' });
     expect(last.manifest!.map((l) => l.source_path)).toEqual(['/keep.txt']);
@@ -197,7 +197,7 @@ describe('at least once, never lost', () => {
     const first = await w.run();
     expect(exitCodeForRun(first)).toBe(1);
     expect(first.result).toBe('problems');
-    expect(first.reconciled.problems.join()).toContain(`hooks.onSucceeded for task ${first.taskId} failed (exit 3)`);
+    expect(first.settled.problems.join()).toContain(`hooks.onSucceeded for task ${first.taskId} failed (exit 3)`);
     expect(w.diff()).toBe(''); // the transfer itself went through
     let state = openState(w.config.state.path);
     expect(owedHooks(state).map((h) => [h.taskId, h.attempts, h.lastResult])).toEqual([[first.taskId, 1, 'exit 3']]);
@@ -236,7 +236,7 @@ describe('at least once, never lost', () => {
     hook.hang();
     const r = await w.run();
     expect(exitCodeForRun(r)).toBe(1);
-    expect(r.reconciled.problems.join()).toContain('timed out after 5 s');
+    expect(r.settled.problems.join()).toContain('timed out after 5 s');
     const pids = hook.pids();
     expect(pids).toHaveLength(2);
     // Both the hook and the grandchild that ignores SIGTERM are gone (SIGKILL to the group); wait for it, do not sleep.
@@ -280,7 +280,7 @@ describe('at least once, never lost', () => {
     w.srv.faults.inactivateNextTask({ description: 'credentials expired' });
     const r = await w.run();
     expect(exitCodeForRun(r)).toBe(1);
-    for (let i = 0; i < 2; i++) expect((await w.run({ wait: false })).reconciled.inactive).toBe(1);
+    for (let i = 0; i < 2; i++) expect((await w.run({ wait: false })).settled.inactive).toBe(1);
     expect(hook.calls().map((c) => [c.env.GSYNC_STATUS, c.env.GSYNC_TASK_ID, c.env.GSYNC_ERROR])).toEqual([['INACTIVE', r.taskId, 'credentials expired']]);
   });
 
@@ -305,7 +305,7 @@ describe('at least once, never lost', () => {
     seed({ 'a.txt': 'a' });
     const r = await w.run();
     expect(exitCodeForRun(r)).toBe(1);
-    expect(r.reconciled.problems.join()).toContain('manifest not written');
+    expect(r.settled.problems.join()).toContain('manifest not written');
     expect(hook.calls()).toHaveLength(0);
     w.config.hooks.manifestDir = good;
     expect(exitCodeForRun(await w.run())).toBe(0);

@@ -22,7 +22,7 @@ describe('a new tree whose one recursive item is still in flight', () => {
     const posts = w.srv.tasks.list().length;
     writeTree(w.src, { 'c.txt': 'new while the root is in flight' });
     const meanwhile = await w.run({ wait: false });
-    expect(exitCodeForRun(meanwhile), meanwhile.reconciled.problems.join('; ')).toBe(0);
+    expect(exitCodeForRun(meanwhile), meanwhile.settled.problems.join('; ')).toBe(0);
     // Only the file the open task cannot be known to carry goes; the in-flight root is not sent again.
     expect(w.srv.tasks.list().length).toBe(posts + 1);
     expect([meanwhile.items, meanwhile.files]).toEqual([1, 1]);
@@ -41,7 +41,7 @@ describe('a new tree whose one recursive item is still in flight', () => {
     expect(first.items).toBe(1); // the empty source directory as one recursive item
     const posts = w.srv.tasks.list().length;
     const meanwhile = await w.run({ wait: false });
-    expect(exitCodeForRun(meanwhile), meanwhile.reconciled.problems.join('; ')).toBe(0);
+    expect(exitCodeForRun(meanwhile), meanwhile.settled.problems.join('; ')).toBe(0);
     expect(meanwhile.outcome).toBe('nothing-to-do');
     expect(w.srv.tasks.list().length).toBe(posts);
   });
@@ -55,7 +55,7 @@ describe('a new tree whose one recursive item is still in flight', () => {
     fs.rmSync(path.join(w.src, 'old.txt'));
     writeTree(w.src, { 'new.txt': 'new', 'dir/n2.txt': 'n2' });
     const meanwhile = await w.run({ wait: false });
-    expect(exitCodeForRun(meanwhile), meanwhile.reconciled.problems.join('; ')).toBe(0);
+    expect(exitCodeForRun(meanwhile), meanwhile.settled.problems.join('; ')).toBe(0);
     const items = w.srv.tasks.get(meanwhile.taskId!)!.items;
     expect(items.map((i) => `${i.recursive ? 'R' : 'F'} ${i.source_path}`).sort()).toEqual([
       expect.stringMatching(/^F .*\/new\.txt$/),

@@ -6,13 +6,13 @@ import { deleteKind } from '../src/deletes/delete-tasks.js';
 import { GlobusApiError } from '../src/globus/errors.js';
 import type { Task } from '../src/globus/schemas.js';
 import { createDeleteTask } from '../src/ledger/delete-rows.js';
-import { reconcileOpen, submitTask } from '../src/ledger/tasks.js';
+import { settleOpen, submitTask } from '../src/ledger/tasks.js';
 import { createSubmission } from '../src/ledger/transfer-rows.js';
 import { silentLogger } from '../src/log/logger.js';
 import { openState, type State } from '../src/state/open.js';
 import { transferKind } from '../src/sync/transfer-kind.js';
 import type { SyncContext } from '../src/run/sync-context.js';
-import { emptyReport } from '../src/sync/reconcile.js';
+import { emptyReport } from '../src/sync/settle-tasks.js';
 import { noDeletesSettled } from '../src/deletes/delete-tasks.js';
 import { LATER_NS, planOf } from './helpers/ship.js';
 import { writeTree } from './server-support.js';
@@ -22,7 +22,7 @@ import { tempDir } from './helpers/temp.js';
  * Issue 25: a transfer and a delete go through the same ledger code
  * (src/ledger/tasks.ts). For each kind: the row and its document are recorded
  * before the POST; a POST whose answer was lost is re-POSTed by the next
- * reconcile under the same submission_id and Globus's "Duplicate" accepted; a
+ * settle under the same submission_id and Globus's "Duplicate" accepted; a
  * refusal ends the row REJECTED and a 404 LOST, each releasing what it held.
  */
 const dirs: string[] = [];
@@ -114,7 +114,7 @@ describe.each(kinds)('the ledger, $kind.noun kind', ({ kind, table, report, reco
     expect(row).toMatchObject({ task_id: null, status: 'CREATED' });
     expect(held(w.state)).toBeGreaterThan(0);
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    await reconcileOpen(w.ctx, kind as any, report());
+    await settleOpen(w.ctx, kind as any, report());
     expect(w.globus.posts).toEqual([row!.submission_id, row!.submission_id]);
     expect(rows(w.state, table)).toEqual([{ submission_id: row!.submission_id, task_id: w.globus.bySubmission.get(row!.submission_id), status: 'ACTIVE', failed: 0 }]);
     expect(held(w.state)).toBeGreaterThan(0);
@@ -133,7 +133,7 @@ describe.each(kinds)('the ledger, $kind.noun kind', ({ kind, table, report, reco
     expect(held(w.state)).toBeGreaterThan(0);
     w.globus.unknown = true;
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    await reconcileOpen(w.ctx, kind as any, report());
+    await settleOpen(w.ctx, kind as any, report());
     expect(rows(w.state, table)).toMatchObject([{ status: 'REJECTED' }, { status: 'LOST', failed: 1 }]);
     expect(held(w.state)).toBe(0);
     w.state.close();

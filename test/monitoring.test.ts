@@ -47,14 +47,14 @@ describe('alert rules (monitoring/gsync.rules.yml)', () => {
     const known = new Set([...METRICS.map(([, name]) => name), ...VERIFY_METRICS]);
     for (const name of used) expect(known, `${name} is used by a rule`).toContain(name);
 
-    // A user login that cannot renew itself (no refresh token), deletes on: every conditional metric appears.
+    // A user login that cannot renew itself (no refresh token), deletes on, a reconcile run: every conditional metric appears.
     w = await jobWorld();
     const prom = path.join(w.base, 'metrics', 'gsync.prom');
     const tokenFile = path.join(w.base, 'tokens.json');
     const raw = JSON.parse(fs.readFileSync(w.configFile, 'utf8'));
     fs.writeFileSync(
       w.configFile,
-      JSON.stringify({ ...raw, metrics: { textfile: prom }, deletes: { enabled: true }, hooks: { onSucceeded: ['/bin/true'] } }),
+      JSON.stringify({ ...raw, metrics: { textfile: prom }, deletes: { enabled: true }, hooks: { onSucceeded: ['/bin/true'] }, reconcile: { intervalHours: 168 } }),
     );
     const t = w.srv.issueTokens({ clientId: DEMO_CLIENT_ID });
     fs.writeFileSync(

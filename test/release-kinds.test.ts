@@ -59,7 +59,7 @@ async function expectRepairedApart(released: string[], releasing?: () => ReturnT
   const run = releasing ?? (() => w.run());
   at({ 'other.txt': 'unrelated change' }, HOUR / 2);
   const r = await run();
-  expect(r.result, r.reconciled.problems.join('; ')).toBe(result);
+  expect(r.result, r.settled.problems.join('; ')).toBe(result);
   expect(r.tasks.map((t) => [t.repair, t.syncLevel, t.files])).toEqual([
     [true, 'checksum', released.length],
     [false, 'mtime', 1],
@@ -114,7 +114,7 @@ describe('every kind of release marks its paths for repair (checksum, in a task 
       expect(r.outcome).toBe('task-inactive');
       taskId = r.taskId!;
       const held = await w.run({ wait: false });
-      expect([held.reconciled.inactive, held.files, held.tasks]).toEqual([1, 0, []]);
+      expect([held.settled.inactive, held.files, held.tasks]).toEqual([1, 0, []]);
       expect(withState(repairCount)).toBe(0);
       const task = w.srv.tasks.get(taskId)!;
       task.abort.abort(new Error('canceled'));
@@ -214,7 +214,7 @@ describe('the owed hook is written inside the commit and release transactions (i
       expect(hook.calls()).toEqual([]);
       undo();
       const clean = await w.run();
-      expect(clean.reconciled.succeeded).toBe(1);
+      expect(clean.settled.succeeded).toBe(1);
       expect(settled()).toEqual({ ended: 1, hooks: [{ task_id: task!.id, event: 'SUCCEEDED' }], pending: 0, repair: 0, shipped: 2 });
       expect(hook.calls().map((c) => [c.env.GSYNC_STATUS, c.env.GSYNC_TASK_ID])).toEqual([['SUCCEEDED', task!.id]]);
       expect(w.srv.tasks.list()).toHaveLength(1);
@@ -234,7 +234,7 @@ describe('the owed hook is written inside the commit and release transactions (i
       expect(hook.calls()).toEqual([]);
       undo();
       const clean = await w.run();
-      expect(clean.reconciled.failed).toBe(1);
+      expect(clean.settled.failed).toBe(1);
       const repairTask = clean.tasks[0]!;
       expect(repairTask.repair).toBe(true);
       expect(settled().hooks).toEqual([

@@ -55,7 +55,7 @@ describe('partial copies after a task that did not succeed', () => {
 
     at({ 'other.txt': 'unrelated change' }, 10);
     const r = await w.run();
-    expect(r.result, r.reconciled.problems.join()).toBe('succeeded');
+    expect(r.result, r.settled.problems.join()).toBe('succeeded');
     expect(r.tasks.map((t) => [t.repair, t.syncLevel, t.files])).toEqual([
       [true, 'checksum', 2],
       [false, 'mtime', 1],
@@ -130,7 +130,7 @@ describe('paths whose outcome Globus reports late or never', () => {
     // Unchanged, still unreadable: every run offers it again.
     const again = await w.run();
     expect([again.result, again.files]).toEqual(['problems', 1]);
-    expect(again.reconciled.skippedPaths).toBe(0);
+    expect(again.settled.skippedPaths).toBe(0);
     w.srv.faults.denySource('/secret.txt', false);
     const fixed = await w.run();
     expect([fixed.result, fixed.files]).toEqual(['succeeded', 1]);
@@ -144,7 +144,7 @@ describe('paths whose outcome Globus reports late or never', () => {
     const task = w.srv.tasks.get(r.taskId!)!;
     for (let i = 0; i < 3; i++) {
       const held = await w.run({ wait: false });
-      expect([held.result, held.reconciled.active, held.files]).toEqual(['nothing-to-do', 1, 0]);
+      expect([held.result, held.settled.active, held.files]).toEqual(['nothing-to-do', 1, 0]);
       expect(task.status).toBe('ACTIVE');
       expect(task.faults).toBe(0);
       expect(summary()).toMatchObject({ tracked: 0, inflight: 3 });
@@ -153,7 +153,7 @@ describe('paths whose outcome Globus reports late or never', () => {
     task.abort.abort(new Error('canceled'));
     task.finish('FAILED', { code: 'CANCELED', description: 'canceled' });
     const next = await w.run({ wait: false });
-    expect(next.reconciled.failed).toBe(1);
+    expect(next.settled.failed).toBe(1);
     expect(next.files).toBe(2);
     expect(summary().tracked).toBe(0);
   });
@@ -168,8 +168,8 @@ describe('paths whose outcome Globus reports late or never', () => {
     task.deleteHistory(); // 30 days later: skipped_errors answers an empty list
     w.srv.faults.denySource('/secret.txt', false);
     const next = await w.run();
-    expect(next.reconciled.historyDeleted).toBe(1);
-    expect(next.reconciled.succeeded).toBe(0);
+    expect(next.settled.historyDeleted).toBe(1);
+    expect(next.settled.succeeded).toBe(0);
     expect(next.result).toBe('succeeded');
     expect(w.diff()).toBe('');
   });

@@ -67,7 +67,7 @@ describe('gsync run against the local Globus server', () => {
     expect(openSubmissions(state)).toHaveLength(1);
     state.close();
     const next = await w.run({ wait: false });
-    expect(next.reconciled.succeeded).toBe(1);
+    expect(next.settled.succeeded).toBe(1);
     expect(next.result).toBe('nothing-to-do');
     expect(w.diff()).toBe('');
   });
@@ -91,7 +91,7 @@ describe('gsync run against the local Globus server', () => {
     const r = await w.run({ wait: false });
     writeTree(w.src, { 'b.txt': 'b' });
     const overlap = await w.run({ wait: false });
-    expect(overlap.reconciled.active).toBe(1);
+    expect(overlap.settled.active).toBe(1);
     expect(overlap.files).toBe(1); // b.txt only: a.txt is in flight
     await w.srv.tasks.waitFor(r.taskId!);
     await w.srv.tasks.waitFor(overlap.taskId!);
@@ -103,9 +103,9 @@ describe('gsync run against the local Globus server', () => {
     const inactive = await w.run({ wait: false });
     await w.srv.tasks.waitFor(inactive.taskId!, ['INACTIVE']);
     const seen = await w.run({ wait: false });
-    expect(seen.reconciled.inactive).toBe(1);
+    expect(seen.settled.inactive).toBe(1);
     expect(exitCodeForRun(seen)).toBe(1);
-    expect(seen.reconciled.problems.join()).toContain(inactive.taskId!);
+    expect(seen.settled.problems.join()).toContain(inactive.taskId!);
   });
 
   it('--wait stops at an INACTIVE task: exit 1 naming it, its paths held until it ends', async () => {
@@ -115,7 +115,7 @@ describe('gsync run against the local Globus server', () => {
     const r = await w.run();
     expect(exitCodeForRun(r)).toBe(1);
     expect(r.result).toBe('problems');
-    expect(r.reconciled.problems.join()).toContain(`task ${r.taskId} is INACTIVE`);
+    expect(r.settled.problems.join()).toContain(`task ${r.taskId} is INACTIVE`);
     const state = openState(w.config.state.path);
     expect(openSubmissions(state).map((s) => s.status)).toEqual(['INACTIVE']);
     state.close();
@@ -152,7 +152,7 @@ describe('gsync run against the local Globus server', () => {
     edit('a.txt', 'two, longer');
     await w.srv.tasks.waitFor(r.taskId!);
     const next = await w.run();
-    expect(next.reconciled.succeeded).toBe(1);
+    expect(next.settled.succeeded).toBe(1);
     expect(next.files).toBe(1);
     expect(w.diff()).toBe('');
   });
@@ -179,7 +179,7 @@ describe('gsync run against the local Globus server', () => {
     w.srv.faults.clear();
     expect(w.srv.tasks.list()).toHaveLength(1);
     const next = await w.run();
-    expect(next.reconciled.succeeded).toBe(1);
+    expect(next.settled.succeeded).toBe(1);
     expect(w.srv.tasks.list()).toHaveLength(1);
     expect(w.diff()).toBe('');
   });
@@ -206,8 +206,8 @@ describe('gsync run against the local Globus server', () => {
     fs.rmSync(path.join(w.src, 'gone.txt'));
     await w.srv.tasks.waitFor(r.taskId!);
     const next = await w.run();
-    expect(next.reconciled.succeeded).toBe(1);
-    expect(next.reconciled.skippedPaths).toBe(1);
+    expect(next.settled.succeeded).toBe(1);
+    expect(next.settled.skippedPaths).toBe(1);
     seed({ 'gone.txt': 'back' });
     const again = await w.run();
     expect(again.files).toBe(1);

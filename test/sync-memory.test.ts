@@ -42,11 +42,11 @@ describe('runJob against the in-memory remote', () => {
     expect(sent.outcome).toBe('submitted');
     writeTree(job.src, { 'c.txt': 'c' });
     const held = await job.run({ wait: false });
-    expect(held.reconciled.active).toBe(1);
+    expect(held.settled.active).toBe(1);
     expect(job.remote.submitted[1]!.DATA.map((i) => i.source_path)).toEqual(['/c.txt']);
     job.remote.complete(sent.taskId!);
     const idle = await job.run();
-    expect(idle.reconciled.succeeded).toBe(2);
+    expect(idle.settled.succeeded).toBe(2);
     expect(idle.outcome).toBe('nothing-to-do');
     expect(job.remote.submitted).toHaveLength(2);
   });

@@ -64,7 +64,7 @@ async function repairedByOneRun(expected: string[]): Promise<void> {
   expect(r.code).toBe(1);
   expect(findings(r.lines)).toEqual(expected.sort());
   const run = await w.run();
-  expect(run.result, run.reconciled.problems.join()).toBe('succeeded');
+  expect(run.result, run.settled.problems.join()).toBe('succeeded');
   expect(w.diff()).toBe('');
   expect((await verify()).code).toBe(0);
   expect((await w.run()).result).toBe('nothing-to-do');

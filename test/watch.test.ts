@@ -129,7 +129,7 @@ describe('gsync watch against the local server', () => {
     writeTree(world.src, { 'later.txt': 'l' });
     await world.srv.tasks.waitFor(results[0]!.taskId!);
     const next = await world.run();
-    expect(next.reconciled.succeeded).toBe(1);
+    expect(next.settled.succeeded).toBe(1);
     expect(next.result).toBe('succeeded');
     expect(next.files).toBe(1);
     expect(world.diff()).toBe('');
@@ -159,7 +159,7 @@ describe('gsync watch against the local server', () => {
     expect(openCount(world)).toBe(1);
     await world.srv.tasks.waitFor(world.srv.tasks.list()[0]!.id);
     const next = await world.run();
-    expect(next.reconciled.succeeded).toBe(1);
+    expect(next.settled.succeeded).toBe(1);
     expect(next.result).toBe('nothing-to-do');
     expect(world.diff()).toBe('');
   });
@@ -238,7 +238,7 @@ function fakeResult(over: Partial<RunJobResult> = {}): RunJobResult {
     files: 0,
     bytes: 0n,
     plan: { items: 0, files: 0, bytes: 0n, deferred: 0, mtimeNotNewer: 0, excluded: 0, skipped: 0, inflight: 0, gone: 0, unshippable: 0, scanned: { files: 0, dirs: 0 } },
-    reconciled: { succeeded: 0, failed: 0, active: 0, inactive: 0, skippedPaths: 0, historyDeleted: 0, problems: [], deliveries: [] },
+    settled: { succeeded: 0, failed: 0, active: 0, inactive: 0, skippedPaths: 0, historyDeleted: 0, problems: [], deliveries: [] },
     delivery: null,
     deletes: { deletedPaths: 0, succeeded: 0, failed: 0, active: 0, submitted: null, stoppedBy: null, planned: 0 },
     ...over,

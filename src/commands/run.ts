@@ -3,6 +3,7 @@ import { usageError } from '../errors/errors.js';
 import { exitCodeForRun } from '../run/outcome.js';
 import { progressFor, runProgress } from '../report/progress-line.js';
 import { runJob, type RunJobResult } from '../sync/run-job.js';
+import { reconcileFilterRules } from '../sync/reconcile-run.js';
 import { summaryLine } from '../report/run-summary.js';
 import { loadJob, type CommandContext } from './context.js';
 import { globusWiring } from './globus-session.js';
@@ -11,6 +12,8 @@ export interface RunCommandOptions extends ChangeListFlags {
   wait?: boolean;
   timeout?: number;
   allowDeletes?: number;
+  /** --reconcile: also send the whole source as one recursive item now (README "Reconcile runs"). */
+  reconcile?: boolean;
   /** --progress (true) or --no-progress (false); unset: only at a terminal. */
   progress?: boolean;
 }
@@ -20,11 +23,13 @@ export async function runCommand(opts: RunCommandOptions, ctx: CommandContext): 
   if (opts.allowDeletes !== undefined && !config.deletes.enabled) {
     throw usageError('--allow-deletes needs deletes.enabled: true in the job config', 'turn deletes on in the config first, or leave --allow-deletes out');
   }
+  // The config refuses inexpressible excludes when reconcile.intervalHours is set; --reconcile asks for the same, before anything runs (exit 2).
+  if (opts.reconcile) reconcileFilterRules(config.scan.exclude);
   const only = await changeListFor(opts, config.source.path, ctx.stdin, logger);
   const line = progressFor(process.stderr, ctx.global.quiet, opts.progress);
   let result: RunJobResult;
   try {
-    result = await runJob({ config, logger, ...globusWiring(config, ctx.env, logger), only, wait: opts.wait, timeoutSeconds: opts.timeout, allowDeletes: opts.allowDeletes, ...runProgress(line) });
+    result = await runJob({ config, logger, ...globusWiring(config, ctx.env, logger), only, wait: opts.wait, timeoutSeconds: opts.timeout, allowDeletes: opts.allowDeletes, reconcile: opts.reconcile, ...runProgress(line) });
   } finally {
     line?.stop();
   }

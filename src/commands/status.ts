@@ -1,5 +1,6 @@
 import { lastVerify, type VerifyRecord } from '../state/verify-runs.js';
 import type { VerifyView } from '../report/verify-report.js';
+import { reconcileView } from '../report/reconcile-status.js';
 import { createCredentials, type Credentials } from '../auth/credentials.js';
 import { EXIT } from '../errors/exit-codes.js';
 import { renderStatusJson, renderStatusText } from '../report/render-status.js';
@@ -35,6 +36,7 @@ export async function statusCommand(opts: StatusOptions, ctx: CommandContext): P
     try {
       fillFromState(view, state, config.hooks);
       view.lastVerify = verifyView(lastVerify(state));
+      view.reconcile = reconcileView(state, config.reconcile.intervalHours);
     } finally {
       state.close();
     }

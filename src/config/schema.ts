@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { excludesAsFilterRules, refusalLine } from './filter-rules.js';
 import { labelTemplateProblem } from './label.js';
 
 /** Globus ids are UUID-shaped but not always RFC 4122 versioned (test ids are not), so accept any hex UUID. */
@@ -111,6 +112,17 @@ const verify = z.strictObject({
   concurrency: z.number().int().min(1, 'must be 1 or more').max(16).default(4),
 });
 
+/**
+ * Reconcile runs (issue 27): now and then a run also sends the whole source as
+ * one recursive item and lets Globus compare both sides (README "Reconcile runs").
+ */
+const reconcile = z.strictObject({
+  /** Due when the last reconcile task that SUCCEEDED was submitted this long ago; unset: only `gsync run --reconcile`. 168 is weekly. */
+  intervalHours: z.number().positive('must be more than 0').optional(),
+  /** Its sync_level; default transfer.syncLevel. checksum finds every difference, at the price of reading every file on both sides. */
+  syncLevel: z.enum(SYNC_LEVELS).optional(),
+});
+
 /** An argv array: run directly, no shell unless the user writes one (["/bin/sh", "-c", "..."]). */
 const argv = z.array(z.string().min(1, 'arguments must not be empty')).min(1, 'must name a program to run, e.g. ["/usr/local/bin/register", "--quiet"]');
 
@@ -148,6 +160,12 @@ export const configSchema = z.strictObject({
   watch: watch.default(() => watch.parse({})),
   hooks: hooks.default(() => hooks.parse({})),
   verify: verify.default(() => verify.parse({})),
+  reconcile: reconcile.default({}),
+}).superRefine((c, ctx) => {
+  // Only a job that reconciles needs its excludes as filter_rules; `gsync run --reconcile` checks the same (src/commands/run.ts).
+  if (c.reconcile.intervalHours === undefined) return;
+  const r = excludesAsFilterRules(c.scan.exclude);
+  if ('refused' in r) ctx.addIssue({ code: 'custom', path: ['scan', 'exclude', c.scan.exclude.indexOf(r.refused)], message: refusalLine(r) });
 });
 
 export type ConfigInput = z.input<typeof configSchema>;

@@ -10,8 +10,8 @@ import {
   updateDeleteStatus,
   type DeleteTaskRecord,
 } from '../ledger/delete-rows.js';
-import type { TaskKind } from '../ledger/kind.js';
-import { reconcileOpen, submitTask } from '../ledger/tasks.js';
+import { countStillOpen, failureReason, type TaskKind } from '../ledger/kind.js';
+import { settleOpen, submitTask } from '../ledger/tasks.js';
 import type { SyncContext } from '../run/sync-context.js';
 import { buildDeleteDocument } from './delete-document.js';
 import { forgetSubtree } from './forget-subtree.js';
@@ -81,9 +81,9 @@ export async function submitDeletes(ctx: SyncContext, planned: readonly PlannedD
 }
 
 /** Delete rows earlier runs left open: resubmitted if they have no task, then settled as Globus says. */
-export async function reconcileOpenDeletes(ctx: SyncContext): Promise<DeletesSettled> {
+export async function settleOpenDeletes(ctx: SyncContext): Promise<DeletesSettled> {
   const settled = noDeletesSettled();
-  await reconcileOpen(ctx, deleteKind, settled);
+  await settleOpen(ctx, deleteKind, settled);
   return settled;
 }
 
@@ -100,7 +100,7 @@ export function settleDelete(ctx: SyncContext, row: Pick<DeleteTaskRecord, 'id'>
       return;
     }
     case 'FAILED': {
-      const why = task.fatal_error ? `${task.fatal_error.code}: ${task.fatal_error.description}` : (task.nice_status ?? 'no reason given');
+      const why = failureReason(task);
       releaseDeleteTask(ctx.state, row.id, 'FAILED', why, ctx.now());
       report.failed++;
       report.problems.push(`delete task ${task.task_id} FAILED (${why}); its paths will be deleted by a later run`);
@@ -109,13 +109,7 @@ export function settleDelete(ctx: SyncContext, row: Pick<DeleteTaskRecord, 'id'>
     }
     case 'INACTIVE':
     case 'ACTIVE': {
-      updateDeleteStatus(ctx.state, row.id, task.status);
-      report.active++;
-      if (task.status === 'INACTIVE') {
-        report.inactive++;
-        report.problems.push(`delete task ${task.task_id} is INACTIVE (${task.nice_status_short_description ?? task.nice_status ?? 'paused'})`);
-      }
-      log.info({ faults: task.faults, niceStatus: task.nice_status }, `delete task ${task.status}: its paths are held until it ends`);
+      countStillOpen(report, task, 'delete task', 'its paths are held until it ends', log, () => updateDeleteStatus(ctx.state, row.id, task.status));
       return;
     }
   }

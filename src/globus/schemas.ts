@@ -55,6 +55,10 @@ export const transferDocumentSchema = z.strictObject({
   fail_on_quota_errors: z.boolean().optional(),
   /** ISO 8601 with offset, e.g. 2026-01-02T03:04:05+00:00. */
   deadline: z.string().optional(),
+  /** Which entries recursive items leave out (task_submit filter_rules; the SDK's TransferData.add_filter_rule): a reconcile run's excludes. */
+  filter_rules: z
+    .array(z.strictObject({ DATA_TYPE: z.literal('filter_rule'), method: z.enum(['include', 'exclude']), name: z.string().min(1), type: z.enum(['file', 'dir']).optional() }))
+    .optional(),
 });
 export type TransferDocument = z.infer<typeof transferDocumentSchema>;
 

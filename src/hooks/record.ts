@@ -6,8 +6,8 @@ import { deliveredNodes } from './delivered.js';
 import { manifestName } from './manifest.js';
 
 /**
- * Where reconcile hands a settled task to the hooks. Each function does what
- * reconcile did before (commit, release, note INACTIVE) and, in the same
+ * Where settling hands a settled task to the hooks. Each function does what
+ * settling did before (commit, release, note INACTIVE) and, in the same
  * transaction, records the manifest or hook owed, so that a crash either leaves
  * the task unsettled (it is settled again, and recorded then) or settled with
  * its hook owed. Nothing runs here: src/hooks/run-owed.ts runs what is owed.

@@ -11,7 +11,10 @@ export type LedgerCrashPoint =
   | 'after-post'
   | 'delete-after-submission-id'
   | 'delete-after-record'
-  | 'delete-after-post';
+  | 'delete-after-post'
+  | 'reconcile-after-submission-id'
+  | 'reconcile-after-record'
+  | 'reconcile-after-post';
 
 /** What the ledger needs of a run (src/sync/sync-context.ts SyncContext satisfies it). */
 export interface LedgerContext {
@@ -37,7 +40,7 @@ export interface Accepted {
 }
 
 /**
- * One kind of Globus task (transfer, delete; next reconcile and pull), as a
+ * One kind of Globus task (transfer, delete; reconcile runs; next pull), as a
  * record. The ledger (src/ledger/tasks.ts) runs every kind through the same
  * discipline: submission_id first, row and exact document committed, POST,
  * "Duplicate" accepted on a re-POST, 404 = LOST, a refusal = REJECTED, and
@@ -63,4 +66,31 @@ export interface TaskKind<Ctx extends LedgerContext, Doc extends { submission_id
   post(ctx: Ctx, doc: Doc): Promise<Accepted>;
   /** Applies what Globus says about one of its tasks: SUCCEEDED commits, FAILED releases, ACTIVE and INACTIVE hold. */
   settle(ctx: Ctx, row: Row, task: Task, report: Report): Promise<unknown> | unknown;
+}
+
+/** Why a task did not succeed, as Globus puts it: its fatal error, else its nice status. */
+export function failureReason(task: Task): string {
+  return task.fatal_error ? `${task.fatal_error.code}: ${task.fatal_error.description}` : (task.nice_status ?? 'no reason given');
+}
+
+/**
+ * ACTIVE or INACTIVE, for a kind whose report counts open tasks (delete,
+ * reconcile): `note` records the status, the report counts it, and an
+ * INACTIVE task gets a problem line (it waits for a person). Logs the status.
+ */
+export function countStillOpen(
+  report: { active: number; inactive: number; problems: string[] },
+  task: Task,
+  noun: string,
+  holding: string,
+  log: Pick<Logger, 'info'>,
+  note: () => void,
+): void {
+  note();
+  report.active++;
+  if (task.status === 'INACTIVE') {
+    report.inactive++;
+    report.problems.push(`${noun} ${task.task_id} is INACTIVE (${task.nice_status_short_description ?? task.nice_status ?? 'paused'})`);
+  }
+  log.info({ faults: task.faults, niceStatus: task.nice_status }, `${noun} ${task.status}: ${holding}`);
 }

@@ -50,7 +50,7 @@ export const ROW_SUCCEEDED = 'SUCCEEDED';
 export function createRow(
   state: State,
   table: LedgerTable,
-  r: { submissionId: string; document: string; createdNs: bigint; items: number; counts: Record<string, number | bigint> },
+  r: { submissionId: string; document: string; createdNs: bigint; items: number; counts: Record<string, number | bigint | string> },
   hold: (rowId: number) => void,
 ): number {
   const cols = Object.keys(r.counts);

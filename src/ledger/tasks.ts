@@ -65,7 +65,7 @@ export async function postTask<C extends LedgerContext, D extends { submission_i
  * happens when the configured Transfer service changed under a state
  * database), and the rest go to the kind's settle.
  */
-export async function reconcileOpen<C extends LedgerContext, D extends { submission_id: string }, R extends LedgerRow, P>(ctx: C, kind: AnyKind<C, D, R, P>, report: P): Promise<void> {
+export async function settleOpen<C extends LedgerContext, D extends { submission_id: string }, R extends LedgerRow, P>(ctx: C, kind: AnyKind<C, D, R, P>, report: P): Promise<void> {
   for (const row of kind.open(ctx.state)) {
     const taskId = row.taskId ?? (await repost(ctx, kind, row));
     let task: Task;

@@ -143,9 +143,11 @@ export function getSubmission(state: State, rowId: number): SubmissionRecord | u
   return row === undefined ? undefined : toRecord(row);
 }
 
-/** Submissions not yet SUCCEEDED or released, oldest first: a run must resolve these before planning anew. */
+/** Transfers not yet SUCCEEDED or released, oldest first: a run must resolve these before planning anew. Reconcile tasks share the table (./reconcile-rows.ts) and are not among them. */
 export function openSubmissions(state: State): SubmissionRecord[] {
-  return openRows(state, 'submission').map(toRecord);
+  return openRows(state, 'submission')
+    .filter((r) => r.kind !== 'reconcile')
+    .map(toRecord);
 }
 
 export function pendingCount(state: State, rowId?: number): number {

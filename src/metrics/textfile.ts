@@ -43,6 +43,8 @@ export interface RunMetrics {
   hooksOwed?: number;
   /** Paths skipped with the same error in PERSISTENT_SKIP_TASKS tasks in a row or more. */
   persistentSkips?: number;
+  /** Files the last reconcile task that SUCCEEDED restored at the destination (issue 27); written once one has. */
+  reconcileRestoredFiles?: number;
   /** When the credentials stop working unless renewed (a user login's refresh token does not expire; a client secret has none). */
   credentialsExpirySeconds?: number;
   // --- counters over the job's whole history ---
@@ -77,6 +79,7 @@ export const METRICS: ReadonlyArray<readonly [keyof RunMetrics, string, Kind, st
   ['openTaskAgeSeconds', 'gsync_open_task_age_seconds', 'gauge', 'Age of the oldest submitted task not yet ended; 0 when none is open.'],
   ['openTasks', 'gsync_open_tasks', 'gauge', 'Transfer and delete tasks submitted and not yet ended.'],
   ['inactiveTasks', 'gsync_inactive_tasks', 'gauge', 'Open tasks Globus last reported INACTIVE: they wait for a person (expired collection credentials, usually).'],
+  ['reconcileRestoredFiles', 'gsync_reconcile_restored_files', 'gauge', 'Files the last reconcile task that SUCCEEDED had to restore at the destination (lost or older there); 0 on a healthy destination.'],
   ['hooksOwed', 'gsync_hooks_owed', 'gauge', 'Hooks owed for settled tasks and not yet completed with exit 0.'],
   ['persistentSkips', 'gsync_persistent_skips', 'gauge', 'Paths Globus skipped with the same error in 3 or more tasks in a row.'],
   ['credentialsExpirySeconds', 'gsync_credentials_expiry_timestamp_seconds', 'gauge', 'Unix time the credentials stop working unless renewed; absent when they do not expire.'],

@@ -1,4 +1,5 @@
 import { verifyStatusLine, type VerifyView } from './verify-report.js';
+import { reconcileStatusLines, type ReconcileView } from './reconcile-status.js';
 import { formatBytes } from './format-bytes.js';
 
 /** The report `gsync status` shows, built by src/report/status-view.ts; `--json` prints it as is. */
@@ -91,6 +92,8 @@ export interface StatusView {
   skips?: SkipView[];
   /** The last `gsync verify` (issue 27); null when none ran. */
   lastVerify?: VerifyView | null;
+  /** Reconcile runs (issue 27); null when the job neither reconciles on a schedule nor ever did. */
+  reconcile?: ReconcileView | null;
 }
 
 /** One JSON object on one line: the report itself. */
@@ -158,6 +161,7 @@ export function renderStatusText(v: StatusView): string {
     lines.push(`skipped  ${k.code} ${k.path}: in ${k.tasks} task${k.tasks === 1 ? '' : 's'} in a row since ${k.since}${k.persistent ? ' (persistent)' : ''}`);
   }
   if (v.lastVerify) lines.push(verifyStatusLine(v.lastVerify));
+  if (v.reconcile) lines.push(...reconcileStatusLines(v.reconcile));
   for (const n of v.notes) lines.push(`note     ${n}`);
   return lines.join('\n') + '\n';
 }

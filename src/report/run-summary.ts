@@ -10,13 +10,14 @@ import { formatBytes } from './format-bytes.js';
 /** The slice of a run's outcome the summary reads. */
 export interface SummaryInput extends Pick<RunJobResult, 'result' | 'taskId' | 'tasks' | 'items' | 'files' | 'bytes' | 'delivery'> {
   plan: { deferred: number };
-  reconciled: Pick<RunJobResult['reconciled'], 'problems' | 'deliveries'>;
+  settled: Pick<RunJobResult['settled'], 'problems' | 'deliveries'>;
   deletes: Pick<DeleteStepResult, 'submitted' | 'deletedPaths'>;
+  reconcile?: Pick<RunJobResult['reconcile'], 'succeeded' | 'restored' | 'submitted'>;
 }
 
 export function summaryLine(r: SummaryInput): string {
-  const line = transferPart(r) + deletesPart(r);
-  const hint = [r.delivery, ...r.reconciled.deliveries].find((d) => d?.hint)?.hint;
+  const line = transferPart(r) + deletesPart(r) + reconcilePart(r);
+  const hint = [r.delivery, ...r.settled.deliveries].find((d) => d?.hint)?.hint;
   return hint ? `${line}\nhint: ${hint}` : line;
 }
 
@@ -29,9 +30,19 @@ function deletesPart(r: SummaryInput): string {
   return parts.length ? `; ${parts.join('; ')}` : '';
 }
 
+/** Reconcile runs (issue 27): a SUCCEEDED one always says how many files it restored, 0 included. */
+function reconcilePart(r: SummaryInput): string {
+  const c = r.reconcile;
+  if (c === undefined) return '';
+  const parts: string[] = [];
+  if (c.succeeded > 0) parts.push(`reconcile: ${count(c.restored, 'file')} restored at the destination`);
+  else if (c.submitted) parts.push(`reconcile task ${c.submitted.taskId} submitted`);
+  return parts.length ? `; ${parts.join('; ')}` : '';
+}
+
 function transferPart(r: SummaryInput): string {
   const what = `${count(r.files, 'file')} (${formatBytes(r.bytes)}) in ${count(r.items, 'item')}`;
-  const problems = [...r.reconciled.problems, ...earlierSkips(r)];
+  const problems = [...r.settled.problems, ...earlierSkips(r)];
   const news = problems.length ? `; ${problems.join('; ')}` : '';
   // The task was waited for and SUCCEEDED: say what Globus delivered, not what was asked.
   if (r.delivery) return `task ${r.taskId} SUCCEEDED: ${deliveryText(r.delivery)}${deferred(r)}${news}`;
@@ -50,7 +61,7 @@ function transferPart(r: SummaryInput): string {
     case 'failed':
       return `task ${r.taskId} FAILED: its ${count(r.files, 'file')} will ship again${news}`;
     case 'still-active':
-      return `task ${r.taskId} still ACTIVE; the next run will reconcile it`;
+      return `task ${r.taskId} still ACTIVE; the next run will settle it`;
   }
 }
 
@@ -65,7 +76,7 @@ export function deliveryText(d: Delivery): string {
 
 /** Earlier runs' tasks settled by this one: only news when Globus skipped something. */
 function earlierSkips(r: SummaryInput): string[] {
-  return r.reconciled.deliveries.filter((d) => d.owed + d.vanished > 0).map((d) => `task ${d.taskId} SUCCEEDED: ${deliveryText(d)}`);
+  return r.settled.deliveries.filter((d) => d.owed + d.vanished > 0).map((d) => `task ${d.taskId} SUCCEEDED: ${deliveryText(d)}`);
 }
 
 function sample(s: ReadonlyArray<{ code: string; path: string }>, total: number): string {

@@ -19,6 +19,10 @@ export type CrashPointName =
   | 'delete-after-record' // the delete task row is committed; not POSTed
   | 'delete-after-post' // Globus accepted the delete task; its id is not recorded
   | 'delete-before-commit' // the delete task SUCCEEDED; its paths not yet forgotten
+  | 'reconcile-after-submission-id' // issue 27: a reconcile task's id from Globus; nothing recorded yet
+  | 'reconcile-after-record' // its row is committed; not POSTed
+  | 'reconcile-after-post' // Globus accepted it; its id is not recorded
+  | 'reconcile-before-commit' // it SUCCEEDED and its restored files were read; nothing recorded yet
   | 'after-cancel-record' // issue 28: a stuck task's cancel is recorded (CANCELING); not POSTed
   | 'after-cancel-post' // issue 28: Globus accepted the cancel; its task not yet seen ended
   | 'before-hook' // a hook is owed and about to start

@@ -20,7 +20,7 @@ export type RunOutcome =
 export interface CycleVerdict {
   outcome: RunOutcome;
   /** Settled tasks of earlier runs; a FAILED or INACTIVE one is news too, and so is a path one skipped that still exists locally. */
-  reconciled: { failed: number; inactive: number; deleteTrouble?: boolean; deliveries?: ReadonlyArray<{ owed: number }> };
+  settled: { failed: number; inactive: number; deleteTrouble?: boolean; deliveries?: ReadonlyArray<{ owed: number }> };
   /** What Globus delivered of this run's own task, when it was waited for and SUCCEEDED. */
   delivery?: { owed: number } | null;
   /** Hooks that failed in this run (src/hooks/): they stay owed, and a person should look. */
@@ -38,7 +38,7 @@ const TROUBLE: ReadonlySet<RunOutcome> = new Set(['task-failed', 'task-inactive'
 
 /** True when a person should read the log: this run's task did not succeed, or an earlier one failed or went INACTIVE. */
 export function needsAttention(v: CycleVerdict): boolean {
-  return TROUBLE.has(v.outcome) || v.reconciled.failed + v.reconciled.inactive > 0 || v.reconciled.deleteTrouble === true || (v.hooksFailed ?? 0) > 0 || owedSkips(v) > 0 || (v.plan?.unshippable ?? 0) > 0;
+  return TROUBLE.has(v.outcome) || v.settled.failed + v.settled.inactive > 0 || v.settled.deleteTrouble === true || (v.hooksFailed ?? 0) > 0 || owedSkips(v) > 0 || (v.plan?.unshippable ?? 0) > 0;
 }
 
 /**
@@ -48,7 +48,7 @@ export function needsAttention(v: CycleVerdict): boolean {
  */
 export function owedSkips(v: CycleVerdict): number {
   let n = v.delivery?.owed ?? 0;
-  for (const d of v.reconciled.deliveries ?? []) n += d.owed;
+  for (const d of v.settled.deliveries ?? []) n += d.owed;
   return n;
 }
 

@@ -3,7 +3,7 @@ import type { Task } from '../globus/schemas.js';
 import type { SyncRemote } from './remote.js';
 
 export interface WaitOptions {
-  /** Give up after this long; the task stays recorded and the next run reconciles it. */
+  /** Give up after this long; the task stays recorded and the next run settles it. */
   timeoutMs?: number;
   /** First poll interval; it doubles up to maxIntervalMs, as the Globus CLI's task wait does. */
   intervalMs?: number;

@@ -68,6 +68,35 @@ export function recordDelivered(
 }
 
 /**
+ * A reconcile task's arrivals (issue 27): the files Globus restored, as nodes
+ * of the trie, listed in a new owed SUCCEEDED row with the fingerprint last
+ * shipped (what the source held when gsync shipped it, which is what Globus
+ * found again). Part of the transaction that settles the task. Returns the row
+ * id, or null when none of them is a shipped file of the trie.
+ */
+export function recordRestored(state: State, r: { submissionRowId: number; taskId: string; createdNs: bigint; manifest: string; restored: Iterable<number> }): number | null {
+  const { db } = state;
+  db.exec(`CREATE TEMP TABLE IF NOT EXISTS restored_node (id INTEGER PRIMARY KEY)`);
+  db.exec(`DELETE FROM temp.restored_node`);
+  const add = db.prepare(`INSERT OR IGNORE INTO temp.restored_node (id) VALUES (?)`);
+  for (const id of r.restored) add.run(id);
+  const files = `FROM node WHERE id IN (SELECT id FROM temp.restored_node) AND shipped_kind = 'f'`;
+  try {
+    const totals = db.prepare(`SELECT count(*) AS files, coalesce(sum(shipped_size), 0) AS bytes ${files}`).safeIntegers(true).get() as { files: bigint; bytes: bigint };
+    if (totals.files === 0n) return null;
+    const id = Number(
+      db
+        .prepare(`INSERT INTO task_hook (submission, task_id, event, files, bytes, manifest, created_ns) VALUES (?, ?, 'SUCCEEDED', ?, ?, ?, ?)`)
+        .run(r.submissionRowId, r.taskId, totals.files, totals.bytes, r.manifest, r.createdNs).lastInsertRowid,
+    );
+    db.prepare(`INSERT INTO manifest_file (hook, node_id, size, mtime_ns) SELECT ?, id, shipped_size, shipped_mtime_ns ${files}`).run(id);
+    return id;
+  } finally {
+    db.exec(`DELETE FROM temp.restored_node`);
+  }
+}
+
+/**
  * A FAILED or INACTIVE task owes onFailed once per status: a task seen INACTIVE
  * on five runs is recorded once (the UNIQUE key ignores the rest).
  */

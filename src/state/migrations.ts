@@ -197,6 +197,13 @@ export const MIGRATIONS: readonly string[] = [
     exit_code INTEGER NOT NULL
   );
   `,
+  // issue 27 (reconcile runs): a reconcile task is a transfer task of its own kind. Its row lives
+  // in submission (so task_hook and manifests, which reference submission, serve it unchanged),
+  // holds no pending paths, and records how many files Globus restored when it SUCCEEDED.
+  `
+  ALTER TABLE submission ADD COLUMN kind TEXT NOT NULL DEFAULT 'transfer' CHECK (kind IN ('transfer', 'reconcile'));
+  ALTER TABLE submission ADD COLUMN restored INTEGER;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

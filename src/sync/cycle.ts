@@ -1,4 +1,4 @@
-import { noDeletesSettled, reconcileOpenDeletes, type DeletesSettled } from '../deletes/delete-tasks.js';
+import { noDeletesSettled, settleOpenDeletes, type DeletesSettled } from '../deletes/delete-tasks.js';
 import { collectRemovals, type RemovalCollector } from '../deletes/plan-deletes.js';
 import { holdBack, runDeletes, waitForDelete, type DeleteRunOutcome } from '../deletes/run-deletes.js';
 import { openSubmissions } from '../ledger/transfer-rows.js';
@@ -11,11 +11,13 @@ import { splitBatches } from './batches.js';
 import type { Delivery } from './delivery.js';
 import type { RunOutcome } from '../run/outcome.js';
 import { submitBatch, waitAndSettle, waitOptions, type SubmittedTask } from './own-tasks.js';
-import { emptyReport, type ReconcileReport } from './reconcile.js';
+import { emptyReport, type SettleReport } from './settle-tasks.js';
 import type { DeleteStepResult, RunJobOptions, RunJobResult } from './run-options.js';
 import type { SyncContext } from '../run/sync-context.js';
 import { syncLevelFor } from './transfer-document.js';
-import { reconcileTransfers } from './transfer-kind.js';
+import { settleTransfers } from './transfer-kind.js';
+import { openReconciles } from '../ledger/reconcile-rows.js';
+import { noReconcile, reconcileNotDue, settleOpenReconciles, submitReconcile, waitForReconcile, type ReconcileReport } from './reconcile-run.js';
 
 /**
  * One sync cycle as steps, each returning its own result: settle the
@@ -25,9 +27,10 @@ import { reconcileTransfers } from './transfer-kind.js';
 export type CycleResult = Omit<RunJobResult, 'result' | 'hooksFailed'>;
 
 export async function cycle(sync: SyncContext, opts: RunJobOptions): Promise<CycleResult> {
-  const transfers = await reconcileTransfers(sync, emptyReport());
+  const transfers = await settleTransfers(sync, emptyReport());
   // Open delete tasks are settled even with deletes.enabled turned off since: their paths are held until then.
-  const earlierDeletes = await reconcileOpenDeletes(sync);
+  const earlierDeletes = await settleOpenDeletes(sync);
+  const reconcile = await settleOpenReconciles(sync, noReconcile());
   const removals = sync.config.deletes.enabled ? collectRemovals() : null;
   const scanned = scanStep(sync, opts, removals);
   // Guards are checked and the delete task submitted before the transfer; paths a delete still covers wait.
@@ -36,16 +39,17 @@ export async function cycle(sync: SyncContext, opts: RunJobOptions): Promise<Cyc
   const shipped = await shipStep(sync, opts, scanned.plan, items, deleted.submitted !== null);
   // --wait: the delete task this run submitted is waited for and settled too; it not ending well is news.
   const waited = opts.wait && deleted.submitted ? await waitForDelete(sync, deleted.submitted.rowId, deleted.submitted.taskId, waitOptions(opts)) : null;
+  await reconcileStep(sync, opts, reconcile);
 
   const deletesSettled = [earlierDeletes, waited?.settled ?? noDeletesSettled()];
   const sum = (pick: (d: DeletesSettled) => number) => deletesSettled.reduce((n, d) => n + pick(d), 0);
   const deleteTrouble = deleted.stoppedBy !== null || (waited !== null && !waited.succeeded);
-  const reconciled: ReconcileReport = {
+  const settled: SettleReport = {
     ...transfers,
-    failed: transfers.failed + sum((d) => d.failed),
-    inactive: transfers.inactive + sum((d) => d.inactive),
+    failed: transfers.failed + sum((d) => d.failed) + reconcile.failed,
+    inactive: transfers.inactive + sum((d) => d.inactive) + reconcile.inactive,
     ...(deleteTrouble ? { deleteTrouble } : {}),
-    problems: [...transfers.problems, ...earlierDeletes.problems, ...(deleted.stoppedBy ? [deleted.stoppedBy] : []), ...shipped.ownProblems, ...(waited?.settled.problems ?? [])],
+    problems: [...transfers.problems, ...earlierDeletes.problems, ...(deleted.stoppedBy ? [deleted.stoppedBy] : []), ...shipped.ownProblems, ...(waited?.settled.problems ?? []), ...reconcile.problems],
     deliveries: [...transfers.deliveries, ...shipped.otherDeliveries],
   };
   const deletes: DeleteStepResult = {
@@ -58,7 +62,41 @@ export async function cycle(sync: SyncContext, opts: RunJobOptions): Promise<Cyc
     stoppedBy: deleted.stoppedBy,
   };
   const { ownProblems: _p, otherDeliveries: _d, ...transfer } = shipped;
-  return { ...transfer, plan: scanned.plan, reconciled, deletes };
+  return { ...transfer, plan: scanned.plan, settled, deletes, reconcile };
+}
+
+/**
+ * The reconcile step (issue 27), after this run's own transfers: submits a
+ * reconcile task when one is due and a task slot is left (this run's changes
+ * go first), and with --wait waits for it and settles it.
+ */
+async function reconcileStep(sync: SyncContext, opts: RunJobOptions, report: ReconcileReport): Promise<void> {
+  const notDue = reconcileNotDue(sync, opts.reconcile === true);
+  if (notDue !== null) {
+    if (opts.reconcile) sync.logger.warn(`no reconcile task this run: ${notDue}`);
+    else if (sync.config.reconcile.intervalHours !== undefined) sync.logger.debug(`no reconcile task this run: ${notDue}`);
+    return;
+  }
+  const open = openTasks(sync);
+  if (open >= sync.config.transfer.maxOpenTasks) {
+    sync.logger.warn({ open, maxOpenTasks: sync.config.transfer.maxOpenTasks }, `a reconcile is due, but ${open} tasks of this job are still open (transfer.maxOpenTasks): a later run sends it`);
+    return;
+  }
+  // The whole source root goes: a wrong collectionPath would reconcile another folder into the destination.
+  await proveMapping(sync);
+  report.submitted = await submitReconcile(sync);
+  if (opts.wait) await waitForReconcile(sync, report.submitted, waitOptions(opts), report);
+}
+
+/** Once per job, and after the source ends changed: a wrong collectionPath would ship another folder (issue 26). */
+async function proveMapping(sync: SyncContext): Promise<void> {
+  const { state, config, logger } = sync;
+  await proveMappingBeforeTransfer({ state, config, stat: (c, p) => sync.remote.stat(c, p), consent: (e) => sync.auth.handleConsentRequired(e), logger, nowNs: sync.now() });
+}
+
+/** This job's open transfer and reconcile tasks: what transfer.maxOpenTasks counts. */
+function openTasks(sync: SyncContext): number {
+  return openSubmissions(sync.state).length + openReconciles(sync.state).length;
 }
 
 /** The scan and plan step: what changed, as transfer items (at most transfer.maxItems of them). */
@@ -113,15 +151,14 @@ async function shipStep(sync: SyncContext, opts: RunJobOptions, plan: PlanTotals
   if (items.length === 0) {
     return { ...none, outcome: deleteSubmitted ? (opts.wait ? 'shipped' : 'submitted') : plan.deferred > 0 ? 'deferred' : 'nothing-to-do' };
   }
-  // Once per job, and after the source ends changed: a wrong collectionPath would ship another folder (issue 26).
-  await proveMappingBeforeTransfer({ state: sync.state, config, stat: (c, p) => sync.remote.stat(c, p), consent: (e) => sync.auth.handleConsentRequired(e), logger, nowNs: sync.now() });
+  await proveMapping(sync);
   const syncLevel = syncLevelFor(config.transfer.syncLevel, plan.mtimeNotNewer);
   if (syncLevel !== config.transfer.syncLevel) {
     logger.warn({ files: plan.mtimeNotNewer }, `${plan.mtimeNotNewer} changed files have an mtime no newer than the shipped version; this transfer uses sync_level checksum`);
   }
   const batches = splitBatches(sync.state, items, syncLevel);
   items.length = 0; // the batches hold them now
-  const open = openSubmissions(sync.state).length;
+  const open = openTasks(sync);
   const room = config.transfer.maxOpenTasks - open;
   if (room < batches.length) {
     const held = batches.splice(Math.max(0, room));
@@ -145,7 +182,7 @@ async function shipStep(sync: SyncContext, opts: RunJobOptions, plan: PlanTotals
   };
   if (!opts.wait) return { ...sent, outcome: 'submitted', delivery: null, ownProblems: [], otherDeliveries: [] };
 
-  const settled: Array<{ outcome: RunOutcome; settled: ReconcileReport }> = [];
+  const settled: Array<{ outcome: RunOutcome; settled: SettleReport }> = [];
   for (const t of tasks) settled.push(await waitAndSettle(sync, opts, t));
   const outcomes = settled.map((s) => s.outcome);
   const worst = (['still-active', 'task-failed', 'task-inactive'] as const).find((o) => outcomes.includes(o)) ?? 'shipped';

@@ -3,7 +3,7 @@ import { createSubmission, getSubmission } from '../ledger/transfer-rows.js';
 import { submitTask } from '../ledger/tasks.js';
 import type { Batch } from './batches.js';
 import type { RunOutcome } from '../run/outcome.js';
-import { emptyReport, settle, type ReconcileReport, type TaskOutcome } from './reconcile.js';
+import { emptyReport, settle, type SettleReport, type TaskOutcome } from './settle-tasks.js';
 import type { Task } from '../globus/schemas.js';
 import type { SyncContext } from '../run/sync-context.js';
 import { transferKind } from './transfer-kind.js';
@@ -67,12 +67,12 @@ export async function submitBatch(sync: SyncContext, b: Batch): Promise<Submitte
 }
 
 /** --wait: polls one task until it ends and settles it at once; its settle report is its own (not what earlier runs left). */
-export async function waitAndSettle(sync: SyncContext, opts: WaitingOptions, t: SubmittedTask): Promise<{ outcome: RunOutcome; settled: ReconcileReport }> {
+export async function waitAndSettle(sync: SyncContext, opts: WaitingOptions, t: SubmittedTask): Promise<{ outcome: RunOutcome; settled: SettleReport }> {
   const settled = emptyReport();
   const task = await waitForTask(sync.remote, t.taskId, waitOptions(opts));
   if (task === null) {
     const why = opts.signal?.aborted ? 'stopped waiting' : `still ACTIVE after ${opts.timeoutSeconds} s`;
-    sync.logger.warn({ taskId: t.taskId }, `task ${t.taskId} ${why}; it stays recorded and the next run reconciles it`);
+    sync.logger.warn({ taskId: t.taskId }, `task ${t.taskId} ${why}; it stays recorded and the next run settles it`);
     return { outcome: 'still-active', settled };
   }
   const sub = getSubmission(sync.state, t.rowId);

@@ -71,7 +71,7 @@ async function runLocked(opts: RunJobOptions): Promise<RunJobResult> {
       bytes: outcome.bytes,
       deferred: outcome.plan.deferred,
       skipped: outcome.plan.skipped,
-      message: [...outcome.reconciled.problems, ...owedNotes(outcome), ...unshippableNote(outcome)].join('; ') || null,
+      message: [...outcome.settled.problems, ...owedNotes(outcome), ...unshippableNote(outcome)].join('; ') || null,
     });
     return outcome;
   } catch (caught) {
@@ -98,7 +98,7 @@ function recordFailure(state: State, runId: number, finishedNs: bigint, exitCode
 
 /** The cycle's result and the hooks' (a failed hook makes the run exit 1, and says so in its summary; the transfer's own outcome stands). */
 function withHookProblems(c: CycleResult, problems: readonly string[]): RunJobResult {
-  const composed = problems.length === 0 ? c : { ...c, hooksFailed: problems.length, reconciled: { ...c.reconciled, problems: [...c.reconciled.problems, ...problems] } };
+  const composed = problems.length === 0 ? c : { ...c, hooksFailed: problems.length, settled: { ...c.settled, problems: [...c.settled.problems, ...problems] } };
   return { ...composed, result: recordedResult(composed) };
 }
 
@@ -109,7 +109,7 @@ function unshippableNote(r: RunJobResult): string[] {
 
 /** For the run table's message: what `gsync status --json` shows of skipped paths a person must fix. */
 function owedNotes(r: RunJobResult): string[] {
-  return [r.delivery, ...r.reconciled.deliveries]
+  return [r.delivery, ...r.settled.deliveries]
     .filter((d): d is Delivery => d !== null && d.hint !== null)
     .map((d) => `task ${d.taskId}: ${d.owed} path(s) skipped by Globus stay owed; ${d.hint}`);
 }

@@ -1,6 +1,7 @@
 import { writeMetricsFile } from '../metrics/textfile.js';
 import { hookFailuresSince } from '../state/hooks.js';
 import { ageSeconds, jobGauges, ledgerTotals } from '../state/totals.js';
+import { lastSucceededReconcile } from '../ledger/reconcile-rows.js';
 import type { Delivery } from './delivery.js';
 import type { SyncContext } from '../run/sync-context.js';
 
@@ -9,7 +10,7 @@ const seconds = (ns: bigint) => Number(ns / 1_000_000n) / 1000;
 /** The slice of a run's outcome the metrics read (a run that failed before its cycle ended has none). */
 export interface RunMetricsInput {
   delivery: Delivery | null;
-  reconciled: { deliveries: readonly Delivery[] };
+  settled: { deliveries: readonly Delivery[] };
   plan: { deferred: number; unshippable?: number };
   deletes: { deletedPaths: number; stoppedBy: string | null };
 }
@@ -21,11 +22,12 @@ export function writeRunMetrics(sync: SyncContext, startedNs: bigint, exitCode: 
   try {
     const now = sync.now();
     const gauges = jobGauges(sync.state);
-    // What Globus delivered in every task this run settled SUCCEEDED (its own, and earlier runs' it reconciled).
-    const settled = outcome ? [...(outcome.delivery ? [outcome.delivery] : []), ...outcome.reconciled.deliveries] : [];
+    // What Globus delivered in every task this run settled SUCCEEDED (its own, and earlier runs' it settled).
+    const settled = outcome ? [...(outcome.delivery ? [outcome.delivery] : []), ...outcome.settled.deliveries] : [];
     const sum = (pick: (d: (typeof settled)[number]) => number) => settled.reduce((n, d) => n + pick(d), 0);
     const totals = ledgerTotals(sync.state);
     const loginExpires = sync.auth.loginExpiresAt?.();
+    const lastReconcile = lastSucceededReconcile(sync.state);
     writeMetricsFile(file, {
       job: sync.config.name,
       lastRunExitCode: exitCode,
@@ -48,6 +50,7 @@ export function writeRunMetrics(sync: SyncContext, startedNs: bigint, exitCode: 
       inactiveTasks: gauges.inactive,
       hooksOwed: gauges.hooksOwed,
       persistentSkips: gauges.persistentSkips,
+      ...(lastReconcile ? { reconcileRestoredFiles: lastReconcile.restored } : {}),
       ...(loginExpires ? { credentialsExpirySeconds: Math.floor(loginExpires.getTime() / 1000) } : {}),
       runsTotal: totals.runs,
       transferredFilesTotal: totals.transferredFiles,

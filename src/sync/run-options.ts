@@ -8,7 +8,8 @@ import type { CrashHook } from '../run/crash-point.js';
 import type { Delivery } from './delivery.js';
 import type { RecordedResult, RunOutcome } from '../run/outcome.js';
 import type { SubmittedTask } from './own-tasks.js';
-import type { ReconcileReport } from './reconcile.js';
+import type { SettleReport } from './settle-tasks.js';
+import type { ReconcileReport } from './reconcile-run.js';
 import type { OpenRemote } from '../run/remote.js';
 
 /** What runJob is given: by `run`, `watch` and `demo` (src/commands/), and by tests. */
@@ -21,7 +22,7 @@ export interface RunJobOptions {
   crashPoint?: CrashHook;
   /** The environment hooks inherit (src/hooks/), as the command got it; default none. */
   hookEnv?: NodeJS.ProcessEnv;
-  /** Poll the submitted task until it ends and reconcile it at once. */
+  /** Poll the submitted task until it ends and settle it at once. */
   wait?: boolean;
   /** With wait: stop waiting after this many seconds (the task stays recorded). */
   timeoutSeconds?: number;
@@ -35,6 +36,8 @@ export interface RunJobOptions {
   signal?: AbortSignal;
   /** `--allow-deletes N`: this run may delete up to N paths past the deletes guards. */
   allowDeletes?: number;
+  /** `--reconcile`: send a reconcile task now, whatever reconcile.intervalHours says (README "Reconcile runs"). */
+  reconcile?: boolean;
 }
 
 /** What the delete step did in one run (deletes.enabled), with the delete tasks settled in it. */
@@ -52,7 +55,7 @@ export interface DeleteStepResult {
 
 /** A run's outcome, composed by runJob from what each step returned. */
 export interface RunJobResult {
-  /** What happened to this run's transfer; exitCodeForRun maps it (with `reconciled`) to the exit code. */
+  /** What happened to this run's transfer; exitCodeForRun maps it (with `settled`) to the exit code. */
   outcome: RunOutcome;
   /** The word recorded in the run table and shown by status. */
   result: RecordedResult;
@@ -66,10 +69,12 @@ export interface RunJobResult {
   bytes: bigint;
   plan: PlanTotals;
   /** Tasks of earlier runs settled now, and every line a person should read. */
-  reconciled: ReconcileReport;
-  /** What Globus reported for this run's own task, when it was waited for and SUCCEEDED; earlier tasks' are in reconciled.deliveries. */
+  settled: SettleReport;
+  /** What Globus reported for this run's own task, when it was waited for and SUCCEEDED; earlier tasks' are in settled.deliveries. */
   delivery: Delivery | null;
   /** Hooks (or manifests) that failed in this run; they stay owed, and the run exits 1. */
   hooksFailed?: number;
   deletes: DeleteStepResult;
+  /** Reconcile tasks settled in this run (and the files they restored), and this run's own (issue 27). */
+  reconcile: ReconcileReport;
 }

@@ -1,8 +1,8 @@
 import type { TransferDocument } from '../globus/schemas.js';
 import type { TaskKind } from '../ledger/kind.js';
-import { reconcileOpen } from '../ledger/tasks.js';
+import { settleOpen } from '../ledger/tasks.js';
 import { markSubmitted, openSubmissions, releaseSubmission, type SubmissionRecord } from '../ledger/transfer-rows.js';
-import { settle, type ReconcileReport } from './reconcile.js';
+import { settle, type SettleReport } from './settle-tasks.js';
 import type { SyncContext } from '../run/sync-context.js';
 
 /**
@@ -12,7 +12,7 @@ import type { SyncContext } from '../run/sync-context.js';
  * paths shipped and owes the hooks (src/hooks/record.ts), anything else
  * releases them marked for repair.
  */
-export const transferKind: TaskKind<SyncContext, TransferDocument, SubmissionRecord, ReconcileReport> = {
+export const transferKind: TaskKind<SyncContext, TransferDocument, SubmissionRecord, SettleReport> = {
   noun: 'transfer',
   released: 'its paths will ship again',
   crash: { afterSubmissionId: 'after-submission-id', afterRecord: 'after-record', afterPost: 'after-post' },
@@ -24,7 +24,7 @@ export const transferKind: TaskKind<SyncContext, TransferDocument, SubmissionRec
 };
 
 /** Settles every transfer an earlier run left open, oldest first, before anything new is planned. */
-export async function reconcileTransfers(sync: SyncContext, report: ReconcileReport): Promise<ReconcileReport> {
-  await reconcileOpen(sync, transferKind, report);
+export async function settleTransfers(sync: SyncContext, report: SettleReport): Promise<SettleReport> {
+  await settleOpen(sync, transferKind, report);
   return report;
 }

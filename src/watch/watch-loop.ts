@@ -120,7 +120,9 @@ export async function watchLoop(opts: WatchLoopOptions): Promise<WatchLoopResult
         failures = 0;
         // A FAILED or INACTIVE task is news for whoever reads the journal; the loop goes on and its files ship again.
         (needsAttention(r) ? logger.warn : logger.info).call(logger, { reason, result: r.result, taskId: r.taskId, files: r.files, deferred: r.plan.deferred }, summaryLine(r));
-        if (r.outcome === 'submitted' || r.outcome === 'still-active' || r.reconciled.active > 0) pendingAt = clock.now() + pendingMs;
+        // A reconcile task in flight too (issue 27): it holds a task slot until it is settled.
+        const reconciling = r.reconcile !== undefined && (r.reconcile.submitted !== null || r.reconcile.active > 0);
+        if (r.outcome === 'submitted' || r.outcome === 'still-active' || r.settled.active > 0 || reconciling) pendingAt = clock.now() + pendingMs;
         // Files too young to ship were left for later; no event may come for them again.
         if (r.plan.deferred > 0) markChanged();
       } catch (err) {

@@ -22,6 +22,17 @@ export function integrityCheck(file: string): string {
 }
 
 /** submission_id of every submission row in a state database (none when it does not exist yet). */
+/** The submission_ids of the reconcile tasks the state records (issue 27). */
+export function recordedReconcileIds(file: string): string[] {
+  if (!fs.existsSync(file)) return [];
+  const db = new Database(file, { fileMustExist: true });
+  try {
+    return db.prepare(`SELECT submission_id FROM submission WHERE kind = 'reconcile'`).pluck().all() as string[];
+  } finally {
+    db.close();
+  }
+}
+
 export function recordedSubmissionIds(file: string): string[] {
   if (!fs.existsSync(file)) return [];
   const db = new Database(file, { fileMustExist: true });
@@ -100,6 +111,8 @@ export class TaskLedger {
   readonly unrecorded: string[] = [];
   /** submission_ids that appear in more than one server task. */
   readonly repeatedSubmissionIds: string[] = [];
+  /** submission_ids of reconcile tasks (issue 27): they look at every file by design, so they carry no version. */
+  readonly reconcileSubmissionIds = new Set<string>();
 
   constructor(private readonly collectionRoot = '/') {}
 
@@ -129,7 +142,7 @@ export class TaskLedger {
         continue;
       }
       // A FAILED task delivered nothing for sure: sending its versions again (repaired) is the rule, not a duplicate.
-      if (t.status === 'FAILED') continue;
+      if (t.status === 'FAILED' || this.reconcileSubmissionIds.has(t.submissionId)) continue;
       const versions = this.versionsAtRound[round]!;
       for (const pair of t.filesSeen) {
         const src = pair.split('\0')[0]!;

@@ -1,6 +1,7 @@
 import type { SkippedError, Task } from '../globus/schemas.js';
 import { findNode } from '../state/last-transfer.js';
 import { commitDelivered, noteInactive, releaseFailed } from '../hooks/record.js';
+import { failureReason } from '../ledger/kind.js';
 import { releaseSubmission, updateSubmissionStatus, type SubmissionRecord } from '../ledger/transfer-rows.js';
 import { noteDelivery, type Delivery } from './delivery.js';
 import type { SyncContext } from '../run/sync-context.js';
@@ -10,7 +11,7 @@ import { CANCELING, cancelIfOnlyVanished, releaseCancelled } from './vanished-so
 /** What Globus said about one submitted task. released: SUCCEEDED, but with an outcome per path that can no longer be known (history_deleted). */
 export type TaskOutcome = 'succeeded' | 'failed' | 'active' | 'inactive' | 'released';
 
-export interface ReconcileReport {
+export interface SettleReport {
   succeeded: number;
   failed: number;
   active: number;
@@ -27,10 +28,10 @@ export interface ReconcileReport {
   deliveries: Delivery[];
 }
 
-export const emptyReport = (): ReconcileReport => ({ succeeded: 0, failed: 0, active: 0, inactive: 0, skippedPaths: 0, historyDeleted: 0, problems: [], deliveries: [] });
+export const emptyReport = (): SettleReport => ({ succeeded: 0, failed: 0, active: 0, inactive: 0, skippedPaths: 0, historyDeleted: 0, problems: [], deliveries: [] });
 
 /** Applies what Globus says about one transfer task to the state (the transfer kind's settle, src/sync/transfer-kind.ts). */
-export async function settle(sync: SyncContext, sub: SubmissionRecord, task: Task, report: ReconcileReport): Promise<TaskOutcome> {
+export async function settle(sync: SyncContext, sub: SubmissionRecord, task: Task, report: SettleReport): Promise<TaskOutcome> {
   const log = sync.logger.child({ taskId: task.task_id });
   switch (task.status) {
     case 'SUCCEEDED': {
@@ -65,7 +66,7 @@ export async function settle(sync: SyncContext, sub: SubmissionRecord, task: Tas
         releaseCancelled(sync, sub, task, report);
         return 'released';
       }
-      const why = task.fatal_error ? `${task.fatal_error.code}: ${task.fatal_error.description}` : (task.nice_status ?? 'no reason given');
+      const why = failureReason(task);
       const skipped = task.history_deleted ? [] : await collect(sync.remote.skippedErrors(task.task_id), 20).catch(() => []);
       sync.crashPoint('before-release');
       releaseFailed(sync, sub, task, why);
