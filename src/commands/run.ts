@@ -1,9 +1,10 @@
 import { changeListFor, type ChangeListFlags } from '../changes/change-list.js';
 import { usageError } from '../errors/errors.js';
+import { EXIT } from '../errors/exit-codes.js';
 import { exitCodeForRun } from '../run/outcome.js';
 import { progressFor, runProgress } from '../report/progress-line.js';
 import { runJob, type RunJobResult } from '../sync/run-job.js';
-import { summaryLine } from '../report/run-summary.js';
+import { interruptedLine, summaryLine } from '../report/run-summary.js';
 import { loadJob, type CommandContext } from './context.js';
 import { globusWiring } from './globus-session.js';
 
@@ -22,13 +23,54 @@ export async function runCommand(opts: RunCommandOptions, ctx: CommandContext): 
   }
   const only = await changeListFor(opts, config.source.path, ctx.stdin, logger);
   const line = progressFor(process.stderr, ctx.global.quiet, opts.progress);
+  const progress = runProgress(line);
+  const ctrlC = opts.wait ? new StopWaitingOnCtrlC() : null;
   let result: RunJobResult;
   try {
-    result = await runJob({ config, logger, ...globusWiring(config, ctx.env, logger), only, wait: opts.wait, timeoutSeconds: opts.timeout, allowDeletes: opts.allowDeletes, ...runProgress(line) });
+    result = await runJob({
+      ...{ config, logger, ...globusWiring(config, ctx.env, logger), only, wait: opts.wait, timeoutSeconds: opts.timeout, allowDeletes: opts.allowDeletes, ...progress },
+      onSubmitted: () => ctrlC?.waiting(),
+      signal: ctrlC?.signal,
+    });
   } finally {
     line?.stop();
+    ctrlC?.dispose();
+  }
+  if (ctrlC?.signal.aborted) {
+    // Said even with --quiet: a person pressed Ctrl-C and should know what is still out there.
+    (ctx.err ?? process.stderr).write(`gsync: ${interruptedLine(result)}\n`);
+    return EXIT.interrupted;
   }
   // Cron mails whatever a job prints, so --quiet prints nothing here; the exit code carries the news.
   if (!ctx.global.quiet) ctx.out.write(summaryLine(result) + '\n');
   return exitCodeForRun(result);
+}
+
+/**
+ * Ctrl-C once `run --wait` has submitted a task stops the wait, not the run: the run
+ * still records its row (with its task) and metrics, then says what it left
+ * (issue 31.6). Before the wait, or a second Ctrl-C, the signal kills as it
+ * always did (the state is written in transactions, so that is safe).
+ */
+class StopWaitingOnCtrlC {
+  private readonly ctl = new AbortController();
+  private submitted = false;
+  readonly signal = this.ctl.signal;
+  private readonly onSigint = () => {
+    if (!this.submitted || this.ctl.signal.aborted) {
+      this.dispose();
+      process.kill(process.pid, 'SIGINT');
+      return;
+    }
+    this.ctl.abort();
+  };
+  constructor() {
+    process.on('SIGINT', this.onSigint);
+  }
+  waiting(): void {
+    this.submitted = true;
+  }
+  dispose(): void {
+    process.off('SIGINT', this.onSigint);
+  }
 }

@@ -134,7 +134,10 @@ async function shipStep(sync: SyncContext, opts: RunJobOptions, plan: PlanTotals
   }
 
   const tasks: SubmittedTask[] = [];
-  for (const b of batches) tasks.push(await submitBatch(sync, b));
+  for (const b of batches) {
+    tasks.push(await submitBatch(sync, b));
+    opts.onSubmitted?.(tasks[tasks.length - 1]!);
+  }
   const sent = {
     taskId: tasks[0]!.taskId,
     submissionRowId: tasks[0]!.rowId,

@@ -1,6 +1,7 @@
 import type { Config } from '../config/schema.js';
 import { createSubmission, getSubmission } from '../ledger/transfer-rows.js';
 import { submitTask } from '../ledger/tasks.js';
+import { noteRunSubmission } from '../state/runs.js';
 import type { Batch } from './batches.js';
 import type { RunOutcome } from '../run/outcome.js';
 import { emptyReport, settle, type ReconcileReport, type TaskOutcome } from './reconcile.js';
@@ -54,7 +55,12 @@ export async function submitBatch(sync: SyncContext, b: Batch): Promise<Submitte
     (submissionId) => ({
       doc: buildTransferDocument(config, submissionId, b.items, new Date(Number(sync.now() / 1_000_000n)), b.syncLevel),
       record: (document) => {
-        const rowId = createSubmission(sync.state, { submissionId, document, items: b.items, files: b.files, bytes: b.bytes, createdNs: sync.now() });
+        // One transaction: a run stopped at any point after this still names its task in status (issue 31.6).
+        const rowId = sync.state.db.transaction(() => {
+          const id = createSubmission(sync.state, { submissionId, document, items: b.items, files: b.files, bytes: b.bytes, createdNs: sync.now() });
+          if (sync.runId !== undefined) noteRunSubmission(sync.state, sync.runId, id);
+          return id;
+        })();
         b.items.length = 0; // the document holds them now; let the array go before the POST
         return rowId;
       },

@@ -32,6 +32,8 @@ export interface RunJobOptions {
   only?: readonly string[];
   onScanProgress?(counts: Readonly<ScanCounts>): void;
   onTaskPoll?(task: Task): void;
+  /** Each transfer this run submitted, once Globus accepted it (the run command stops a --wait on Ctrl-C from then on). */
+  onSubmitted?(task: SubmittedTask): void;
   signal?: AbortSignal;
   /** `--allow-deletes N`: this run may delete up to N paths past the deletes guards. */
   allowDeletes?: number;
