@@ -5,6 +5,7 @@ import { exitCodeForRun } from '../run/outcome.js';
 import { progressFor, runProgress } from '../report/progress-line.js';
 import { runJob, type RunJobResult } from '../sync/run-job.js';
 import { interruptedLine, summaryLine } from '../report/run-summary.js';
+import { chunked, itemizedLine } from '../report/plan-printers.js';
 import { loadJob, type CommandContext } from './context.js';
 import { globusWiring } from './globus-session.js';
 
@@ -14,6 +15,8 @@ export interface RunCommandOptions extends ChangeListFlags {
   allowDeletes?: number;
   /** --progress (true) or --no-progress (false); unset: only at a terminal. */
   progress?: boolean;
+  /** -v / --itemize: each path shipped, deleted or held back, with why, on stdout before the summary. */
+  itemize?: boolean;
 }
 
 export async function runCommand(opts: RunCommandOptions, ctx: CommandContext): Promise<number> {
@@ -25,14 +28,21 @@ export async function runCommand(opts: RunCommandOptions, ctx: CommandContext): 
   const line = progressFor(process.stderr, ctx.global.quiet, opts.progress);
   const progress = runProgress(line);
   const ctrlC = opts.wait ? new StopWaitingOnCtrlC() : null;
+  // Asked for by name, so printed even with --quiet (which hides only the summary).
+  const itemize = opts.itemize ? chunked(ctx.out) : null;
   let result: RunJobResult;
   try {
     result = await runJob({
       ...{ config, logger, ...globusWiring(config, ctx.env, logger), only, wait: opts.wait, timeoutSeconds: opts.timeout, allowDeletes: opts.allowDeletes, ...progress },
-      onSubmitted: () => ctrlC?.waiting(),
+      onSubmitted: () => {
+        itemize?.flush();
+        ctrlC?.waiting();
+      },
+      onItemized: itemize ? (it) => itemize.line(itemizedLine(it)) : undefined,
       signal: ctrlC?.signal,
     });
   } finally {
+    itemize?.flush();
     line?.stop();
     ctrlC?.dispose();
   }
