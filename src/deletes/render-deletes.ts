@@ -26,7 +26,7 @@ export function renderDeletePlan(plan: DeletePlan, json: boolean, itemize = fals
     // -v lines the paths up under the other reasons ("mtime-back " is the widest).
     lines.push(`${itemize ? 'delete     ' : 'delete '}${t.path}  (${t.shippedKind === 'd' ? `dir, ${t.paths} paths` : 'file'}${t.change === 'type' ? ', replaced by the other type' : ''})`);
   }
-  const head = plan.targets.length === 0 ? 'nothing to delete' : `${plan.targets.length} item(s), ${plan.paths} of ${plan.tracked} tracked paths`;
+  const head = plan.targets.length === 0 ? 'nothing to delete' : `${plan.targets.length} item(s), ${plan.paths} of ${plan.tracked} shipped paths`;
   const guard = v.pass ? (v.overridden ? `; passes the ${v.overridden} guard only with --allow-deletes` : '') : `; STOPPED by the ${v.guard} guard: nothing would be deleted`;
   const extra = plan.protectedByErrors > 0 ? `; ${plan.protectedByErrors} kept because the scan could not read above them` : '';
   lines.push(`deletes: ${head}${guard}${extra}`);
