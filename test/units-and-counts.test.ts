@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { formatBytes } from '../src/report/format-bytes.js';
+import { logSkipped } from '../src/plan/plan-scan.js';
+import type { Logger } from '../src/log/logger.js';
 import { assertBuilt, gsync } from './helpers/cli.js';
 import { jobWorld, type JobWorld } from './helpers/job-world.js';
 import { writeTree } from './server-support.js';
@@ -70,5 +72,18 @@ describe('what is counted', () => {
     expect(next.code, next.stderr).toBe(0);
     const repair = logMessages(next.stderr).filter((m) => /sync_level checksum/.test(m));
     expect(repair).toEqual(['1 files were in a submission Globus refused outright (it never ran); they go in their own task with sync_level checksum']);
+  });
+});
+
+describe('skipped entries, as the README says (gsync plan)', () => {
+  it('a symlink is logged at info (never followed, by design); anything else skipped is a warning', () => {
+    const seen: string[] = [];
+    const logger = { info: (_o: unknown, m: string) => seen.push(`info ${m}`), warn: (_o: unknown, m: string) => seen.push(`warn ${m}`) } as unknown as Logger;
+    const log = logSkipped(logger);
+    log({ path: 'l', reason: 'symlink', message: 'is a symbolic link' });
+    log({ path: 'u', reason: 'unreadable', message: 'cannot be read' });
+    expect(seen).toEqual(['info skipped: is a symbolic link', 'warn skipped: cannot be read']);
+    const readme = fs.readFileSync(path.resolve(__dirname, '../README.md'), 'utf8').replace(/\s+/g, ' ');
+    expect(readme).toContain('each gets a warning on stderr, except symlinks, which are never followed by design and logged at info');
   });
 });
