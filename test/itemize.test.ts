@@ -84,6 +84,8 @@ describe('plan -v and run -v', () => {
     expect(plan.stdout).toContain('mtime-back /c.txt -> /c.txt  (file 1 B)\n');
     expect(plan.stdout).toContain('size       /a.txt -> /a.txt  (file 2 B)\n');
 
+    expect(itemizedLines((await cli(['run', '--dry-run', '-v'])).stdout)).toEqual(expected); // a dry run is exactly a plan
+
     const json = (await cli(['plan', '--json', '--itemize'])).stdout.trim().split('\n').map((l) => JSON.parse(l));
     const reasons = json.filter((o) => o.reason).map((o) => `${o.reason} ${o.source_path}`).sort();
     expect(reasons).toEqual(expected);
