@@ -33,7 +33,14 @@ export async function runCommand(opts: RunCommandOptions, ctx: CommandContext): 
   let result: RunJobResult;
   try {
     result = await runJob({
-      ...{ config, logger, ...globusWiring(config, ctx.env, logger), only, wait: opts.wait, timeoutSeconds: opts.timeout, allowDeletes: opts.allowDeletes, ...progress },
+      config,
+      logger,
+      ...globusWiring(config, ctx.env, logger),
+      only,
+      wait: opts.wait,
+      timeoutSeconds: opts.timeout,
+      allowDeletes: opts.allowDeletes,
+      ...progress,
       onSubmitted: () => {
         itemize?.flush();
         ctrlC?.waiting();
@@ -46,7 +53,8 @@ export async function runCommand(opts: RunCommandOptions, ctx: CommandContext): 
     line?.stop();
     ctrlC?.dispose();
   }
-  if (ctrlC?.signal.aborted) {
+  // A Ctrl-C that came after the wait had ended (while settling) cut nothing short: the run reports as usual.
+  if (ctrlC?.signal.aborted && result.outcome === 'still-active') {
     // Said even with --quiet: a person pressed Ctrl-C and should know what is still out there.
     (ctx.err ?? process.stderr).write(`gsync: ${interruptedLine(result)}\n`);
     return EXIT.interrupted;
