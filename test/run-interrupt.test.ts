@@ -51,4 +51,20 @@ describe('Ctrl-C during gsync run --wait', () => {
     expect(status.runs[0]).toMatchObject({ taskId: task!.id, result: 'unfinished' });
     await w.srv.tasks.waitFor(task!.id);
   });
+
+  it('before anything was submitted, Ctrl-C ends gsync at once, as it always did: nothing sent, the next run ships it all', { timeout: 60_000 }, async () => {
+    w = await jobWorld();
+    writeTree(w.src, { 'a.txt': 'a' });
+    const cli = (args: string[], more = {}) => gsync([...args, '--config', w!.configFile], { env: w!.env, ...more });
+    // The run asks for a submission_id after the scan; a slow answer keeps it there when the SIGINT lands.
+    w.srv.faults.slow(5_000, 1, { path: /\/submission_id$/ });
+    const r = await cli(['run', '--wait'], { signalOn: { stderr: /scan found/, signal: 'SIGINT' } });
+    expect(r.signal, r.stderr).toBe('SIGINT');
+    expect(w.srv.tasks.list()).toEqual([]);
+    const status = JSON.parse((await cli(['status', '--json'])).stdout);
+    expect(status.runs[0]).toMatchObject({ taskId: null, result: 'unfinished' });
+    const next = await cli(['run', '--wait']);
+    expect(next.code, next.stderr).toBe(0);
+    expect(w.inSync()).toBe(true);
+  });
 });
