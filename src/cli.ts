@@ -36,11 +36,12 @@ export function buildCli(onExitCode: (code: number) => void): Command {
     .option('--reconcile', 'also send the whole source as one recursive item: Globus re-sends what the destination lost or holds older')
     .option('--progress', 'draw the progress line on stderr even without a terminal (script, CI logs)')
     .option('--no-progress', 'no progress line, even at a terminal')
+    .option('-v, --itemize', 'list each path shipped, deleted or held back, with why: new, size, mtime, mtime-back, type, inode, repair, delete, held, deferred')
     .action(async (opts) =>
       // A dry run is exactly a plan: read-only, no lock, no Globus.
       done(
         opts.dryRun
-          ? await (await import('./commands/plan.js')).planCommand({ changes: opts.changes, changesFormat: opts.changesFormat }, ctx())
+          ? await (await import('./commands/plan.js')).planCommand({ changes: opts.changes, changesFormat: opts.changesFormat, itemize: opts.itemize }, ctx())
           : await (await import('./commands/run.js')).runCommand(opts, ctx()),
       ),
     );
@@ -49,6 +50,7 @@ export function buildCli(onExitCode: (code: number) => void): Command {
     .command('plan')
     .description('print what the next run would ship; changes nothing')
     .option('--json', 'one JSON object per line: items, then totals')
+    .option('-v, --itemize', 'each path with why it ships or waits (new, size, mtime, mtime-back, type, inode, repair, delete, held, deferred); in --json, a reason field')
     .option('--changes <file>', 'plan only the paths listed in this file (- for stdin)')
     .addOption(changesFormatOption())
     .action(async (opts) => done(await (await import('./commands/plan.js')).planCommand(opts, ctx())));

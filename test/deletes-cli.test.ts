@@ -36,7 +36,7 @@ describe('deletes through the CLI', () => {
     expect(out.at(-1)).toMatchObject({ DATA_TYPE: 'gsync_plan_deletes', items: 2, paths: 4, tracked: 7, recursive: true, stopped_by: 'maxPercent', limit: 1 });
     const text = await cli('plan');
     expect(text.stdout).toContain('delete /d/  (dir, 3 paths)');
-    expect(text.stdout).toMatch(/deletes: 2 item\(s\), 4 of 7 tracked paths; STOPPED by the maxPercent guard/);
+    expect(text.stdout).toMatch(/deletes: 2 item\(s\), 4 of 7 shipped paths; STOPPED by the maxPercent guard/);
     // plan changed nothing: the next run still sees the same deletes, and Globus saw none.
     expect(w.srv.requests.count('/delete', 'POST')).toBe(0);
   });

@@ -60,7 +60,7 @@ describe('deletes owe what went missing before they were enabled', { timeout: 60
     w.config.deletes = { enabled: true, maxPercent: 10 };
     const stopped = await w.run({ only: ['b.txt'] });
     expect(exitCodeForRun(stopped)).toBe(1);
-    expect(stopped.deletes.stoppedBy).toContain('deletes stopped by the maxPercent guard: 3 of 11 tracked paths is more than deletes.maxPercent 10% (1)');
+    expect(stopped.deletes.stoppedBy).toContain('deletes stopped by the maxPercent guard: 3 of 11 shipped paths is more than deletes.maxPercent 10% (1)');
     expect(deletedPaths()).toEqual([]);
     expect(atDestination('a.txt')).toBe(true);
     const allowed = await w.run({ only: ['b.txt'], allowDeletes: 3 });

@@ -131,12 +131,12 @@ describe('deletes', () => {
   });
 
   it('the maxPercent guard stops a mass delete, still ships the rest, and --allow-deletes N lets exactly N through', async () => {
-    await shipped({ deletes: { enabled: true } }); // 10%: 1 of 14 tracked paths
+    await shipped({ deletes: { enabled: true } }); // 10%: 1 of 14 shipped paths
     rm('f');
     writeTree(w.src, { 'new.txt': 'n' });
     const stopped = await w.run();
     expect(exitCodeForRun(stopped)).toBe(1);
-    expect(stopped.deletes.stoppedBy).toMatch(/maxPercent guard: 3 of 14 tracked paths/);
+    expect(stopped.deletes.stoppedBy).toMatch(/maxPercent guard: 3 of 14 shipped paths/);
     expect(dst('f/4.txt')).toBe(true);
     expect(dst('new.txt')).toBe(true); // the rest shipped
     expect(deletePosts()).toBe(0);

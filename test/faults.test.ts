@@ -116,7 +116,8 @@ describe('trouble that outlasts a run: the documented exit, then the next health
     expect(w.srv.tasks.list()).toHaveLength(1);
     const first = w.srv.tasks.list()[0]!;
     const next = await healthy();
-    expect(next.stdout).toMatch(/^nothing to ship/); // the task from before was settled; nothing new
+    // The task from before was settled, and the summary says what it delivered (issue 31.6); nothing new.
+    expect(next.stdout).toBe(`settled task ${first.id}: 2 of 2 files delivered (2 B); nothing new to ship\n`);
     expect(w.srv.tasks.list()).toHaveLength(1);
     expect(w.srv.tasks.list()[0]!.submissionId).toBe(first.submissionId);
   });

@@ -49,9 +49,9 @@ describe('progress line formatting', () => {
     expect(formatScanProgress({ files: 5, dirs: 0, changed: 0 }, 0)).toBe('scanning: 5 entries, 0 changed');
   });
 
-  it('task: files done (skipped count as done) over files, and bytes in binary units', () => {
-    const task = { task_id: '1f2e3d4c-aaaa-bbbb-cccc-000000000000', status: 'ACTIVE' as const, files: 5000, files_transferred: 1100, files_skipped: 100, bytes_transferred: 3.4 * 1024 ** 3 };
-    expect(formatTaskProgress(task)).toBe('task 1f2e3d4c ACTIVE: 1,200/5,000 files, 3.4 GiB');
+  it('task: files done (skipped count as done) over files, and bytes in decimal SI units, as everywhere else (issue 31.7)', () => {
+    const task = { task_id: '1f2e3d4c-aaaa-bbbb-cccc-000000000000', status: 'ACTIVE' as const, files: 5000, files_transferred: 1100, files_skipped: 100, bytes_transferred: 3.4e9 };
+    expect(formatTaskProgress(task)).toBe('task 1f2e3d4c ACTIVE: 1,200/5,000 files, 3.4 GB');
     expect(formatTaskProgress({ ...task, files: 0, files_transferred: 0, files_skipped: 0, bytes_transferred: 0 })).toBe('task 1f2e3d4c ACTIVE: counting files, 0 B');
     expect(formatTaskProgress({ ...task, status: 'INACTIVE', nice_status: 'PERMISSION_DENIED' })).toContain('INACTIVE (PERMISSION_DENIED)');
   });

@@ -106,7 +106,7 @@ describe('coalescing on a real tree', () => {
   it('the first run of a fresh tree is one recursive item for the whole source', () => {
     const root = makeTree({ 'a/b/c.txt': 'c', 'a/d.txt': 'dd', 'e.txt': 'eee', 'empty/': dir() });
     const { items, totals } = planOf(root, null);
-    expect(items).toEqual([{ nodeId: null, relPath: '', source_path: '/src/', destination_path: '/dst/', recursive: true, files: 3, bytes: 6n }]);
+    expect(items).toEqual([{ nodeId: null, relPath: '', source_path: '/src/', destination_path: '/dst/', recursive: true, files: 3, bytes: 6n, reason: 'new' }]);
     expect(totals).toMatchObject({ items: 1, files: 3, bytes: 6n });
   });
 

@@ -4,6 +4,8 @@ import { renderDeletePlan } from '../deletes/render-deletes.js';
 import { EXIT } from '../errors/exit-codes.js';
 import type { TransferItem } from '../plan/coalescer.js';
 import { logSkipped, planScan } from '../plan/plan-scan.js';
+import { heldPath, itemized } from '../plan/itemize.js';
+import { repairJudge } from '../state/repair.js';
 import { jsonLinesPrinter, textPrinter } from '../report/plan-printers.js';
 import { defaultScanThreads } from '../scan/scanner.js';
 import { explainStateError, openExistingState } from '../state/open.js';
@@ -13,6 +15,8 @@ import { loadJob, type CommandContext } from './context.js';
 
 export interface PlanCommandOptions extends ChangeListFlags {
   json?: boolean;
+  /** -v / --itemize: each path with why it ships or waits (src/plan/itemize.ts). */
+  itemize?: boolean;
 }
 
 /** Read-only: a missing state DB means everything is new, and it is not created. */
@@ -27,6 +31,10 @@ export async function planCommand(opts: PlanCommandOptions, ctx: CommandContext)
     // With deletes on, items wait until the delete plan says which ones a delete still covers.
     const removals = config.deletes.enabled && state !== null ? collectRemovals() : null;
     const buffered: TransferItem[] = [];
+    const mapping = { sourceRoot: config.source.collectionPath, destinationRoot: config.destination.path };
+    // -v: as the run would split them (src/sync/batches.ts), released paths ship as repair unless everything goes with checksum.
+    const repair = opts.itemize && state !== null && config.transfer.syncLevel !== 'checksum' ? repairJudge(state) : null;
+    const show = opts.itemize ? (item: TransferItem) => printer.itemized(itemized(item, repair?.(item) === true)) : printer.item;
     const totals = planScan({
       root: config.source.path,
       only,
@@ -34,8 +42,14 @@ export async function planCommand(opts: PlanCommandOptions, ctx: CommandContext)
       exclude: config.scan.exclude,
       minAgeSeconds: config.scan.minAgeSeconds,
       threads: config.scan.threads ?? defaultScanThreads(),
-      mapping: { sourceRoot: config.source.collectionPath, destinationRoot: config.destination.path },
-      onItem: removals ? (item) => buffered.push(item) : printer.item,
+      mapping,
+      onItem: removals ? (item) => buffered.push(item) : show,
+      onHeld: opts.itemize
+        ? (relPath, hold) => {
+            const it = heldPath(relPath, hold, mapping);
+            if (it) printer.itemized(it);
+          }
+        : undefined,
       onWarning: logSkipped(logger),
       onRemoved: removals?.onRemoved,
       onUnreadable: removals?.onUnreadable,
@@ -43,11 +57,11 @@ export async function planCommand(opts: PlanCommandOptions, ctx: CommandContext)
     const deletes = removals && state ? planDeletes({ state, config, removals, totals }) : null;
     if (deletes) {
       const held = new Set(deletes.held);
-      for (const item of buffered) if (!atOrUnder(item.relPath, held)) printer.item(item);
+      for (const item of buffered) if (!atOrUnder(item.relPath, held)) show(item);
     }
     printer.totals(totals);
     // After the totals, so that without deletes.enabled the output is exactly what it always was.
-    if (deletes) ctx.out.write(renderDeletePlan(deletes, opts.json === true));
+    if (deletes) ctx.out.write(renderDeletePlan(deletes, opts.json === true, opts.itemize === true));
   } catch (err) {
     throw explainStateError(err, config.state.path);
   } finally {

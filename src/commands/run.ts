@@ -1,10 +1,12 @@
 import { changeListFor, type ChangeListFlags } from '../changes/change-list.js';
 import { usageError } from '../errors/errors.js';
+import { EXIT } from '../errors/exit-codes.js';
 import { exitCodeForRun } from '../run/outcome.js';
 import { progressFor, runProgress } from '../report/progress-line.js';
 import { runJob, type RunJobResult } from '../sync/run-job.js';
 import { reconcileFilterRules } from '../sync/reconcile-run.js';
-import { summaryLine } from '../report/run-summary.js';
+import { interruptedLine, summaryLine } from '../report/run-summary.js';
+import { chunked, itemizedLine } from '../report/plan-printers.js';
 import { loadJob, type CommandContext } from './context.js';
 import { globusWiring } from './globus-session.js';
 
@@ -16,6 +18,8 @@ export interface RunCommandOptions extends ChangeListFlags {
   reconcile?: boolean;
   /** --progress (true) or --no-progress (false); unset: only at a terminal. */
   progress?: boolean;
+  /** -v / --itemize: each path shipped, deleted or held back, with why, on stdout before the summary. */
+  itemize?: boolean;
 }
 
 export async function runCommand(opts: RunCommandOptions, ctx: CommandContext): Promise<number> {
@@ -27,13 +31,70 @@ export async function runCommand(opts: RunCommandOptions, ctx: CommandContext): 
   if (opts.reconcile) reconcileFilterRules(config.scan.exclude);
   const only = await changeListFor(opts, config.source.path, ctx.stdin, logger);
   const line = progressFor(process.stderr, ctx.global.quiet, opts.progress);
+  const progress = runProgress(line);
+  const ctrlC = opts.wait ? new StopWaitingOnCtrlC() : null;
+  // Asked for by name, so printed even with --quiet (which hides only the summary).
+  const itemize = opts.itemize ? chunked(ctx.out) : null;
   let result: RunJobResult;
   try {
-    result = await runJob({ config, logger, ...globusWiring(config, ctx.env, logger), only, wait: opts.wait, timeoutSeconds: opts.timeout, allowDeletes: opts.allowDeletes, reconcile: opts.reconcile, ...runProgress(line) });
+    result = await runJob({
+      config,
+      logger,
+      ...globusWiring(config, ctx.env, logger),
+      only,
+      wait: opts.wait,
+      timeoutSeconds: opts.timeout,
+      allowDeletes: opts.allowDeletes,
+      reconcile: opts.reconcile,
+      ...progress,
+      onSubmitted: () => {
+        itemize?.flush();
+        ctrlC?.waiting();
+      },
+      onItemized: itemize ? (it) => itemize.line(itemizedLine(it)) : undefined,
+      signal: ctrlC?.signal,
+    });
   } finally {
+    itemize?.flush();
     line?.stop();
+    ctrlC?.dispose();
+  }
+  // A Ctrl-C that came after the wait had ended (while settling) cut nothing short: the run reports as usual.
+  if (ctrlC?.signal.aborted && result.outcome === 'still-active') {
+    // Said even with --quiet: a person pressed Ctrl-C and should know what is still out there.
+    (ctx.err ?? process.stderr).write(`gsync: ${interruptedLine(result)}\n`);
+    return EXIT.interrupted;
   }
   // Cron mails whatever a job prints, so --quiet prints nothing here; the exit code carries the news.
   if (!ctx.global.quiet) ctx.out.write(summaryLine(result) + '\n');
   return exitCodeForRun(result);
+}
+
+/**
+ * Ctrl-C once `run --wait` has submitted a task stops the wait, not the run: the run
+ * still records its row (with its task) and metrics, then says what it left
+ * (issue 31.6). Before the wait, or a second Ctrl-C, the signal kills as it
+ * always did (the state is written in transactions, so that is safe).
+ */
+class StopWaitingOnCtrlC {
+  private readonly ctl = new AbortController();
+  private submitted = false;
+  readonly signal = this.ctl.signal;
+  private readonly onSigint = () => {
+    if (!this.submitted || this.ctl.signal.aborted) {
+      this.dispose();
+      process.kill(process.pid, 'SIGINT');
+      return;
+    }
+    this.ctl.abort();
+  };
+  constructor() {
+    process.on('SIGINT', this.onSigint);
+  }
+  waiting(): void {
+    this.submitted = true;
+  }
+  dispose(): void {
+    process.off('SIGINT', this.onSigint);
+  }
 }

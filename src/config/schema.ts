@@ -79,7 +79,7 @@ const scan = z.strictObject({
 /** Mirroring deletions (README "Deletions"): off unless asked for, and guarded when on. */
 const deletes = z.strictObject({
   enabled: z.boolean().default(false),
-  /** A run deletes at most this share of the tracked paths; more stops every delete of that run. */
+  /** A run deletes at most this share of the shipped paths; more stops every delete of that run. */
   maxPercent: z.number().min(0, 'must be 0 to 100').max(100, 'must be 0 to 100').default(10),
   /** An absolute cap on the paths one run deletes. */
   maxCount: z.number().int().min(0, 'must be 0 or more').optional(),

@@ -5,11 +5,15 @@
 export interface GuardInput {
   /** Shipped paths the planned deletes would remove (a directory counts with everything under it). */
   deletes: number;
-  /** Paths recorded as shipped before this run. */
+  /**
+   * Paths recorded as shipped before this run, also those gone from the source since: what
+   * the destination holds by gsync's account. Printed as "shipped paths", not "tracked",
+   * which status uses for the shipped paths still in the source (issue 31.7).
+   */
   tracked: number;
   /** The scan found no entry at all under the source directory. */
   sourceEmpty: boolean;
-  /** deletes.maxPercent: a run deletes at most this share of the tracked paths. */
+  /** deletes.maxPercent: a run deletes at most this share of the shipped paths. */
   maxPercent: number;
   /** deletes.maxCount: an absolute cap, when set. */
   maxCount?: number;
@@ -31,9 +35,9 @@ export function checkGuards(g: GuardInput): GuardVerdict {
   const allowed = g.allow === undefined ? '' : `, --allow-deletes ${g.allow}`;
   const why =
     tripped.guard === 'empty-source'
-      ? `the source directory is empty (emptied or not mounted?) while ${g.tracked} paths are tracked`
+      ? `the source directory is empty (emptied or not mounted?) while ${g.tracked} shipped paths are recorded`
       : tripped.guard === 'maxPercent'
-        ? `${g.deletes} of ${g.tracked} tracked paths is more than deletes.maxPercent ${g.maxPercent}% (${tripped.limit})`
+        ? `${g.deletes} of ${g.tracked} shipped paths is more than deletes.maxPercent ${g.maxPercent}% (${tripped.limit})`
         : `${g.deletes} is more than deletes.maxCount ${tripped.limit}`;
   return {
     pass: false,

@@ -45,7 +45,7 @@ async function story(job: DemoJob, opts: DemoOptions, say: (line?: string) => vo
   say();
 
   const made = writeSampleTree(job.source, nowS - 3600);
-  say(`1. A sample tree: ${made.files} files (${formatBytes(BigInt(made.bytes))}) in ${made.dirs} folders, names with spaces, two of 1 MiB and more.`);
+  say(`1. A sample tree: ${made.files} files (${formatBytes(BigInt(made.bytes))}) in ${made.dirs} folders, names with spaces, two of 1 MB and more.`);
   const first = await run();
   expect(first, 'succeeded');
   say(`   first sync:  ${summaryLine(first)}`);

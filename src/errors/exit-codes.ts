@@ -10,6 +10,8 @@ export const EXIT = {
   usage: 2,
   locked: 75, // EX_TEMPFAIL: another run holds the lock
   auth: 77, // EX_NOPERM: login or consent needed
+  /** Ctrl-C (SIGINT) while `gsync run --wait` waited: what a shell reports for a tool SIGINT ended (128 + 2); the task stays recorded. */
+  interrupted: 130,
   /** stdout or stderr closed by its reader (`gsync plan --json | head -1`): what a shell reports for a tool SIGPIPE ended (128 + 13). */
   brokenPipe: 141,
 } as const;

@@ -1,3 +1,4 @@
+import type { ChangeReason } from '../scan/change-rule.js';
 import type { DirEvent, FileEvent, HoldReason, ScanVisitor } from '../scan/events.js';
 import { itemPaths, type PathMapping } from './paths.js';
 
@@ -15,6 +16,8 @@ export interface TransferItem {
   /** Files the item covers (all files of the subtree for a recursive item). */
   files: number;
   bytes: bigint;
+  /** Why it ships (the scan's change reason; a recursive item is new, or a file replaced by a directory): `-v`, issue 31.13. */
+  reason?: ChangeReason;
 }
 
 interface Frame {
@@ -22,6 +25,7 @@ interface Frame {
   nodeId: number | null;
   /** Nothing under it was ever shipped and nothing under it must be kept back: it can go as one recursive item. */
   fresh: boolean;
+  reason: ChangeReason;
   files: number;
   bytes: bigint;
   /** Items held back while the directory may still turn out fresh (its direct children only). */
@@ -45,7 +49,7 @@ export class Coalescer implements ScanVisitor {
   ) {}
 
   enterDir(dir: DirEvent): void {
-    this.stack.push({ relPath: dir.relPath, nodeId: dir.nodeId, fresh: true, files: 0, bytes: 0n, held: [] });
+    this.stack.push({ relPath: dir.relPath, nodeId: dir.nodeId, fresh: true, reason: dir.reason ?? 'new', files: 0, bytes: 0n, held: [] });
     // A directory only passed through (a change list) was not read whole: Globus would ship its unlisted entries too.
     // One in flight is already in a task: sent again whole, its paths would be in two tasks at once.
     if (dir.shipped || dir.partial === true || dir.inflight === true) this.spoil();
@@ -54,7 +58,7 @@ export class Coalescer implements ScanVisitor {
   file(f: FileEvent): void {
     if (f.verdict !== 'new') this.spoil();
     if (f.verdict === 'clean') return;
-    const item: TransferItem = { nodeId: f.nodeId, ...itemPaths(f.relPath, false, this.mapping), recursive: false, files: 1, bytes: f.size };
+    const item: TransferItem = { nodeId: f.nodeId, ...itemPaths(f.relPath, false, this.mapping), recursive: false, files: 1, bytes: f.size, reason: f.reason };
     this.add(this.top(), item);
   }
 
@@ -72,6 +76,7 @@ export class Coalescer implements ScanVisitor {
       recursive: true,
       files: done.files,
       bytes: done.bytes,
+      reason: done.reason,
     };
     const parent = this.stack.at(-1);
     if (parent === undefined) this.emit(item);

@@ -1,8 +1,9 @@
 import type { Logger } from '../log/logger.js';
-import type { ScanCounts, ScanWarning } from '../scan/events.js';
+import type { HoldReason, ScanCounts, ScanWarning } from '../scan/events.js';
 import { scan, type ScanOptions } from '../scan/scanner.js';
 import { hasEntries } from '../changes/has-entries.js';
 import { Coalescer, type TransferItem } from './coalescer.js';
+import { tapHolds } from './itemize.js';
 import type { PathMapping } from './paths.js';
 
 export interface PlanTotals {
@@ -36,6 +37,8 @@ export interface PlanOptions extends Omit<ScanOptions, 'visitor'> {
   mapping: PathMapping;
   /** Called for each item as soon as it is known. */
   onItem(item: TransferItem): void;
+  /** Each entry the scan held back, and why (`-v` lists the in-flight and deferred ones, src/plan/itemize.ts). */
+  onHeld?(relPath: string, hold: HoldReason): void;
 }
 
 /** Skips a person must fix; symlinks and special files are left out by design, and a vanished entry is gone (rsync's 24). */
@@ -57,7 +60,8 @@ export function planScan(opts: PlanOptions): PlanTotals {
     if (UNSHIPPABLE.has(w.reason)) unshippable++;
     opts.onWarning?.(w);
   };
-  const counts: ScanCounts = scan({ ...opts, visitor: coalescer, onWarning });
+  const visitor = opts.onHeld ? tapHolds(coalescer, opts.onHeld) : coalescer;
+  const counts: ScanCounts = scan({ ...opts, visitor, onWarning });
   return {
     items,
     files,

@@ -1,16 +1,19 @@
-const UNITS = {
-  decimal: { step: 1000, names: ['B', 'kB', 'MB', 'GB', 'TB', 'PB'] },
-  binary: { step: 1024, names: ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'] },
-};
+const STEP = 1000;
+const NAMES = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
 
-/** "3.4 MB"; with 'binary', "3.2 MiB", as status and the progress line print sizes. */
-export function formatBytes(n: bigint | number, units: keyof typeof UNITS = 'decimal'): string {
-  const { step, names } = UNITS[units];
+/**
+ * "2.0 kB" for 2,019 bytes. One convention for every size gsync prints (the run
+ * summary, status, the progress line, plan, the demo): decimal SI units, as
+ * `rsync -h`, `ls --si` and the Globus web app print sizes (issue 31.7). There
+ * is deliberately no binary variant: two conventions once gave "2.0 kB" in
+ * one place and "2.0 KiB" in another for the same bytes.
+ */
+export function formatBytes(n: bigint | number): string {
   let v = Number(n);
   let u = 0;
-  while (v >= step && u < names.length - 1) {
-    v /= step;
+  while (v >= STEP && u < NAMES.length - 1) {
+    v /= STEP;
     u++;
   }
-  return u === 0 ? `${v} B` : `${v.toFixed(1)} ${names[u]}`;
+  return u === 0 ? `${v} B` : `${v.toFixed(1)} ${NAMES[u]}`;
 }

@@ -23,12 +23,12 @@ export function formatScanProgress(counts: Readonly<Pick<ScanCounts, 'files' | '
 export type TaskProgress = Pick<Task, 'task_id' | 'status' | 'files' | 'files_transferred' | 'files_skipped' | 'bytes_transferred'> &
   Partial<Pick<Task, 'nice_status'>>;
 
-/** "task 1f2e3d4c ACTIVE: 1,200/5,000 files, 3.4 GiB" (a skipped file counts as done: it will not move). */
+/** "task 1f2e3d4c ACTIVE: 1,200/5,000 files, 3.4 GB" (a skipped file counts as done: it will not move). */
 export function formatTaskProgress(task: TaskProgress): string {
   const done = task.files_transferred + task.files_skipped;
   const files = task.files > 0 ? `${count(done)}/${count(task.files)} files` : 'counting files';
   const nice = task.nice_status && task.nice_status !== 'Queued' && task.nice_status !== 'OK' ? ` (${task.nice_status})` : '';
-  return `task ${task.task_id.slice(0, 8)} ${task.status}${nice}: ${files}, ${formatBytes(task.bytes_transferred, 'binary')}`;
+  return `task ${task.task_id.slice(0, 8)} ${task.status}${nice}: ${files}, ${formatBytes(task.bytes_transferred)}`;
 }
 
 /**

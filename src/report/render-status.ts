@@ -122,7 +122,7 @@ export function renderStatusText(v: StatusView): string {
     const recorded = p.liveStatus !== null && p.liveStatus !== p.recordedStatus ? `, recorded ${p.recordedStatus} until the next run` : '';
     const live = p.liveStatus ? `${p.liveStatus}${nice}${recorded}` : `${p.recordedStatus} (recorded)`;
     const progress = p.filesTransferred === null ? '' : `, ${p.filesTransferred}/${p.files} files done, ${p.faults} faults`;
-    lines.push(`pending  task ${p.taskId ?? '(not yet submitted)'}: ${live}, ${p.items} items, ${p.files} files, ${formatBytes(Number(p.bytes), 'binary')}${progress}`);
+    lines.push(`pending  task ${p.taskId ?? '(not yet submitted)'}: ${live}, ${p.items} items, ${p.files} files, ${formatBytes(Number(p.bytes))}${progress}`);
   }
   for (const h of v.hooks) {
     const tried = h.attempts === 0 ? 'not run yet' : `${h.attempts} attempt${h.attempts === 1 ? '' : 's'}, last ${h.lastResult ?? 'cut short'}`;
@@ -144,7 +144,7 @@ export function renderStatusText(v: StatusView): string {
             (r.taskId ?? '-').padEnd(37),
             String(r.items ?? '-').padStart(5),
             String(r.files ?? '-').padStart(7),
-            ' ' + (r.bytes === null ? '-' : formatBytes(Number(r.bytes), 'binary')),
+            ' ' + (r.bytes === null ? '-' : formatBytes(Number(r.bytes))),
           ].join(' '),
       );
     }

@@ -42,14 +42,18 @@ function reconcilePart(r: SummaryInput): string {
 
 function transferPart(r: SummaryInput): string {
   const what = `${count(r.files, 'file')} (${formatBytes(r.bytes)}) in ${count(r.items, 'item')}`;
-  const problems = [...r.settled.problems, ...earlierSkips(r)];
+  const settled = settledEarlier(r);
+  const problems = [...r.settled.problems, ...settled];
   const news = problems.length ? `; ${problems.join('; ')}` : '';
   // The task was waited for and SUCCEEDED: say what Globus delivered, not what was asked.
   if (r.delivery) return `task ${r.taskId} SUCCEEDED: ${deliveryText(r.delivery)}${deferred(r)}${news}`;
   switch (r.result) {
     case 'nothing-to-do':
     case 'problems':
-      return r.taskId === null ? `nothing to ship${deferred(r)}${news}` : `task ${r.taskId}: ${what}${news}`;
+      if (r.taskId !== null) return `task ${r.taskId}: ${what}${news}`;
+      // What an earlier task delivered leads: "nothing to ship" alone would hide the files it shipped (issue 31.6).
+      if (settled.length) return `${[...settled, 'nothing new to ship'].join('; ')}${deferred(r)}${problemsOnly(r)}`;
+      return `nothing to ship${deferred(r)}${news}`;
     case 'held':
       return `nothing submitted: ${count(r.files, 'file')} stay owed while this job's tasks are still open (transfer.maxOpenTasks)${deferred(r)}${news}`;
     case 'submitted':
@@ -74,10 +78,12 @@ export function deliveryText(d: Delivery): string {
   return parts.join('; ');
 }
 
-/** Earlier runs' tasks settled by this one: only news when Globus skipped something. */
-function earlierSkips(r: SummaryInput): string[] {
-  return r.settled.deliveries.filter((d) => d.owed + d.vanished > 0).map((d) => `task ${d.taskId} SUCCEEDED: ${deliveryText(d)}`);
+/** Tasks settled SUCCEEDED in this run other than its own waited-for one (earlier runs', a repair task's): what each delivered. */
+function settledEarlier(r: SummaryInput): string[] {
+  return r.settled.deliveries.map((d) => `settled task ${d.taskId}: ${deliveryText(d)}`);
 }
+
+const problemsOnly = (r: SummaryInput) => (r.settled.problems.length ? `; ${r.settled.problems.join('; ')}` : '');
 
 function sample(s: ReadonlyArray<{ code: string; path: string }>, total: number): string {
   const named = s.map((x) => `${x.code} ${x.path}`).join(', ');
@@ -90,3 +96,18 @@ const tasksOf = (r: SummaryInput) =>
 const deferred = (r: SummaryInput) => (r.plan.deferred ? `; ${count(r.plan.deferred, 'file')} modified too recently wait for the next run` : '');
 
 const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+
+/**
+ * What `gsync run --wait` left when Ctrl-C stopped its wait (issue 31.6):
+ * "interrupted: task X (2 files, 2.0 kB) was submitted and is still open; the next run will settle it".
+ */
+export function interruptedLine(r: Pick<RunJobResult, 'tasks' | 'delivery' | 'settled' | 'deletes'>): string {
+  const ended = new Set([r.delivery, ...r.settled.deliveries].map((d) => d?.taskId));
+  const endedBadly = (id: string) => r.settled.problems.some((p) => p.includes(id));
+  const open = r.tasks.filter((t) => !ended.has(t.taskId) && !endedBadly(t.taskId)).map((t) => `task ${t.taskId} (${count(t.files, 'file')}, ${formatBytes(t.bytes)})`);
+  const del = r.deletes.submitted;
+  // A delete task is waited for after the transfers, so a wait cut short left it open too.
+  if (del && !endedBadly(del.taskId)) open.push(`delete task ${del.taskId} (${count(del.paths, 'path')})`);
+  if (open.length === 0) return 'interrupted: no task of this run is left open';
+  return `interrupted: ${open.join(', ')} ${open.length === 1 ? 'was' : 'were'} submitted and ${open.length === 1 ? 'is' : 'are'} still open; the next run will settle ${open.length === 1 ? 'it' : 'them'}`;
+}

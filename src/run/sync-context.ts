@@ -15,6 +15,8 @@ export interface SyncContext {
   now(): bigint;
   /** The crash harness's hook (see crash-point.ts); a no-op in a deployed run. */
   crashPoint(name: CrashPointName): void;
+  /** This run's row in the run table (src/state/runs.ts), linked to its first transfer once that is recorded; absent outside runJob. */
+  runId?: number;
 }
 
 export const nowNs = (): bigint => BigInt(Date.now()) * 1_000_000n;

@@ -30,6 +30,30 @@ export function judge(row: ShippedRecord | undefined, now: Fingerprint): Verdict
     : 'changed';
 }
 
+/**
+ * Why a path ships, in the words of `gsync run/plan -v` (issue 31.13; rsync's
+ * --itemize-changes is the model): new, or which difference made judge() say
+ * 'changed'. 'inode': same size and mtime, but the ctime or the inode differ
+ * (replaced by a rename, rewritten in place with its mtime put back, chmod).
+ */
+export type ChangeReason = 'new' | 'type' | 'mtime-back' | 'size' | 'mtime' | 'inode';
+
+/**
+ * For a path judge() found 'changed' only (so the no-change scan never pays
+ * for it): one word, the first that holds of type, mtime-back, size, mtime,
+ * inode. mtime-back comes before size because it is why such a file ships
+ * with sync_level checksum.
+ */
+export function changeReason(row: ShippedRecord, now: Fingerprint): Exclude<ChangeReason, 'new'> {
+  // Only a set-time boundary is known: judge() said changed because the mtime is after it.
+  if (row.shipped_kind === null) return 'mtime';
+  if (row.shipped_kind !== now.kind) return 'type';
+  if (row.shipped_mtime_ns !== null && now.mtimeNs < row.shipped_mtime_ns) return 'mtime-back';
+  if (row.shipped_size !== now.size) return 'size';
+  if (row.shipped_mtime_ns !== now.mtimeNs) return 'mtime';
+  return 'inode';
+}
+
 const NS_PER_S = 1_000_000_000n;
 
 /**

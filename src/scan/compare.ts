@@ -2,7 +2,7 @@ import type { BigIntStats } from 'node:fs';
 import picomatch from 'picomatch';
 import { fingerprintOf } from '../state/fingerprint.js';
 import type { NodeRow } from '../state/trie.js';
-import { judge, mtimeNotNewer, type Verdict } from './change-rule.js';
+import { changeReason, judge, mtimeNotNewer, type ChangeReason, type Verdict } from './change-rule.js';
 import { decodeName, escapeName } from './names.js';
 import type { Listed } from './listed.js';
 
@@ -41,6 +41,9 @@ const ROW_GONE = 1 << 9;
 const ROW_WAS_DIR = 1 << 10;
 const SHIPPED_DIR = 1 << 11;
 const SHIPPED_FILE = 1 << 12;
+// bits 13-15: why a changed entry changed (index into CHANGES, plus one); 0 for new and clean ones.
+const CHANGES: ReadonlyArray<Exclude<ChangeReason, 'new'>> = ['type', 'mtime-back', 'size', 'mtime', 'inode'];
+const CHANGE_SHIFT = 13;
 
 export interface Listing {
   rel: string;
@@ -64,6 +67,8 @@ export interface Listing {
 export interface Entry {
   tag: Tag;
   verdict: Verdict;
+  /** Why it is new or changed (change-rule's changeReason); null when clean. */
+  reason: ChangeReason | null;
   deferred: boolean;
   mtimeNotNewer: boolean;
   /** The row's id, or null when the trie has none for this path. */
@@ -86,9 +91,11 @@ export function entryAt(l: Listing, i: number): Entry {
   const o = i * E;
   const info = Number(a[o]);
   const id = a[o + 1]!;
+  const verdict = VERDICTS[(info >> 4) & 3]!;
   return {
     tag: (info & 15) as Tag,
-    verdict: VERDICTS[(info >> 4) & 3]!,
+    verdict,
+    reason: verdict === 'new' ? 'new' : verdict === 'changed' ? (CHANGES[((info >> CHANGE_SHIFT) & 7) - 1] ?? null) : null,
     deferred: (info & DEFERRED) !== 0,
     mtimeNotNewer: (info & NOT_NEWER) !== 0,
     rowId: id < 0n ? null : Number(id),
@@ -198,7 +205,10 @@ export function compareDir(task: DirTask, env: CompareEnv): Listing {
     const verdict = judge(row, fp);
     let info = (kind === 'f' ? TAG.file : TAG.dir) | (VERDICTS.indexOf(verdict) << 4) | rowBits;
     if (kind === 'f' && verdict !== 'clean' && st.mtimeNs > env.cutoffNs) info |= DEFERRED;
-    if (verdict === 'changed' && mtimeNotNewer(row, fp)) info |= NOT_NEWER;
+    if (verdict === 'changed') {
+      if (mtimeNotNewer(row, fp)) info |= NOT_NEWER;
+      info |= (CHANGES.indexOf(changeReason(row!, fp)) + 1) << CHANGE_SHIFT;
+    }
     nums[o] = BigInt(info);
     nums[o + 2] = fp.size;
     nums[o + 3] = fp.mtimeNs;

@@ -1,4 +1,4 @@
-import type { Verdict } from './change-rule.js';
+import type { ChangeReason, Verdict } from './change-rule.js';
 
 /*
  * What a scan reports to whoever walks with it (the planner, deletes, the progress
@@ -23,6 +23,8 @@ export interface DirEvent {
    * directory is entered in this state: any other directory in flight is held whole.
    */
   inflight?: boolean;
+  /** Why it is new or changed (a directory changes only by type); absent when it was shipped as it is. */
+  reason?: ChangeReason;
 }
 
 export interface FileEvent {
@@ -30,6 +32,8 @@ export interface FileEvent {
   nodeId: number | null;
   size: bigint;
   verdict: Verdict;
+  /** Why it ships (`-v`, issue 31.13); absent when clean. */
+  reason?: ChangeReason;
 }
 
 /**

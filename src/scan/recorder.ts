@@ -132,7 +132,7 @@ export class Recorder {
     counts.files++;
     if (e.verdict !== 'clean') counts.changed++;
     if (e.mtimeNotNewer) counts.mtimeNotNewer++;
-    this.o.visitor.file({ relPath, nodeId: id, size: e.size, verdict: e.verdict });
+    this.o.visitor.file({ relPath, nodeId: id, size: e.size, verdict: e.verdict, reason: e.reason ?? undefined });
   }
 
   /**
@@ -157,7 +157,7 @@ export class Recorder {
     if (e.shippedFile) this.o.onRemoved?.({ relPath, nodeId: e.rowId!, change: 'type' });
     if (this.o.write) id = this.record(parentId!, name, e, 'd');
     this.o.counts.dirs++;
-    this.o.visitor.enterDir({ relPath, nodeId: id, shipped: e.verdict === 'clean', partial: only !== undefined });
+    this.o.visitor.enterDir({ relPath, nodeId: id, shipped: e.verdict === 'clean', partial: only !== undefined, reason: e.reason ?? undefined });
     this.dir(l, abs, id, only);
     this.o.visitor.leaveDir();
   }

@@ -22,6 +22,16 @@ export function clearRepair(state: State, submissionRowId: number): void {
   state.db.prepare(`DELETE FROM repair WHERE node_id IN (SELECT node_id FROM pending WHERE submission = ?)`).run(submissionRowId);
 }
 
+/**
+ * How the marked paths were released: the statuses (FAILED, LOST, REJECTED, ...)
+ * of the submissions ended at the instants the marks were set (a release marks
+ * its paths with its own completed_ns, in the same transaction). Only for the
+ * words of the repair warning: a submission Globus refused never ran (issue 31.7).
+ */
+export function repairCauses(state: State): string[] {
+  return state.db.prepare(`SELECT DISTINCT s.status FROM repair r JOIN submission s ON s.completed_ns = r.since_ns ORDER BY s.status`).pluck().all() as string[];
+}
+
 export function repairCount(state: State): number {
   return (state.db.prepare(`SELECT count(*) AS n FROM repair`).get() as { n: number }).n;
 }

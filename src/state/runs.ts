@@ -24,6 +24,15 @@ export function startRun(state: State, startedNs: bigint): number {
   return Number(state.db.prepare(`INSERT INTO run (started_ns) VALUES (?)`).run(startedNs).lastInsertRowid);
 }
 
+/**
+ * Links a run to the (first) transfer it submitted as soon as that is recorded,
+ * not only when the run finishes: a run stopped while waiting (Ctrl-C, a kill)
+ * still shows its task in `gsync status` (issue 31.6).
+ */
+export function noteRunSubmission(state: State, id: number, submissionRowId: number): void {
+  state.db.prepare(`UPDATE run SET submission = ? WHERE id = ? AND submission IS NULL`).run(submissionRowId, id);
+}
+
 export function finishRun(state: State, id: number, o: FinishedRun): void {
   state.db
     .prepare(

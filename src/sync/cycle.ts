@@ -4,6 +4,7 @@ import { holdBack, runDeletes, waitForDelete, type DeleteRunOutcome } from '../d
 import { openSubmissions } from '../ledger/transfer-rows.js';
 import type { TransferItem } from '../plan/coalescer.js';
 import { logSkipped, planScan, type PlanTotals } from '../plan/plan-scan.js';
+import { heldPath, itemized } from '../plan/itemize.js';
 import { defaultScanThreads } from '../scan/scanner.js';
 import { TrieStore } from '../state/trie.js';
 import { proveMappingBeforeTransfer } from '../binding/prove-mapping.js';
@@ -35,7 +36,11 @@ export async function cycle(sync: SyncContext, opts: RunJobOptions): Promise<Cyc
   const scanned = scanStep(sync, opts, removals);
   // Guards are checked and the delete task submitted before the transfer; paths a delete still covers wait.
   const deleted: DeleteRunOutcome = removals ? await runDeletes(sync, removals, scanned.plan, opts.allowDeletes) : { plan: null, submitted: null, stoppedBy: null };
-  const items = holdBack(sync, scanned.items, deleted.plan).kept;
+  const { kept: items, held: heldByDeletes } = holdBack(sync, scanned.items, deleted.plan);
+  if (opts.onItemized) {
+    for (const t of deleted.submitted ? (deleted.plan?.targets ?? []) : []) opts.onItemized({ reason: 'delete', destination_path: t.path });
+    for (const item of heldByDeletes) opts.onItemized({ ...itemized(item), reason: 'held' });
+  }
   const shipped = await shipStep(sync, opts, scanned.plan, items, deleted.submitted !== null);
   // --wait: the delete task this run submitted is waited for and settled too; it not ending well is news.
   const waited = opts.wait && deleted.submitted ? await waitForDelete(sync, deleted.submitted.rowId, deleted.submitted.taskId, waitOptions(opts)) : null;
@@ -105,6 +110,8 @@ function scanStep(sync: SyncContext, opts: RunJobOptions, removals: RemovalColle
   // The scan still walks everything (it records what it saw); only the document is capped.
   const cap = config.transfer.maxItems;
   const items: TransferItem[] = [];
+  const mapping = { sourceRoot: config.source.collectionPath, destinationRoot: config.destination.path };
+  const itemize = opts.onItemized;
   const plan = planScan({
     root: config.source.path,
     only: opts.only,
@@ -114,7 +121,13 @@ function scanStep(sync: SyncContext, opts: RunJobOptions, removals: RemovalColle
     minAgeSeconds: config.scan.minAgeSeconds,
     threads: config.scan.threads ?? defaultScanThreads(),
     nowNs: sync.now(),
-    mapping: { sourceRoot: config.source.collectionPath, destinationRoot: config.destination.path },
+    mapping,
+    onHeld: itemize
+      ? (relPath, hold) => {
+          const it = heldPath(relPath, hold, mapping);
+          if (it) itemize(it);
+        }
+      : undefined,
     onItem: (item) => {
       if (items.length < cap) items.push(item);
     },
@@ -163,6 +176,7 @@ async function shipStep(sync: SyncContext, opts: RunJobOptions, plan: PlanTotals
   if (room < batches.length) {
     const held = batches.splice(Math.max(0, room));
     const heldFiles = held.reduce((n, b) => n + b.files, 0);
+    for (const b of held) for (const item of b.items) opts.onItemized?.({ ...itemized(item), reason: 'held' });
     logger.warn(
       { open, maxOpenTasks: config.transfer.maxOpenTasks, files: heldFiles },
       `${open} tasks of this job are still open (transfer.maxOpenTasks ${config.transfer.maxOpenTasks}): ${heldFiles} files stay owed for a later run`,
@@ -171,7 +185,12 @@ async function shipStep(sync: SyncContext, opts: RunJobOptions, plan: PlanTotals
   }
 
   const tasks: SubmittedTask[] = [];
-  for (const b of batches) tasks.push(await submitBatch(sync, b));
+  for (const b of batches) {
+    // Listed before the submit empties the batch (its document holds the items then).
+    for (const item of b.items) opts.onItemized?.(itemized(item, b.repair));
+    tasks.push(await submitBatch(sync, b));
+    opts.onSubmitted?.(tasks[tasks.length - 1]!);
+  }
   const sent = {
     taskId: tasks[0]!.taskId,
     submissionRowId: tasks[0]!.rowId,

@@ -1,6 +1,8 @@
 import type { Config } from '../config/schema.js';
 import { createSubmission, getSubmission } from '../ledger/transfer-rows.js';
 import { submitTask } from '../ledger/tasks.js';
+import { noteRunSubmission } from '../state/runs.js';
+import { repairCauses } from '../state/repair.js';
 import type { Batch } from './batches.js';
 import type { RunOutcome } from '../run/outcome.js';
 import { emptyReport, settle, type SettleReport, type TaskOutcome } from './settle-tasks.js';
@@ -45,7 +47,8 @@ export interface SubmittedTask {
 export async function submitBatch(sync: SyncContext, b: Batch): Promise<SubmittedTask> {
   const { config, logger } = sync;
   if (b.repair) {
-    logger.warn({ files: b.files }, `${b.files} files were in a task that did not succeed and may be partial at the destination; they go in their own task with sync_level checksum`);
+    const causes = repairCauses(sync.state);
+    logger.warn({ files: b.files, released: causes }, `${b.files} files ${repairWords(causes)}; they go in their own task with sync_level checksum`);
   }
   const items = b.items.length;
   const sent = await submitTask(
@@ -54,7 +57,12 @@ export async function submitBatch(sync: SyncContext, b: Batch): Promise<Submitte
     (submissionId) => ({
       doc: buildTransferDocument(config, submissionId, b.items, new Date(Number(sync.now() / 1_000_000n)), b.syncLevel),
       record: (document) => {
-        const rowId = createSubmission(sync.state, { submissionId, document, items: b.items, files: b.files, bytes: b.bytes, createdNs: sync.now() });
+        // One transaction: a run stopped at any point after this still names its task in status (issue 31.6).
+        const rowId = sync.state.db.transaction(() => {
+          const id = createSubmission(sync.state, { submissionId, document, items: b.items, files: b.files, bytes: b.bytes, createdNs: sync.now() });
+          if (sync.runId !== undefined) noteRunSubmission(sync.state, sync.runId, id);
+          return id;
+        })();
         b.items.length = 0; // the document holds them now; let the array go before the POST
         return rowId;
       },
@@ -64,6 +72,14 @@ export async function submitBatch(sync: SyncContext, b: Batch): Promise<Submitte
   const { rowId, doc, result } = sent!;
   logger.info({ taskId: result.task_id, submissionId: doc.submission_id, code: result.code, syncLevel: b.syncLevel }, `submitted task ${result.task_id}`);
   return { taskId: result.task_id, rowId, syncLevel: b.syncLevel, repair: b.repair, items, files: b.files, bytes: b.bytes };
+}
+
+/** A submission Globus refused outright (REJECTED) never ran: it is not "a task that did not succeed" (issue 31.7). */
+function repairWords(causes: readonly string[]): string {
+  const refused = causes.includes('REJECTED');
+  if (refused && causes.length === 1) return 'were in a submission Globus refused outright (it never ran)';
+  if (refused) return 'were in a task that did not succeed, or in a submission Globus refused, and may be partial at the destination';
+  return 'were in a task that did not succeed and may be partial at the destination';
 }
 
 /** --wait: polls one task until it ends and settles it at once; its settle report is its own (not what earlier runs left). */

@@ -53,14 +53,15 @@ async function runLocked(opts: RunJobOptions): Promise<RunJobResult> {
     session = opts.openRemote();
     // A login that is certainly missing fails now, before a scan whose result could not be sent.
     session.auth.requireUsable();
-    sync = { config, logger, state, remote: session.remote, auth: session.auth, now, crashPoint: opts.crashPoint ?? noCrash };
+    sync = { config, logger, state, remote: session.remote, auth: session.auth, now, crashPoint: opts.crashPoint ?? noCrash, runId };
     // Hooks earlier runs still owe go first; those this run's settling owes, last (so they never delay a transfer).
     const hooks = new PostTransferHooks(sync, opts.hookEnv ?? {});
     await hooks.runOwed();
     const cycled = await cycle(sync, opts);
     await hooks.runOwed();
     outcome = withHookProblems(cycled, hooks.problems);
-    exitCode = exitCodeForRun(outcome);
+    // Ctrl-C ended a --wait (src/commands/run.ts): the run table and metrics say 130, as the process exits.
+    exitCode = opts.wait && opts.signal?.aborted && outcome.outcome === 'still-active' ? EXIT.interrupted : exitCodeForRun(outcome);
     finishRun(state, runId, {
       finishedNs: now(),
       result: outcome.result,
@@ -71,7 +72,7 @@ async function runLocked(opts: RunJobOptions): Promise<RunJobResult> {
       bytes: outcome.bytes,
       deferred: outcome.plan.deferred,
       skipped: outcome.plan.skipped,
-      message: [...outcome.settled.problems, ...owedNotes(outcome), ...unshippableNote(outcome)].join('; ') || null,
+      message: [...interruptedNote(exitCode), ...outcome.settled.problems, ...owedNotes(outcome), ...unshippableNote(outcome)].join('; ') || null,
     });
     return outcome;
   } catch (caught) {
@@ -101,6 +102,8 @@ function withHookProblems(c: CycleResult, problems: readonly string[]): RunJobRe
   const composed = problems.length === 0 ? c : { ...c, hooksFailed: problems.length, settled: { ...c.settled, problems: [...c.settled.problems, ...problems] } };
   return { ...composed, result: recordedResult(composed) };
 }
+
+const interruptedNote = (code: number) => (code === EXIT.interrupted ? ['interrupted (Ctrl-C) while waiting: its task stays open and the next run settles it'] : []);
 
 function unshippableNote(r: RunJobResult): string[] {
   const n = r.plan.unshippable;

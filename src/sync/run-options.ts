@@ -3,6 +3,7 @@ import type { DeleteRunOutcome } from '../deletes/run-deletes.js';
 import type { Task } from '../globus/schemas.js';
 import type { Logger } from '../log/logger.js';
 import type { PlanTotals } from '../plan/plan-scan.js';
+import type { Itemized } from '../plan/itemize.js';
 import type { ScanCounts } from '../scan/events.js';
 import type { CrashHook } from '../run/crash-point.js';
 import type { Delivery } from './delivery.js';
@@ -33,7 +34,11 @@ export interface RunJobOptions {
   only?: readonly string[];
   onScanProgress?(counts: Readonly<ScanCounts>): void;
   onTaskPoll?(task: Task): void;
+  /** Each transfer this run submitted, once Globus accepted it (the run command stops a --wait on Ctrl-C from then on). */
+  onSubmitted?(task: SubmittedTask): void;
   signal?: AbortSignal;
+  /** `-v` / `--itemize`: each path this run ships, deletes or holds back, with why (src/plan/itemize.ts). */
+  onItemized?(it: Itemized): void;
   /** `--allow-deletes N`: this run may delete up to N paths past the deletes guards. */
   allowDeletes?: number;
   /** `--reconcile`: send a reconcile task now, whatever reconcile.intervalHours says (README "Reconcile runs"). */

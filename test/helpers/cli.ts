@@ -26,6 +26,8 @@ export interface CliOptions {
   stdin?: string;
   /** SIGKILL the child this many ms after it was spawned (if it is still running). */
   killAfterMs?: number;
+  /** Send `signal` to the child once its stderr so far matches `stderr` (once). */
+  signalOn?: { stderr: RegExp; signal: NodeJS.Signals };
   /** Called once the child is spawned. */
   onSpawn?(pid: number): void;
   /** Run without root's privileges when the suite runs as root (test/helpers/unprivileged.ts). */
@@ -47,7 +49,14 @@ export function gsync(args: string[], opts: CliOptions = {}): Promise<CliResult>
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    let signalled = false;
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString();
+      if (opts.signalOn && !signalled && opts.signalOn.stderr.test(stderr)) {
+        signalled = true;
+        child.kill(opts.signalOn.signal);
+      }
+    });
     child.stdin.on('error', () => {}); // the child may exit before reading stdin
     child.stdin.end(opts.stdin ?? '');
     let timer: NodeJS.Timeout | undefined;
