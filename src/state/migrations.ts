@@ -197,6 +197,18 @@ export const MIGRATIONS: readonly string[] = [
     exit_code INTEGER NOT NULL
   );
   `,
+  // (issue 29) pull mode: a new or changed file of a source listed through Globus ships once two
+  // listings at least scan.minAgeSeconds apart saw the same fingerprint. One row per such file not
+  // yet shipped: the fingerprint a listing saw (size, last_modified in whole seconds) and when a
+  // listing first saw it. Keyed by the path relative to source.path.
+  `
+  CREATE TABLE listing_seen (
+    rel_path TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    mtime_s INTEGER NOT NULL,
+    first_seen_ns INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -8,6 +8,7 @@ import { defaultScanThreads } from '../scan/scanner.js';
 import { TrieStore } from '../state/trie.js';
 import { proveMappingBeforeTransfer } from '../binding/prove-mapping.js';
 import { splitBatches } from './batches.js';
+import { openScanSource, type ScanSource } from './pull-source.js';
 import type { Delivery } from './delivery.js';
 import type { RunOutcome } from '../run/outcome.js';
 import { submitBatch, waitAndSettle, waitOptions, type SubmittedTask } from './own-tasks.js';
@@ -29,7 +30,13 @@ export async function cycle(sync: SyncContext, opts: RunJobOptions): Promise<Cyc
   // Open delete tasks are settled even with deletes.enabled turned off since: their paths are held until then.
   const earlierDeletes = await reconcileOpenDeletes(sync);
   const removals = sync.config.deletes.enabled ? collectRemovals() : null;
-  const scanned = scanStep(sync, opts, removals);
+  const source = await openScanSource(sync, opts);
+  let scanned: ReturnType<typeof scanStep>;
+  try {
+    scanned = scanStep(sync, opts, removals, source);
+  } finally {
+    source.close();
+  }
   // Guards are checked and the delete task submitted before the transfer; paths a delete still covers wait.
   const deleted: DeleteRunOutcome = removals ? await runDeletes(sync, removals, scanned.plan, opts.allowDeletes) : { plan: null, submitted: null, stoppedBy: null };
   const items = holdBack(sync, scanned.items, deleted.plan).kept;
@@ -45,7 +52,7 @@ export async function cycle(sync: SyncContext, opts: RunJobOptions): Promise<Cyc
     failed: transfers.failed + sum((d) => d.failed),
     inactive: transfers.inactive + sum((d) => d.inactive),
     ...(deleteTrouble ? { deleteTrouble } : {}),
-    problems: [...transfers.problems, ...earlierDeletes.problems, ...(deleted.stoppedBy ? [deleted.stoppedBy] : []), ...shipped.ownProblems, ...(waited?.settled.problems ?? [])],
+    problems: [...transfers.problems, ...earlierDeletes.problems, ...source.problems, ...(deleted.stoppedBy ? [deleted.stoppedBy] : []), ...shipped.ownProblems, ...(waited?.settled.problems ?? [])],
     deliveries: [...transfers.deliveries, ...shipped.otherDeliveries],
   };
   const deletes: DeleteStepResult = {
@@ -62,7 +69,7 @@ export async function cycle(sync: SyncContext, opts: RunJobOptions): Promise<Cyc
 }
 
 /** The scan and plan step: what changed, as transfer items (at most transfer.maxItems of them). */
-function scanStep(sync: SyncContext, opts: RunJobOptions, removals: RemovalCollector | null): { plan: PlanTotals; items: TransferItem[] } {
+function scanStep(sync: SyncContext, opts: RunJobOptions, removals: RemovalCollector | null, source: ScanSource): { plan: PlanTotals; items: TransferItem[] } {
   const { config, logger } = sync;
   // The scan still walks everything (it records what it saw); only the document is capped.
   const cap = config.transfer.maxItems;
@@ -76,6 +83,8 @@ function scanStep(sync: SyncContext, opts: RunJobOptions, removals: RemovalColle
     minAgeSeconds: config.scan.minAgeSeconds,
     threads: config.scan.threads ?? defaultScanThreads(),
     nowNs: sync.now(),
+    fs: source.fs,
+    settling: source.settling,
     mapping: { sourceRoot: config.source.collectionPath, destinationRoot: config.destination.path },
     onItem: (item) => {
       if (items.length < cap) items.push(item);
@@ -114,7 +123,8 @@ async function shipStep(sync: SyncContext, opts: RunJobOptions, plan: PlanTotals
     return { ...none, outcome: deleteSubmitted ? (opts.wait ? 'shipped' : 'submitted') : plan.deferred > 0 ? 'deferred' : 'nothing-to-do' };
   }
   // Once per job, and after the source ends changed: a wrong collectionPath would ship another folder (issue 26).
-  await proveMappingBeforeTransfer({ state: sync.state, config, stat: (c, p) => sync.remote.stat(c, p), consent: (e) => sync.auth.handleConsentRequired(e), logger, nowNs: sync.now() });
+  // A source listed through Globus has no local folder to map (issue 29).
+  if (config.source.listing === 'filesystem') await proveMappingBeforeTransfer({ state: sync.state, config, stat: (c, p) => sync.remote.stat(c, p), consent: (e) => sync.auth.handleConsentRequired(e), logger, nowNs: sync.now() });
   const syncLevel = syncLevelFor(config.transfer.syncLevel, plan.mtimeNotNewer);
   if (syncLevel !== config.transfer.syncLevel) {
     logger.warn({ files: plan.mtimeNotNewer }, `${plan.mtimeNotNewer} changed files have an mtime no newer than the shipped version; this transfer uses sync_level checksum`);

@@ -35,6 +35,8 @@ export interface RunJobOptions {
   signal?: AbortSignal;
   /** `--allow-deletes N`: this run may delete up to N paths past the deletes guards. */
   allowDeletes?: number;
+  /** source.listing "globus": override source.requestsPerSecond (Infinity: no limit; the bench against the local server only). */
+  listingRequestsPerSecond?: number;
 }
 
 /** What the delete step did in one run (deletes.enabled), with the delete tasks settled in it. */
