@@ -9,7 +9,7 @@ import { defaultScanThreads } from '../scan/scanner.js';
 import { explainStateError, openExistingState } from '../state/open.js';
 import { TrieStore } from '../state/trie.js';
 import { checkBinding } from '../binding/check.js';
-import { loadJob, type CommandContext } from './context.js';
+import { loadJob, refuseWithGlobusListing, type CommandContext } from './context.js';
 
 export interface PlanCommandOptions extends ChangeListFlags {
   json?: boolean;
@@ -18,6 +18,7 @@ export interface PlanCommandOptions extends ChangeListFlags {
 /** Read-only: a missing state DB means everything is new, and it is not created. */
 export async function planCommand(opts: PlanCommandOptions, ctx: CommandContext): Promise<number> {
   const { config, logger } = loadJob(ctx);
+  refuseWithGlobusListing(config, 'gsync plan', 'pull mode has no plan yet: gsync run lists the source and logs what it ships');
   const only = await changeListFor(opts, config.source.path, ctx.stdin, logger);
   const state = openExistingState(config.state.path);
   try {

@@ -4,7 +4,7 @@ import { exitCodeForRun } from '../run/outcome.js';
 import { progressFor, runProgress } from '../report/progress-line.js';
 import { runJob, type RunJobResult } from '../sync/run-job.js';
 import { summaryLine } from '../report/run-summary.js';
-import { loadJob, type CommandContext } from './context.js';
+import { loadJob, refuseWithGlobusListing, type CommandContext } from './context.js';
 import { globusWiring } from './globus-session.js';
 
 export interface RunCommandOptions extends ChangeListFlags {
@@ -20,6 +20,7 @@ export async function runCommand(opts: RunCommandOptions, ctx: CommandContext): 
   if (opts.allowDeletes !== undefined && !config.deletes.enabled) {
     throw usageError('--allow-deletes needs deletes.enabled: true in the job config', 'turn deletes on in the config first, or leave --allow-deletes out');
   }
+  if (opts.changes !== undefined) refuseWithGlobusListing(config, '--changes', 'leave --changes out: each run lists the source through Globus');
   const only = await changeListFor(opts, config.source.path, ctx.stdin, logger);
   const line = progressFor(process.stderr, ctx.global.quiet, opts.progress);
   let result: RunJobResult;
