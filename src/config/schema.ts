@@ -140,7 +140,13 @@ const hooks = z
     manifestDir: absolutePath.optional(),
     /** How many manifests to keep; 0 writes none (only without onSucceeded, which needs one). */
     keepManifests: z.number().int().min(0, 'must be 0 or more').default(100),
-    /** A hook still running after this long has its process group killed and counts as failed. */
+    /** Runs once per file a SUCCEEDED task delivered (issue 29), with its paths in the environment. */
+    onFile: argv.optional(),
+    /** hooks.onFile processes running at once. */
+    parallel: z.number().int().min(1, 'must be 1 or more').max(256).default(1),
+    /** hooks.onFile attempts per file before it is given up (and reported). */
+    maxAttempts: z.number().int().min(1, 'must be 1 or more').max(1000).default(5),
+    /** A hook (a task's, or one file's) still running after this long has its process group killed and counts as failed. */
     timeoutSeconds: z.number().positive('must be more than 0').max(7 * 86400, 'must be at most a week (604800)').default(600),
   })
   .refine((h) => !(h.onSucceeded && h.keepManifests === 0), {
