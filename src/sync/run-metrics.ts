@@ -1,5 +1,6 @@
 import { writeMetricsFile } from '../metrics/textfile.js';
 import { persistentSkipCount } from '../state/deliveries.js';
+import { fileHookCounts } from '../state/file-hooks.js';
 import { hookFailuresSince, owedHookCount } from '../state/hooks.js';
 import { lastSuccessNs } from '../state/runs.js';
 import { openSubmissions } from '../ledger/transfer-rows.js';
@@ -32,6 +33,7 @@ export function writeRunMetrics(sync: SyncContext, startedNs: bigint, exitCode: 
     const totals = ledgerTotals(sync.state);
     const open = openTasks(sync.state);
     const loginExpires = sync.auth.loginExpiresAt?.();
+    const fileHooks = sync.config.hooks.onFile === undefined ? null : fileHookCounts(sync.state);
     writeMetricsFile(file, {
       job: sync.config.name,
       lastRunExitCode: exitCode,
@@ -64,6 +66,7 @@ export function writeRunMetrics(sync: SyncContext, startedNs: bigint, exitCode: 
       tasksFailedTotal: totals.tasksFailed,
       deletedPathsTotal: totals.deletedPaths,
       hookFailuresTotal: totals.hookFailures,
+      ...(fileHooks ? { fileHooksOwed: fileHooks.owed, fileHooksGivenUp: fileHooks.givenUp, fileHookFailuresTotal: fileHooks.failures } : {}),
     });
   } catch (err) {
     sync.logger.warn({ file }, `could not write the metrics file: ${(err as Error).message}`);
