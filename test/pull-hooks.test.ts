@@ -1,6 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { PassThrough } from 'node:stream';
+import type { CommandContext } from '../src/commands/context.js';
+import { statusCommand } from '../src/commands/status.js';
 import { exitCodeForRun } from '../src/run/outcome.js';
 import { openState } from '../src/state/open.js';
 import { fileHookCounts } from '../src/state/file-hooks.js';
@@ -67,6 +70,16 @@ async function setup(hooks: Record<string, unknown> = {}, opts: { localPath?: bo
     calls: () => read('calls.jsonl').map((l) => JSON.parse(l)),
     peak: () => Math.max(0, ...read('at-once.log').map(Number)),
   };
+}
+
+async function statusText(): Promise<string> {
+  const file = w.configFile;
+  const out = new PassThrough();
+  let text = '';
+  out.on('data', (c: Buffer) => (text += c.toString()));
+  const ctx: CommandContext = { global: { config: file, quiet: true }, out, env: w.env, interactive: false, stdin: new PassThrough() };
+  await statusCommand({}, ctx);
+  return text;
 }
 
 function counts() {
@@ -142,6 +155,11 @@ describe('hooks.onFile: once per arrived file', () => {
     now += 7200n * S;
     await run();
     expect(hook.calls().filter((c) => c.env.GSYNC_RELATIVE_PATH === 'run1/b.dat')).toHaveLength(2);
+
+    // Reported, never silently dropped: gsync status names the file.
+    const text = await statusText();
+    expect(text).toMatch(/hooks\.onFile: 0 owed, 1 given up after hooks\.maxAttempts, 2 failed attempts/);
+    expect(text).toMatch(/given up: run1\/b\.dat \(task [0-9a-f-]+, 2 attempts, last exit 3\)/);
   });
 });
 
