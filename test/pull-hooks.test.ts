@@ -103,6 +103,10 @@ describe('hooks.onFile: once per arrived file', () => {
     expect(d.localContent).toBe('dddd');
     expect(hook.peak()).toBe(2);
     expect(counts()).toEqual({ owed: 0, givenUp: 0, failures: 0 });
+    // The task's manifest names each file's local path too.
+    const [manifest] = fs.readdirSync(w.config.hooks.manifestDir);
+    const lines = fs.readFileSync(path.join(w.config.hooks.manifestDir, manifest!), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.find((l) => l.source_path === '/remote/run2/d.dat')).toMatchObject({ destination_path: '/run2/d.dat', local_path: path.join(w.dst, 'run2/d.dat'), size: 4 });
 
     writeTree(path.join(w.src, 'remote'), { 'run2/g.dat': 'new' });
     await w.run();
