@@ -51,11 +51,14 @@ describe('pull mode: a remote collection listed through Globus is the source', (
     expect(readTree(w.dst)).toEqual(treeWithDirs(REMOTE));
     expect(first.files).toBe(4);
 
-    writeTree(remoteRoot(), { 'raw/run2/c.dat': 'charlie, longer now', 'raw/run3/d.dat': 'delta' });
+    writeTree(remoteRoot(), { 'raw/run2/c.dat': 'charlie, longer now', 'raw/run3/d.dat': 'delta', 'notes.txt': 'TOP' });
+    // notes.txt: the same size, only last_modified differs (a minute later): a change all the same.
+    const later = fs.statSync(path.join(remoteRoot(), 'raw/run1/a.dat')).mtimeMs / 1000 + 60;
+    fs.utimesSync(path.join(remoteRoot(), 'notes.txt'), later, later);
     const second = await w.run();
     expect(second.result).toBe('succeeded');
-    expect(second.files).toBe(2);
-    expect(readTree(w.dst)).toEqual(treeWithDirs({ ...REMOTE, 'raw/run2/c.dat': 'charlie, longer now', 'raw/run3/d.dat': 'delta' }));
+    expect(second.files).toBe(3);
+    expect(readTree(w.dst)).toEqual(treeWithDirs({ ...REMOTE, 'raw/run2/c.dat': 'charlie, longer now', 'raw/run3/d.dat': 'delta', 'notes.txt': 'TOP' }));
     expect((await w.run()).result).toBe('nothing-to-do');
   });
 
@@ -91,7 +94,11 @@ describe('pull mode: a remote collection listed through Globus is the source', (
     now += 30n * S;
     expect((await run()).outcome).toBe('deferred');
 
-    fs.appendFileSync(path.join(remoteRoot(), 'raw/run1/b.dat'), ' still writing');
+    // Grown, but its last_modified put back: only the size tells the listings apart.
+    const b = path.join(remoteRoot(), 'raw/run1/b.dat');
+    const before = fs.statSync(b);
+    fs.appendFileSync(b, ' still writing');
+    fs.utimesSync(b, before.atime, before.mtime);
     now += 31n * S;
     const second = await run();
     expect(second.result).toBe('succeeded');
