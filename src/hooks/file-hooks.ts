@@ -45,6 +45,13 @@ export class FileHooks {
   async runOwed(): Promise<void> {
     const argv = this.ctx.config.hooks.onFile;
     if (argv === undefined) return;
+    const before = { ran: this.ran, failed: this.failed, givenUp: this.givenUp };
+    await this.runDue(argv);
+    const ran = this.ran - before.ran;
+    if (ran > 0) this.ctx.logger.info({ ran, failed: this.failed - before.failed, givenUp: this.givenUp - before.givenUp }, `ran hooks.onFile for ${ran} files`);
+  }
+
+  private async runDue(argv: readonly string[]): Promise<void> {
     const parallel = this.ctx.config.hooks.parallel;
     let after = 0;
     for (;;) {
