@@ -22,6 +22,10 @@
  *                  200,000 files) and once with the rate limit off (bench/verify-rows.ts);
  *                  --skip-verify leaves it out; --verify-only measures nothing else,
  *                  and verify only with the rate limit off
+ *   pull           gsync run of a first pull (source.listing "globus": the tree listed through
+ *                  operation/ls, one call per directory), once at the default request rate (up
+ *                  to 200,000 files) and once with the rate limit off (bench/pull-rows.ts);
+ *                  --skip-pull leaves it out; --pull-only measures nothing else
  * The local server runs as a child process whose tasks never start copying, so no
  * transfer competes with later measurements. With --dir each size's results are
  * kept (results-N.json) and shown with a later run of another size.
@@ -33,6 +37,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { describeMachine, has, loadAverage, log, measure, median, TIME, type Sample } from './bench/measure.js';
 import { LABEL, table, targets, type Result, type Scenario } from './bench/report.js';
+import { benchPull } from './bench/pull-rows.js';
 import { benchVerify } from './bench/verify-rows.js';
 import { prepareWorld, resetState, shipAll, startServer, touchOnePercent, type BenchWorld } from './bench/world.js';
 
@@ -47,6 +52,8 @@ interface Args {
   threads?: number;
   verify: boolean;
   verifyOnly: boolean;
+  pull: boolean;
+  pullOnly: boolean;
 }
 
 async function main(): Promise<number> {
@@ -62,6 +69,8 @@ async function main(): Promise<number> {
       threads: { type: 'string' },
       'skip-verify': { type: 'boolean', default: false },
       'verify-only': { type: 'boolean', default: false },
+      'skip-pull': { type: 'boolean', default: false },
+      'pull-only': { type: 'boolean', default: false },
     },
   });
   const args: Args = {
@@ -73,6 +82,8 @@ async function main(): Promise<number> {
     threads: values.threads === undefined ? undefined : wholeNumber(values.threads, 'threads', 1),
     verify: !values['skip-verify'],
     verifyOnly: values['verify-only'],
+    pull: !values['skip-pull'],
+    pullOnly: values['pull-only'],
   };
   for (const [file, why] of [
     [TIME, 'to measure peak RSS (apt-get install time)'],
@@ -119,6 +130,14 @@ async function benchOne(work: string, files: number, dirs: number, args: Args, v
   const server = await startServer(GSYNC, w);
   const out: Result[] = [];
   try {
+    const pullRows = () => {
+      const rows = benchPull(GSYNC, w, server.env, { prefix: args.prefix, defaultRate: files <= 200_000 });
+      verifyRows.push(...rows.map((r) => `${files.toLocaleString('en-US')} files in ${dirs.toLocaleString('en-US')} directories, ${r}`));
+    };
+    if (args.pullOnly) {
+      pullRows();
+      return out;
+    }
     if (args.verifyOnly) {
       shipAll(w);
       const rows = benchVerify(GSYNC, w, server.env, { prefix: args.prefix, defaultRate: false });
@@ -160,6 +179,7 @@ async function benchOne(work: string, files: number, dirs: number, args: Args, v
       const rows = benchVerify(GSYNC, w, server.env, { prefix: args.prefix, defaultRate: files <= 200_000 });
       verifyRows.push(...rows.map((r) => `${files.toLocaleString('en-US')} files in ${dirs.toLocaleString('en-US')} directories, ${r}`));
     }
+    if (args.pull) pullRows();
   } finally {
     server.stop();
     resetState(w, null);
