@@ -25,10 +25,18 @@ export async function runCommand(opts: RunCommandOptions, ctx: CommandContext): 
   const line = progressFor(process.stderr, ctx.global.quiet, opts.progress);
   let result: RunJobResult;
   try {
-    result = await runJob({ config, logger, ...globusWiring(config, ctx.env, logger), only, wait: opts.wait, timeoutSeconds: opts.timeout, allowDeletes: opts.allowDeletes,
+    result = await runJob({
+      config,
+      logger,
+      ...globusWiring(config, ctx.env, logger),
+      only,
+      wait: opts.wait,
+      timeoutSeconds: opts.timeout,
+      allowDeletes: opts.allowDeletes,
       // For benchmarks against the local server only (scripts/bench/pull-rows.ts): never against Globus.
       ...(ctx.env.GSYNC_LISTING_UNLIMITED === '1' ? { listingRequestsPerSecond: Infinity } : {}),
-      ...runProgress(line) });
+      ...runProgress(line),
+    });
   } finally {
     line?.stop();
   }
