@@ -6,6 +6,7 @@ import type { Config } from '../config/schema.js';
 import { runJob, type RunJobOptions, type RunJobResult } from '../sync/run-job.js';
 import { compareTrees } from './compare-trees.js';
 import { startDemoJob, type DemoJob } from './demo-job.js';
+import { pullStory, processingHook } from './pull-demo.js';
 import { changeSampleTree, writeSampleTree } from './sample-tree.js';
 
 export interface DemoOptions {
@@ -17,14 +18,16 @@ export interface DemoOptions {
   wire(config: Config, env: NodeJS.ProcessEnv, logger: Logger): Pick<RunJobOptions, 'openRemote' | 'crashPoint'>;
   /** Wall clock in ms (the tree's mtimes are set relative to it). */
   now?: () => number;
+  /** `--pull`: the pull story (src/demo/pull-demo.ts) instead. */
+  pull?: boolean;
 }
 
 /** Three syncs of a sample tree against the local server, told on `out`; 0 when the destination ends up equal to the source. */
 export async function runDemo(opts: DemoOptions): Promise<number> {
   const say = (line = '') => opts.out.write(line + '\n');
-  const job = await startDemoJob(opts.work);
+  const job = await startDemoJob(opts.work, opts.pull ? { pull: { onFile: processingHook(opts.work) } } : {});
   try {
-    return await story(job, opts, say);
+    return await (opts.pull ? pullStory(job, opts, say) : story(job, opts, say));
   } finally {
     await job.close();
   }
