@@ -2,10 +2,25 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
+import type { Logger } from '../log/logger.js';
+import type { RunJobOptions } from '../sync/run-job.js';
 import { DEMO_CLIENT_ID, DEMO_SERVICE_ACCOUNT_ENV, startGlobusServer, type GlobusServer } from '../server/index.js';
 
 export const DEMO_SOURCE_COLLECTION = '5e1f0c3a-7d2b-4c6e-9a8f-0d15c0a1d5c1';
 export const DEMO_DESTINATION_COLLECTION = '5e1f0c3a-7d2b-4c6e-9a8f-0d15c0a1d5c2';
+
+export interface DemoOptions {
+  /** Folder for the source, destination, state and config; must exist. */
+  work: string;
+  out: NodeJS.WritableStream;
+  logger: Logger;
+  /** Builds runJob's remote for the demo job (the command passes globusWiring). */
+  wire(config: Config, env: NodeJS.ProcessEnv, logger: Logger): Pick<RunJobOptions, 'openRemote' | 'crashPoint'>;
+  /** Wall clock in ms (the tree's mtimes are set relative to it). */
+  now?: () => number;
+  /** `--pull`: the pull story (src/demo/pull-demo.ts) instead. */
+  pull?: boolean;
+}
 
 /** `gsync demo --pull`: the per-file hook the job runs. */
 export interface DemoPull {

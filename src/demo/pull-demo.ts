@@ -3,8 +3,7 @@ import path from 'node:path';
 import { EXIT } from '../errors/exit-codes.js';
 import { summaryLine } from '../report/run-summary.js';
 import { runJob, type RunJobResult } from '../sync/run-job.js';
-import type { DemoJob } from './demo-job.js';
-import type { DemoOptions } from './run-demo.js';
+import type { DemoJob, DemoOptions } from './demo-job.js';
 import { changeSampleTree, writeSampleTree } from './sample-tree.js';
 
 /** The processing log the demo's hook appends to, one line per file. */
