@@ -39,13 +39,14 @@ fs.writeFileSync(me, '');
 fs.appendFileSync(path.join(dir, 'at-once.log'), fs.readdirSync(running).length + '\\n');
 const local = env.GSYNC_LOCAL_PATH;
 const line = { env, localExists: local ? fs.existsSync(local) : null, localContent: local && fs.existsSync(local) ? fs.readFileSync(local, 'utf8') : null };
+const hang = fs.existsSync(path.join(dir, 'hang')) && fs.readFileSync(path.join(dir, 'hang'), 'utf8') === env.GSYNC_RELATIVE_PATH;
 setTimeout(() => {
   fs.appendFileSync(path.join(dir, 'calls.jsonl'), JSON.stringify(line) + '\\n');
   fs.rmSync(me);
   const failing = fs.existsSync(path.join(dir, 'fail')) ? fs.readFileSync(path.join(dir, 'fail'), 'utf8').split('\\n') : [];
   if (failing.includes(env.GSYNC_RELATIVE_PATH)) process.exit(3);
   if (local && fs.existsSync(path.join(dir, 'trickle'))) fs.rmSync(local);
-}, 150);
+}, hang ? 60_000 : 150);
 `;
 
 interface Hook {
@@ -164,6 +165,19 @@ describe('hooks.onFile: once per arrived file', () => {
     const text = await statusText();
     expect(text).toMatch(/hooks\.onFile: 0 owed, 1 given up after hooks\.maxAttempts, 2 failed attempts/);
     expect(text).toMatch(/given up: run1\/b\.dat \(task [0-9a-f-]+, 2 attempts, last exit 3\)/);
+  });
+});
+
+describe('hooks.onFile: hooks.timeoutSeconds applies to each file', () => {
+  it('a file hook still running after hooks.timeoutSeconds is killed and counts as a failure; the other files are processed', async () => {
+    const hook = await setup({ timeoutSeconds: 1, parallel: 2 });
+    fs.writeFileSync(path.join(hook.dir, 'hang'), 'run2/d.dat');
+    const r = await w.run();
+    expect(exitCodeForRun(r)).toBe(1);
+    expect(r.reconciled.problems.join('\n')).toMatch(/1 file hook\(s\) failed/);
+    // The hung one never got to record its call; the five others did.
+    expect(hook.calls().map((c) => c.env.GSYNC_RELATIVE_PATH).sort()).toEqual(Object.keys(REMOTE).filter((p) => p !== 'run2/d.dat').sort());
+    expect(counts()).toEqual({ owed: 1, givenUp: 0, failures: 1 });
   });
 });
 
