@@ -7,7 +7,7 @@ import { fileHookCounts } from '../src/state/file-hooks.js';
 import { openState } from '../src/state/open.js';
 import { assertBuilt, gsync } from './helpers/cli.js';
 import { jobWorld, type JobWorld } from './helpers/job-world.js';
-import { integrityCheck } from './helpers/reliability.js';
+import { integrityCheck, seededRandom } from './helpers/reliability.js';
 import { tempDir } from './helpers/temp.js';
 import { DST_ID, readTree, SRC_ID, writeTree } from './server-support.js';
 
@@ -57,16 +57,25 @@ describe('pull mode: SIGKILL at every transfer and file-hook crash point', () =>
     const env = { ...process.env, ...w.env };
     delete env.GSYNC_CRASH_AT;
 
-    const points = ['after-submission-id', 'after-record', 'after-post', 'before-commit', 'inside-commit', 'before-file-hook', 'after-file-hook'];
+    // Named points, then kills from outside at seeded random moments (any point at all).
+    const points = ['after-submission-id', 'after-record', 'after-post', 'before-commit', 'inside-commit', 'before-file-hook', 'after-file-hook', 'random', 'random', 'random', 'random'];
+    const random = seededRandom(29);
     let kills = 0;
     for (const [round, at] of points.entries()) {
       // Each round: two new files and one edited, so every round has work and hooks owed.
       const edits: Record<string, string> = { [`r${round}/new-a.dat`]: `a${round}`, [`r${round}/sub/new-b.dat`]: `b${round}`.repeat(round + 1), 'shared.dat': `shared v${round}` };
       writeTree(remote, edits);
       fs.writeFileSync(calls, '');
-      const killed = await gsync(['run', '--wait', '--config', w.configFile], { env: { ...env, GSYNC_CRASH_AT: at } });
-      expect(killed.signal, `${at}: ${killed.stderr.slice(-2000)}`).toBe('SIGKILL');
-      kills++;
+      const tasksBefore = new Set(w.srv.tasks.list().map((t) => t.id));
+      if (at === 'random') {
+        const r = await gsync(['run', '--wait', '--config', w.configFile], { env, killAfterMs: 100 + Math.floor(random() * 1500) });
+        if (r.signal === 'SIGKILL') kills++;
+        else expect(r.code, r.stderr.slice(-2000)).toBe(0);
+      } else {
+        const killed = await gsync(['run', '--wait', '--config', w.configFile], { env: { ...env, GSYNC_CRASH_AT: at } });
+        expect(killed.signal, `${at}: ${killed.stderr.slice(-2000)}`).toBe('SIGKILL');
+        kills++;
+      }
       expect(integrityCheck(w.config.state.path)).toMatch(/^ok/);
 
       for (let i = 0; ; i++) {
@@ -79,6 +88,12 @@ describe('pull mode: SIGKILL at every transfer and file-hook crash point', () =>
 
       // Nothing lost: the local folder is the remote tree.
       expect(readTree(w.dst), at).toEqual(readTree(remote));
+      // Nothing sent twice: each file of the round went out in one SUCCEEDED task.
+      const sent = w.srv.tasks
+        .list()
+        .filter((t) => !tasksBefore.has(t.id) && t.status === 'SUCCEEDED')
+        .flatMap((t) => t.successful.map((s) => s.source_path));
+      expect(sent.sort(), at).toEqual(Object.keys(edits).map((rel) => `/remote/${rel}`).sort());
       // Every file of the round got its hook, seeing the version that arrived.
       const lines = fs.readFileSync(calls, 'utf8').trim().split('\n').filter(Boolean);
       const byPath = new Map<string, string[]>();
@@ -91,7 +106,9 @@ describe('pull mode: SIGKILL at every transfer and file-hook crash point', () =>
       // Twice for exactly one file after a kill between a hook's exit 0 and its record; once otherwise.
       const twice = [...byPath.values()].filter((s) => s.length === 2).length;
       expect([...byPath.values()].every((s) => s.length <= 2), at).toBe(true);
-      expect(twice, `${at}: ${lines.join('\n')}`).toBe(at === 'after-file-hook' ? 1 : 0);
+      // A random kill may land between a hook's exit 0 and its record, once (one hook runs at a time).
+      if (at === 'random') expect(twice, lines.join('\n')).toBeLessThanOrEqual(1);
+      else expect(twice, `${at}: ${lines.join('\n')}`).toBe(at === 'after-file-hook' ? 1 : 0);
       const state = openState(w.config.state.path);
       try {
         expect(fileHookCounts(state).owed, at).toBe(0);
@@ -99,6 +116,7 @@ describe('pull mode: SIGKILL at every transfer and file-hook crash point', () =>
         state.close();
       }
     }
-    expect(kills).toBe(points.length);
+    console.log(`pull crash: ${kills} kills in ${points.length} rounds (${points.length - 4} at named points)`);
+    expect(kills).toBeGreaterThanOrEqual(points.length - 4);
   });
 });
