@@ -1,6 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { PassThrough } from 'node:stream';
+import type { CommandContext } from '../src/commands/context.js';
+import { planCommand } from '../src/commands/plan.js';
 import { exitCodeForRun } from '../src/run/outcome.js';
 import { jobWorld, type JobWorld } from './helpers/job-world.js';
 import { tempDir } from './helpers/temp.js';
@@ -60,6 +63,17 @@ describe('pull mode: a remote collection listed through Globus is the source', (
     expect(second.files).toBe(3);
     expect(readTree(w.dst)).toEqual(treeWithDirs({ ...REMOTE, 'raw/run2/c.dat': 'charlie, longer now', 'raw/run3/d.dat': 'delta', 'notes.txt': 'TOP' }));
     expect((await w.run()).result).toBe('nothing-to-do');
+  });
+
+  it('gsync plan lists the source through Globus too: before the first run everything, after it exactly what changed', async () => {
+    await setup();
+    const before = await plan();
+    expect(before.code).toBe(0);
+    expect(before.items).toEqual([{ source_path: `${remote.remotePath}/`, destination_path: '/', recursive: true }]);
+    expect((await w.run()).result).toBe('succeeded');
+    writeTree(remoteRoot(), { 'raw/run3/d.dat': 'delta' });
+    const after = await plan();
+    expect(after.items).toEqual([{ source_path: `${remote.remotePath}/raw/run3/`, destination_path: '/raw/run3/', recursive: true }]);
   });
 
   it('remote to remote: no localPath, both ends collections', async () => {
@@ -141,6 +155,21 @@ describe('pull mode: a remote collection listed through Globus is the source', (
 });
 
 let remote: Pull;
+
+async function plan(): Promise<{ code: number; items: Array<Record<string, unknown>> }> {
+  const out = new PassThrough();
+  let text = '';
+  out.on('data', (c: Buffer) => (text += c.toString()));
+  const ctx: CommandContext = { global: { config: w.configFile, quiet: true, logLevel: 'error' }, out, env: w.env, interactive: false, stdin: new PassThrough() };
+  const code = await planCommand({ json: true }, ctx);
+  const items = text
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .filter((o) => o.DATA_TYPE === 'transfer_item')
+    .map(({ DATA_TYPE: _t, ...rest }) => rest);
+  return { code, items };
+}
 
 /** The world, the remote tree inside the source collection, and a decoy with other contents at the same path on this host. */
 async function setup(opts: { localPath?: boolean; minAgeSeconds?: number; deletes?: boolean } = {}): Promise<void> {

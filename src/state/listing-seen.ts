@@ -13,15 +13,20 @@ const NS_PER_S = 1_000_000_000n;
  * each one it held back; `shipping` forgets a file that goes out.
  */
 export class ListingSightings {
-  private readonly get: Statement;
-  private readonly upsert: Statement;
-  private readonly drop: Statement;
+  private readonly get: Statement | null;
+  private readonly upsert: Statement | null;
+  private readonly drop: Statement | null;
 
+  /** state null: no sightings yet (`gsync plan` before any run): with minAgeSeconds > 0 nothing may ship. */
   constructor(
-    state: State,
+    state: State | null,
     private readonly nowNs: bigint,
     private readonly minAgeSeconds: number,
   ) {
+    if (state === null) {
+      this.get = this.upsert = this.drop = null;
+      return;
+    }
     this.get = state.db.prepare(`SELECT size, mtime_s, first_seen_ns FROM listing_seen WHERE rel_path = ?`).safeIntegers(true);
     // The first sighting of this fingerprint keeps its time; any other fingerprint starts again.
     this.upsert = state.db.prepare(
@@ -35,17 +40,17 @@ export class ListingSightings {
   /** An earlier listing, at least minAgeSeconds ago, saw this very fingerprint. */
   mayShip(relPath: string, size: bigint, mtimeNs: bigint): boolean {
     if (this.minAgeSeconds <= 0) return true;
-    const row = this.get.get(relPath) as { size: bigint; mtime_s: bigint; first_seen_ns: bigint } | undefined;
+    const row = this.get?.get(relPath) as { size: bigint; mtime_s: bigint; first_seen_ns: bigint } | undefined;
     if (row === undefined || row.size !== size || row.mtime_s !== mtimeNs / NS_PER_S) return false;
     return this.nowNs - row.first_seen_ns >= BigInt(this.minAgeSeconds) * NS_PER_S;
   }
 
   held(relPath: string, size: bigint, mtimeNs: bigint): void {
-    this.upsert.run(relPath, size, mtimeNs / NS_PER_S, this.nowNs);
+    this.upsert?.run(relPath, size, mtimeNs / NS_PER_S, this.nowNs);
   }
 
   /** Called only when minAgeSeconds > 0 made a sighting worth keeping. */
   shipping(relPath: string): void {
-    if (this.minAgeSeconds > 0) this.drop.run(relPath);
+    if (this.minAgeSeconds > 0) this.drop?.run(relPath);
   }
 }

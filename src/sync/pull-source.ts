@@ -1,7 +1,11 @@
 import { configError, failure } from '../errors/errors.js';
 import { listSource, type SourceListing } from '../listing/source-listing.js';
 import type { RunJobOptions } from './run-options.js';
+import type { Config } from '../config/schema.js';
+import type { Logger } from '../log/logger.js';
+import type { SyncRemote } from '../run/remote.js';
 import type { SyncContext } from '../run/sync-context.js';
+import type { State } from '../state/open.js';
 import { excluder, type ListedSettling } from '../scan/compare.js';
 import type { ScanFs } from '../scan/scan-fs.js';
 import { ListingSightings } from '../state/listing-seen.js';
@@ -30,10 +34,23 @@ const NAMED = 10;
  * deleted, and the run exits 1.
  */
 export async function openScanSource(sync: SyncContext, opts: Pick<RunJobOptions, 'only' | 'listingRequestsPerSecond'>): Promise<ScanSource> {
-  const { config, logger } = sync;
+  return openSourceListing({ config: sync.config, logger: sync.logger, state: sync.state, nowNs: sync.now(), ls: sync.remote.ls?.bind(sync.remote) }, opts);
+}
+
+/** What listing the source needs: a run passes its context; `gsync plan` its read-only state (or none) and a client. */
+export interface ListingContext {
+  config: Config;
+  logger: Logger;
+  /** Where earlier listings' sightings are kept; null: none yet (a plan before the first run). */
+  state: State | null;
+  nowNs: bigint;
+  ls: SyncRemote['ls'];
+}
+
+export async function openSourceListing(sync: ListingContext, opts: Pick<RunJobOptions, 'only' | 'listingRequestsPerSecond'>): Promise<ScanSource> {
+  const { config, logger, ls } = sync;
   if (config.source.listing !== 'globus') return LOCAL;
   if (opts.only !== undefined) throw configError('--changes reads paths on this host; it cannot be used with source.listing "globus"');
-  const ls = sync.remote.ls?.bind(sync.remote);
   if (ls === undefined) throw failure('internal: this remote cannot list a collection (source.listing "globus")');
   const started = Date.now();
   const listing: SourceListing = await listSource({
@@ -62,7 +79,7 @@ export async function openScanSource(sync: SyncContext, opts: Pick<RunJobOptions
   const more = listing.unlisted.length > NAMED ? ` and ${listing.unlisted.length - NAMED} more (see the log)` : '';
   return {
     fs: listing.fs,
-    settling: new ListingSightings(sync.state, sync.now(), config.scan.minAgeSeconds),
+    settling: new ListingSightings(sync.state, sync.nowNs, config.scan.minAgeSeconds),
     problems: listing.unlisted.length === 0 ? [] : [`${listing.unlisted.length} source director(ies) could not be listed through Globus, nothing under them judged: ${names.join(', ')}${more}`],
     close: () => listing.close(),
   };
