@@ -77,6 +77,7 @@ describe('gsync test-config in pull mode', () => {
     const j = job({ sourcePath: '/nowhere', localPath: () => undefined });
     const r = await check(j.config);
     expect(r.line('FAIL source path /nowhere')).toBeDefined();
+    expect(r.lines.join('\n')).toMatch(/fix source\.path in .*: with source\.listing "globus" it is the folder's path on the source collection/);
     expect(r.line('skip destination local path')).toMatch(/remote-to-remote/);
   });
 });
