@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { PassThrough } from 'node:stream';
 import type { CommandContext } from '../src/commands/context.js';
 import { statusCommand } from '../src/commands/status.js';
+import { statusCheckCommand } from '../src/commands/status-check.js';
 import { exitCodeForRun } from '../src/run/outcome.js';
 import { openState } from '../src/state/open.js';
 import { fileHookCounts } from '../src/state/file-hooks.js';
@@ -73,13 +74,14 @@ async function setup(hooks: Record<string, unknown> = {}, opts: { localPath?: bo
   };
 }
 
-async function statusText(): Promise<string> {
+async function statusText(opts: { checkAtNs?: bigint } = {}): Promise<string> {
   const file = w.configFile;
   const out = new PassThrough();
   let text = '';
   out.on('data', (c: Buffer) => (text += c.toString()));
   const ctx: CommandContext = { global: { config: file, quiet: true }, out, env: w.env, interactive: false, stdin: new PassThrough() };
-  await statusCommand({}, ctx);
+  if (opts.checkAtNs === undefined) await statusCommand({}, ctx);
+  else await statusCheckCommand({ check: true }, ctx, opts.checkAtNs);
   return text;
 }
 
@@ -165,6 +167,9 @@ describe('hooks.onFile: once per arrived file', () => {
     const text = await statusText();
     expect(text).toMatch(/hooks\.onFile: 0 owed, 1 given up after hooks\.maxAttempts, 2 failed attempts/);
     expect(text).toMatch(/given up: run1\/b\.dat \(task [0-9a-f-]+, 2 attempts, last exit 3\)/);
+    // And gsync status --check warns (Monitoring Plugins' WARNING), naming it.
+    const check = await statusText({ checkAtNs: now });
+    expect(check).toMatch(/^GSYNC WARNING - e2e: 1 file hook\(s\) given up after hooks\.maxAttempts/);
   });
 });
 

@@ -1,4 +1,5 @@
 import { persistentSkipCount } from '../state/deliveries.js';
+import { fileHookCounts } from '../state/file-hooks.js';
 import { owedHookCount } from '../state/hooks.js';
 import type { State } from '../state/open.js';
 import { lastRuns, lastSuccessNs } from '../state/runs.js';
@@ -22,6 +23,8 @@ export interface HealthFacts {
   openTaskAgeSeconds: number;
   hooksOwed: number;
   persistentSkips: number;
+  /** hooks.onFile given up after hooks.maxAttempts (issue 29): data that arrived and was not processed. */
+  fileHooksGivenUp?: number;
 }
 
 const sec = (ns: bigint) => Number(ns / 1_000_000n) / 1000;
@@ -44,5 +47,6 @@ export function readHealthFacts(state: State, nowNs: bigint): HealthFacts {
     openTaskAgeSeconds: oldest?.submittedNs ? Math.max(0, sec(nowNs - oldest.submittedNs)) : 0,
     hooksOwed: owedHookCount(state),
     persistentSkips: persistentSkipCount(state),
+    fileHooksGivenUp: fileHookCounts(state).givenUp,
   };
 }
