@@ -24,6 +24,10 @@
  *                  200,000 files) and once with the rate limit off (bench/verify-rows.ts);
  *                  --skip-verify leaves it out; --verify-only measures nothing else,
  *                  and verify only with the rate limit off
+ *   pull           gsync run of a first pull (source.listing "globus": the tree listed through
+ *                  operation/ls, one call per directory), once at the default request rate (up
+ *                  to 200,000 files) and once with the rate limit off (bench/pull-rows.ts);
+ *                  --skip-pull leaves it out; --pull-only measures nothing else
  * The local server runs as a child process whose tasks never start copying, so no
  * transfer competes with later measurements. With --dir each size's results are
  * kept (results-N.json) and shown with a later run of another size.
@@ -35,6 +39,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { describeMachine, has, loadAverage, log, measure, median, TIME, type Sample } from './bench/measure.js';
 import { LABEL, table, targets, type Result, type Scenario } from './bench/report.js';
+import { benchPull } from './bench/pull-rows.js';
 import { benchStartup } from './bench/startup-rows.js';
 import { benchVerify } from './bench/verify-rows.js';
 import { prepareWorld, resetState, shipAll, startServer, touchOnePercent, type BenchWorld } from './bench/world.js';
@@ -50,6 +55,8 @@ interface Args {
   threads?: number;
   verify: boolean;
   verifyOnly: boolean;
+  pull: boolean;
+  pullOnly: boolean;
 }
 
 async function main(): Promise<number> {
@@ -65,6 +72,8 @@ async function main(): Promise<number> {
       threads: { type: 'string' },
       'skip-verify': { type: 'boolean', default: false },
       'verify-only': { type: 'boolean', default: false },
+      'skip-pull': { type: 'boolean', default: false },
+      'pull-only': { type: 'boolean', default: false },
     },
   });
   const args: Args = {
@@ -76,6 +85,8 @@ async function main(): Promise<number> {
     threads: values.threads === undefined ? undefined : wholeNumber(values.threads, 'threads', 1),
     verify: !values['skip-verify'],
     verifyOnly: values['verify-only'],
+    pull: !values['skip-pull'],
+    pullOnly: values['pull-only'],
   };
   for (const [file, why] of [
     [TIME, 'to measure peak RSS (apt-get install time)'],
@@ -96,7 +107,7 @@ async function main(): Promise<number> {
   const verifyRows: string[] = [];
   if (!has('rsync')) notes.push('rsync is not installed: its row is skipped (apt-get install -y rsync to measure it)');
   try {
-    if (!args.verifyOnly) verifyRows.push(...benchStartup(GSYNC, base, { prefix: args.prefix, runs: args.runs }), '');
+    if (!args.verifyOnly && !args.pullOnly) verifyRows.push(...benchStartup(GSYNC, base, { prefix: args.prefix, runs: args.runs }), '');
     for (const files of args.sizes) {
       const dirs = args.dirs ?? Math.max(1, Math.round(files / 50));
       const measured = await benchOne(path.join(base, `tree-${files}-${dirs}-${args.seed}`), files, dirs, args, verifyRows);
@@ -123,6 +134,14 @@ async function benchOne(work: string, files: number, dirs: number, args: Args, v
   const server = await startServer(GSYNC, w);
   const out: Result[] = [];
   try {
+    const pullRows = () => {
+      const rows = benchPull(GSYNC, w, server.env, { prefix: args.prefix, defaultRate: files <= 200_000 });
+      verifyRows.push(...rows.map((r) => `${files.toLocaleString('en-US')} files in ${dirs.toLocaleString('en-US')} directories, ${r}`));
+    };
+    if (args.pullOnly) {
+      pullRows();
+      return out;
+    }
     if (args.verifyOnly) {
       shipAll(w);
       const rows = benchVerify(GSYNC, w, server.env, { prefix: args.prefix, defaultRate: false });
@@ -164,6 +183,7 @@ async function benchOne(work: string, files: number, dirs: number, args: Args, v
       const rows = benchVerify(GSYNC, w, server.env, { prefix: args.prefix, defaultRate: files <= 200_000 });
       verifyRows.push(...rows.map((r) => `${files.toLocaleString('en-US')} files in ${dirs.toLocaleString('en-US')} directories, ${r}`));
     }
+    if (args.pull) pullRows();
   } finally {
     server.stop();
     resetState(w, null);

@@ -141,6 +141,7 @@ export function buildCli(onExitCode: (code: number) => void): Command {
     .description('run three syncs of a sample tree against the local Globus-compatible server')
     .option('--dir <dir>', 'work folder (default: a new temporary folder)')
     .option('--keep', 'keep the work folder afterwards')
+    .option('--pull', 'pull from a "remote" collection listed through Globus, processing and removing each arrival')
     .action(async (opts) => done(await (await import('./commands/demo.js')).demoCommand(opts, ctx())));
 
   program

@@ -47,6 +47,23 @@ describe('gsync demo', () => {
     expect(after).toEqual([]);
   });
 
+  it('--pull (issue 29): a remote collection listed through Globus, each arrival processed and removed, nothing fetched twice', async () => {
+    const work = path.join(tmp(), 'work');
+    const { ctx, text } = context();
+    const code = await demoCommand({ dir: work, keep: true, pull: true }, ctx);
+    const out = text();
+    expect(code, out).toBe(0);
+    expect(out).toMatch(/first pull: +task \S+ SUCCEEDED: 35 of 35 files delivered/);
+    expect(out).toMatch(/second pull: +task \S+ SUCCEEDED: 6 of 6 files delivered/);
+    expect(out).toMatch(/third pull: +nothing to ship/);
+    const processed = fs.readFileSync(path.join(work, 'processed.txt'), 'utf8').trim().split('\n');
+    expect(processed).toHaveLength(41);
+    expect(new Set(processed.slice(35).map((l) => l.replace(/ \d+ bytes$/, '')))).toEqual(
+      new Set(['analysis/summary.csv', 'notes/new idea.txt', 'notes/todo list.txt', 'raw data/run 002/metadata.json', 'raw data/run 004/frame 0001.dat', 'raw data/run 004/metadata.json']),
+    );
+    expect(fs.readdirSync(path.join(work, 'destination'), { recursive: true, withFileTypes: true }).filter((e) => e.isFile())).toEqual([]);
+  });
+
   it('--dir --keep leaves a source and destination that compare equal, and state to inspect', async () => {
     const work = path.join(tmp(), 'work');
     const { ctx, text } = context();

@@ -372,7 +372,7 @@ describe('hooks config', () => {
   };
   it('defaults: manifests beside the state database, 100 kept, 600 s timeout, no hooks', () => {
     const r = parseConfig(base);
-    expect(r.ok && r.config.hooks).toEqual({ manifestDir: '/var/lib/gsync/j.manifests', keepManifests: 100, timeoutSeconds: 600 });
+    expect(r.ok && r.config.hooks).toEqual({ manifestDir: '/var/lib/gsync/j.manifests', keepManifests: 100, timeoutSeconds: 600, parallel: 1, maxAttempts: 5 });
   });
   it('refuses a hook that is not an argv array, and keepManifests 0 with onSucceeded', () => {
     const errors = (hooks: unknown) => {

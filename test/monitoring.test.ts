@@ -54,7 +54,7 @@ describe('alert rules (monitoring/gsync.rules.yml)', () => {
     const raw = JSON.parse(fs.readFileSync(w.configFile, 'utf8'));
     fs.writeFileSync(
       w.configFile,
-      JSON.stringify({ ...raw, metrics: { textfile: prom }, deletes: { enabled: true }, hooks: { onSucceeded: ['/bin/true'] }, reconcile: { intervalHours: 168 } }),
+      JSON.stringify({ ...raw, metrics: { textfile: prom }, deletes: { enabled: true }, hooks: { onSucceeded: ['/bin/true'], onFile: ['/bin/true'] }, reconcile: { intervalHours: 168 } }),
     );
     const t = w.srv.issueTokens({ clientId: DEMO_CLIENT_ID });
     fs.writeFileSync(

@@ -63,7 +63,11 @@ export async function checkCollection(deps: CollectionCheckDeps, r: Role): Promi
   if (listed === 'missing') {
     out.push(ok(access, undefined, `to ${r.id} is granted`));
     if (r.role === 'source') {
-      out.push(fail(pathCheck, r.path, 'not found on the source collection', `set source.collectionPath in ${config.file} to how ${config.source.path} appears on the collection`));
+      const hint =
+        config.source.listing === 'globus'
+          ? `fix source.path in ${config.file}: with source.listing "globus" it is the folder's path on the source collection`
+          : `set source.collectionPath in ${config.file} to how ${config.source.path} appears on the collection`;
+      out.push(fail(pathCheck, r.path, 'not found on the source collection', hint));
     } else if (!deps.fix) {
       out.push(fail(pathCheck, r.path, 'does not exist on the destination collection', `run gsync test-config --fix --config ${config.file} to create it`));
     } else {

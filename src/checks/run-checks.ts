@@ -11,6 +11,7 @@ import { checkCollection, jobRoles, type CollectionCheckDeps, type Role } from '
 import { checkFileModes } from './file-modes-check.js';
 import { checkSource, checkStateDb } from './local-checks.js';
 import { checkMapping } from './mapping-check.js';
+import { checkLocalDestination, pulledSourceLine } from './pull-checks.js';
 import { writeChecks } from './write-checks.js';
 import { fail, failFromError, ok, skip, type CheckResult } from './result.js';
 
@@ -44,7 +45,8 @@ export async function runChecks(config: Config, opts: CheckOptions): Promise<Che
     opts.onResult?.(r);
   };
   add(ok('config', config.file, 'is valid'));
-  const source = checkSource(config);
+  const pull = config.source.listing === 'globus';
+  const source = pull ? pulledSourceLine(config) : checkSource(config);
   add(source);
   add(checkStateDb(config));
   const modes = checkFileModes(config);
@@ -70,11 +72,17 @@ export async function runChecks(config: Config, opts: CheckOptions): Promise<Che
   };
   try {
     const sourceLines: CheckResult[] = [];
+    const destinationLines: CheckResult[] = [];
     for (const r of roles) {
       for (const line of await checkCollection(deps, r)) {
         add(line);
-        if (r.role === 'source') sourceLines.push(line);
+        (r.role === 'source' ? sourceLines : destinationLines).push(line);
       }
+    }
+    if (pull) {
+      // No local source to map; the local side is the destination's folder, if any (issue 29).
+      add(await checkLocalDestination(config, client, destinationLines.every((l) => l.status === 'ok'), opts.loginHint));
+      return results;
     }
     // Last: it writes a probe file, worth doing only once everything it relies on passed.
     const usable = source.status === 'ok' && sourceLines.every((l) => l.status === 'ok');

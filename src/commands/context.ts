@@ -1,5 +1,6 @@
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
+import { usageError } from '../errors/errors.js';
 import { createLogger, type Logger } from '../log/logger.js';
 
 /** Options every command accepts; same names and meanings everywhere. */
@@ -50,4 +51,14 @@ export function loadJob(ctx: CommandContext, opts: { logFile?: boolean } = {}): 
     file: opts.logFile === false ? undefined : config.log.file,
   });
   return { config, logger: logger.child({ job: config.name }) };
+}
+
+/**
+ * What reads the source folder on this host has no meaning with source.listing
+ * "globus" (issue 29), where the source is never read locally: refused with
+ * exit 2 and the reason, rather than reading whatever sits at that path here.
+ */
+export function refuseWithGlobusListing(config: Config, what: string, instead: string): void {
+  if (config.source.listing !== 'globus') return;
+  throw usageError(`${what} reads source.path on this host, and source.listing is "globus" in ${config.file}: the source is only listed through Globus`, instead);
 }

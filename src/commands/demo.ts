@@ -10,6 +10,8 @@ import { globusWiring } from './globus-session.js';
 export interface DemoCommandOptions {
   dir?: string;
   keep?: boolean;
+  /** The pull story (issue 29): a remote collection listed through Globus, a hook per arrival. */
+  pull?: boolean;
 }
 
 export async function demoCommand(opts: DemoCommandOptions, ctx: CommandContext): Promise<number> {
@@ -17,7 +19,7 @@ export async function demoCommand(opts: DemoCommandOptions, ctx: CommandContext)
   // The demo's story goes to stdout; routine run logs would drown it, so only warnings unless asked.
   const logger = createLogger({ quiet: ctx.global.quiet, json: ctx.global.logJson, level: ctx.global.logLevel ?? 'warn' }).child({ job: 'demo' });
   try {
-    return await runDemo({ work, out: ctx.out, logger, wire: globusWiring });
+    return await runDemo({ work, out: ctx.out, logger, wire: globusWiring, pull: opts.pull });
   } finally {
     if (opts.keep) ctx.out.write(`\nKept the work folder: ${work} (config demo.json, state, metrics)\n`);
     else removeWork(work, created);

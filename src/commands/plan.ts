@@ -11,7 +11,13 @@ import { defaultScanThreads } from '../scan/scanner.js';
 import { explainStateError, openExistingState } from '../state/open.js';
 import { TrieStore } from '../state/trie.js';
 import { checkBinding } from '../binding/check.js';
-import { loadJob, type CommandContext } from './context.js';
+import { loadJob, refuseWithGlobusListing, type CommandContext } from './context.js';
+import { createCredentials } from '../auth/credentials.js';
+import type { Config } from '../config/schema.js';
+import type { Logger } from '../log/logger.js';
+import type { State } from '../state/open.js';
+import { openSourceListing, type ScanSource } from '../sync/pull-source.js';
+import { transferClientFor } from './globus-session.js';
 
 export interface PlanCommandOptions extends ChangeListFlags {
   json?: boolean;
@@ -22,6 +28,7 @@ export interface PlanCommandOptions extends ChangeListFlags {
 /** Read-only: a missing state DB means everything is new, and it is not created. */
 export async function planCommand(opts: PlanCommandOptions, ctx: CommandContext): Promise<number> {
   const { config, logger } = loadJob(ctx);
+  if (opts.changes !== undefined) refuseWithGlobusListing(config, '--changes', 'leave --changes out: the plan lists the source through Globus');
   const only = await changeListFor(opts, config.source.path, ctx.stdin, logger);
   const state = openExistingState(config.state.path);
   try {
@@ -35,25 +42,35 @@ export async function planCommand(opts: PlanCommandOptions, ctx: CommandContext)
     // -v: as the run would split them (src/sync/batches.ts), released paths ship as repair unless everything goes with checksum.
     const repair = opts.itemize && state !== null && config.transfer.syncLevel !== 'checksum' ? repairJudge(state) : null;
     const show = opts.itemize ? (item: TransferItem) => printer.itemized(itemized(item, repair?.(item) === true)) : printer.item;
-    const totals = planScan({
-      root: config.source.path,
-      only,
-      trie: state === null ? null : new TrieStore(state),
-      exclude: config.scan.exclude,
-      minAgeSeconds: config.scan.minAgeSeconds,
-      threads: config.scan.threads ?? defaultScanThreads(),
-      mapping,
-      onItem: removals ? (item) => buffered.push(item) : show,
-      onHeld: opts.itemize
-        ? (relPath, hold) => {
-            const it = heldPath(relPath, hold, mapping);
-            if (it) printer.itemized(it);
-          }
-        : undefined,
-      onWarning: logSkipped(logger),
-      onRemoved: removals?.onRemoved,
-      onUnreadable: removals?.onUnreadable,
-    });
+    // Pull mode (issue 29): the source listed through Globus, read-only, as a run would see it.
+    const source = await listedSource(config, ctx.env, logger, state);
+    let totals;
+    try {
+      totals = planScan({
+        fs: source?.fs,
+        settling: source?.settling,
+        root: config.source.path,
+        only,
+        trie: state === null ? null : new TrieStore(state),
+        exclude: config.scan.exclude,
+        minAgeSeconds: config.scan.minAgeSeconds,
+        threads: config.scan.threads ?? defaultScanThreads(),
+        mapping,
+        onItem: removals ? (item) => buffered.push(item) : show,
+        onHeld: opts.itemize
+          ? (relPath, hold) => {
+              const it = heldPath(relPath, hold, mapping);
+              if (it) printer.itemized(it);
+            }
+          : undefined,
+        onWarning: logSkipped(logger),
+        onRemoved: removals?.onRemoved,
+        onUnreadable: removals?.onUnreadable,
+      });
+    } finally {
+      source?.close();
+    }
+    for (const p of source?.problems ?? []) logger.warn(p);
     const deletes = removals && state ? planDeletes({ state, config, removals, totals }) : null;
     if (deletes) {
       const held = new Set(deletes.held);
@@ -68,4 +85,17 @@ export async function planCommand(opts: PlanCommandOptions, ctx: CommandContext)
     state?.close();
   }
   return EXIT.ok;
+}
+
+/** source.listing "globus": the source's listing through Globus with the job's credentials; undefined for a local source. */
+async function listedSource(config: Config, env: NodeJS.ProcessEnv, logger: Logger, state: State | null): Promise<ScanSource | undefined> {
+  if (config.source.listing !== 'globus') return undefined;
+  const credentials = createCredentials(config, env, logger);
+  credentials.requireUsable();
+  const client = transferClientFor(credentials, env, logger);
+  try {
+    return await openSourceListing({ config, logger, state, nowNs: BigInt(Date.now()) * 1_000_000n, ls: (c, p, o) => client.ls(c, p, o) }, {});
+  } finally {
+    await client.close();
+  }
 }

@@ -7,7 +7,7 @@ import { runJob, type RunJobResult } from '../sync/run-job.js';
 import { reconcileFilterRules } from '../sync/reconcile-run.js';
 import { interruptedLine, summaryLine } from '../report/run-summary.js';
 import { chunked, itemizedLine } from '../report/plan-printers.js';
-import { loadJob, type CommandContext } from './context.js';
+import { loadJob, refuseWithGlobusListing, type CommandContext } from './context.js';
 import { globusWiring } from './globus-session.js';
 
 export interface RunCommandOptions extends ChangeListFlags {
@@ -27,6 +27,7 @@ export async function runCommand(opts: RunCommandOptions, ctx: CommandContext): 
   if (opts.allowDeletes !== undefined && !config.deletes.enabled) {
     throw usageError('--allow-deletes needs deletes.enabled: true in the job config', 'turn deletes on in the config first, or leave --allow-deletes out');
   }
+  if (opts.changes !== undefined) refuseWithGlobusListing(config, '--changes', 'leave --changes out: each run lists the source through Globus');
   // The config refuses inexpressible excludes when reconcile.intervalHours is set; --reconcile asks for the same, before anything runs (exit 2).
   if (opts.reconcile) reconcileFilterRules(config.scan.exclude);
   const only = await changeListFor(opts, config.source.path, ctx.stdin, logger);
@@ -53,6 +54,8 @@ export async function runCommand(opts: RunCommandOptions, ctx: CommandContext): 
       },
       onItemized: itemize ? (it) => itemize.line(itemizedLine(it)) : undefined,
       signal: ctrlC?.signal,
+      // For benchmarks against the local server only (scripts/bench/pull-rows.ts): never against Globus.
+      ...(ctx.env.GSYNC_LISTING_UNLIMITED === '1' ? { listingRequestsPerSecond: Infinity } : {}),
     });
   } finally {
     itemize?.flush();

@@ -9,7 +9,7 @@ import { setLastTransfer, unshippedFiles } from '../state/last-transfer.js';
 import { openState } from '../state/open.js';
 import { openSubmissions } from '../ledger/transfer-rows.js';
 import { TrieStore } from '../state/trie.js';
-import { loadJob, type CommandContext } from './context.js';
+import { loadJob, refuseWithGlobusListing, type CommandContext } from './context.js';
 
 export interface SetTimeOptions {
   path?: string;
@@ -27,6 +27,7 @@ export async function setTimeCommand(opts: SetTimeOptions, ctx: CommandContext):
   // Flags first: a bad command line should not need a readable config to be reported.
   const timeNs = parseTimeFlags(opts);
   const { config, logger } = loadJob(ctx);
+  refuseWithGlobusListing(config, 'gsync set-time', 'a pulled tree starts from what the source collection lists; no set-time is needed');
   const relPath = relativeToSource(config.source.path, opts.path);
   const shown = relPath === '' ? config.source.path : path.join(config.source.path, relPath);
   // A vanished path may still have a (gone) node; resetting it would report paths that are not there.

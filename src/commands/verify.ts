@@ -12,7 +12,7 @@ import { recordVerify, shippedDirsUnder } from '../state/verify-runs.js';
 import { needsAttention } from '../verify/findings.js';
 import { verifyTree } from '../verify/verify-tree.js';
 import { crashHookFrom } from './globus-session.js';
-import { loadJob, type CommandContext } from './context.js';
+import { loadJob, refuseWithGlobusListing, type CommandContext } from './context.js';
 import { relativeToSource } from '../plan/paths.js';
 
 export interface VerifyCommandOptions {
@@ -30,6 +30,7 @@ export interface VerifyCommandOptions {
  */
 export async function verifyCommand(opts: VerifyCommandOptions, ctx: CommandContext): Promise<number> {
   const { config, logger } = loadJob(ctx);
+  refuseWithGlobusListing(config, 'gsync verify', 'verify compares with the local source; in pull mode it is not available yet');
   const relPath = relativeToSource(config.source.path, opts.path);
   const crashPoint = crashHookFrom(ctx.env);
   const lock = acquireJobLock(lockPathFor(config.state.path));

@@ -1,7 +1,7 @@
 import { progressFor, runProgress } from '../report/progress-line.js';
 import { runJob } from '../sync/run-job.js';
 import { watchLoop } from '../watch/watch-loop.js';
-import { loadJob, type CommandContext } from './context.js';
+import { loadJob, refuseWithGlobusListing, type CommandContext } from './context.js';
 import { globusWiring } from './globus-session.js';
 
 /**
@@ -12,6 +12,7 @@ import { globusWiring } from './globus-session.js';
  */
 export async function watchCommand(_opts: Record<string, unknown>, ctx: CommandContext): Promise<number> {
   const { config, logger } = loadJob(ctx);
+  refuseWithGlobusListing(config, 'gsync watch', 'run gsync run from a timer or cron: a remote collection has no change events to watch');
   const stop = new AbortController();
   const onSignal = (sig: NodeJS.Signals) => {
     logger.info({ signal: sig }, `${sig}: stopping after the cycle in progress`);

@@ -15,16 +15,32 @@ const absolutePath = z
 
 export const SYNC_LEVELS = ['exists', 'size', 'mtime', 'checksum'] as const;
 
-const source = z.strictObject({
-  collection: uuid,
-  path: absolutePath,
-  /** How `path` appears on the source collection; defaults to `path` itself. */
-  collectionPath: absolutePath.optional(),
-});
+/** Where the scan takes the source's entries from (issue 29): this host's filesystem, or Globus listings of the source collection. */
+export const SOURCE_LISTINGS = ['filesystem', 'globus'] as const;
+
+const source = z
+  .strictObject({
+    collection: uuid,
+    /** filesystem: the folder on this host; globus: the folder's path on the source collection (never read locally). */
+    path: absolutePath,
+    /** How `path` appears on the source collection; defaults to `path` itself. */
+    collectionPath: absolutePath.optional(),
+    listing: z.enum(SOURCE_LISTINGS).default('filesystem'),
+    /** listing "globus": ls requests a second (Globus meters about 20 a second per user, shared with verify). */
+    requestsPerSecond: z.number().positive('must be more than 0').max(20, 'must be at most 20: Globus meters about 20 requests a second per user').default(8),
+    /** listing "globus": directory listings in flight at once. */
+    concurrency: z.number().int().min(1, 'must be 1 or more').max(16).default(4),
+  })
+  .refine((s) => s.listing !== 'globus' || s.collectionPath === undefined || s.collectionPath === s.path, {
+    path: ['collectionPath'],
+    message: 'is not used with source.listing "globus": source.path is already the path on the source collection',
+  });
 
 const destination = z.strictObject({
   collection: uuid,
   path: absolutePath,
+  /** The destination path's folder on this host, when it is one (a pull into a local collection): for file hooks, manifests and checks. */
+  localPath: absolutePath.optional(),
 });
 
 const auth = z.strictObject({
@@ -136,7 +152,13 @@ const hooks = z
     manifestDir: absolutePath.optional(),
     /** How many manifests to keep; 0 writes none (only without onSucceeded, which needs one). */
     keepManifests: z.number().int().min(0, 'must be 0 or more').default(100),
-    /** A hook still running after this long has its process group killed and counts as failed. */
+    /** Runs once per file a SUCCEEDED task delivered (issue 29), with its paths in the environment. */
+    onFile: argv.optional(),
+    /** hooks.onFile processes running at once. */
+    parallel: z.number().int().min(1, 'must be 1 or more').max(256).default(1),
+    /** hooks.onFile attempts per file before it is given up (and reported). */
+    maxAttempts: z.number().int().min(1, 'must be 1 or more').max(1000).default(5),
+    /** A hook (a task's, or one file's) still running after this long has its process group killed and counts as failed. */
     timeoutSeconds: z.number().positive('must be more than 0').max(7 * 86400, 'must be at most a week (604800)').default(600),
   })
   .refine((h) => !(h.onSucceeded && h.keepManifests === 0), {

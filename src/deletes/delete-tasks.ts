@@ -121,6 +121,8 @@ export function settleDelete(ctx: SyncContext, row: Pick<DeleteTaskRecord, 'id'>
  * looked at) is left alone; the next scan sees it as it is.
  */
 function stillRemoved(ctx: SyncContext, t: PlannedDelete): boolean {
+  // A source listed through Globus (issue 29): the plan comes from this run's successful listing, and this host is never read.
+  if (ctx.config.source.listing === 'globus') return true;
   let st: fs.Stats;
   try {
     st = fs.lstatSync(path.join(ctx.config.source.path, t.relPath));
@@ -133,6 +135,8 @@ function stillRemoved(ctx: SyncContext, t: PlannedDelete): boolean {
 
 /** The settle-time check: whatever stands at the path now ships again rather than being forgotten. */
 function existsInSource(ctx: SyncContext, relPath: string): boolean {
+  // Listed through Globus: forgotten; if it is back at the source, the next listing sees it as new and ships it.
+  if (ctx.config.source.listing === 'globus') return false;
   try {
     fs.lstatSync(path.join(ctx.config.source.path, relPath));
     return true;

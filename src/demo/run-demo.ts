@@ -1,30 +1,20 @@
 import { formatBytes } from '../report/format-bytes.js';
 import { summaryLine } from '../report/run-summary.js';
 import { EXIT } from '../errors/exit-codes.js';
-import type { Logger } from '../log/logger.js';
-import type { Config } from '../config/schema.js';
-import { runJob, type RunJobOptions, type RunJobResult } from '../sync/run-job.js';
+import { runJob, type RunJobResult } from '../sync/run-job.js';
 import { compareTrees } from './compare-trees.js';
-import { startDemoJob, type DemoJob } from './demo-job.js';
+import { startDemoJob, type DemoJob, type DemoOptions } from './demo-job.js';
+import { pullStory, processingHook } from './pull-demo.js';
 import { changeSampleTree, writeSampleTree } from './sample-tree.js';
 
-export interface DemoOptions {
-  /** Folder for the source, destination, state and config; must exist. */
-  work: string;
-  out: NodeJS.WritableStream;
-  logger: Logger;
-  /** Builds runJob's remote for the demo job (the command passes globusWiring). */
-  wire(config: Config, env: NodeJS.ProcessEnv, logger: Logger): Pick<RunJobOptions, 'openRemote' | 'crashPoint'>;
-  /** Wall clock in ms (the tree's mtimes are set relative to it). */
-  now?: () => number;
-}
+export type { DemoOptions };
 
 /** Three syncs of a sample tree against the local server, told on `out`; 0 when the destination ends up equal to the source. */
 export async function runDemo(opts: DemoOptions): Promise<number> {
   const say = (line = '') => opts.out.write(line + '\n');
-  const job = await startDemoJob(opts.work);
+  const job = await startDemoJob(opts.work, opts.pull ? { pull: { onFile: processingHook(opts.work) } } : {});
   try {
-    return await story(job, opts, say);
+    return await (opts.pull ? pullStory(job, opts, say) : story(job, opts, say));
   } finally {
     await job.close();
   }

@@ -1,3 +1,4 @@
+import { fileHookCounts } from '../state/file-hooks.js';
 import type { State } from '../state/open.js';
 import { lastRuns } from '../state/runs.js';
 import { ageSeconds, jobGauges } from '../state/totals.js';
@@ -18,6 +19,8 @@ export interface HealthFacts {
   openTaskAgeSeconds: number;
   hooksOwed: number;
   persistentSkips: number;
+  /** hooks.onFile given up after hooks.maxAttempts (issue 29): data that arrived and was not processed. */
+  fileHooksGivenUp?: number;
 }
 
 const sec = (ns: bigint) => Number(ns / 1_000_000n) / 1000;
@@ -38,5 +41,6 @@ export function readHealthFacts(state: State, nowNs: bigint): HealthFacts {
     openTaskAgeSeconds: ageSeconds(nowNs, g.oldestSubmittedNs),
     hooksOwed: g.hooksOwed,
     persistentSkips: g.persistentSkips,
+    fileHooksGivenUp: fileHookCounts(state).givenUp,
   };
 }

@@ -58,6 +58,7 @@ export function evaluateHealth(facts: HealthFacts, given: CheckThresholds): Chec
   if (facts.inactiveTasks > 0) problems.push(['warning', `${facts.inactiveTasks} task(s) INACTIVE: reactivate the collection's credentials`]);
   if (facts.hooksOwed > 0) problems.push(['warning', `${facts.hooksOwed} hook(s) owed`]);
   if (facts.persistentSkips > 0) problems.push(['warning', `${facts.persistentSkips} path(s) skipped by Globus task after task`]);
+  if ((facts.fileHooksGivenUp ?? 0) > 0) problems.push(['warning', `${facts.fileHooksGivenUp} file hook(s) given up after hooks.maxAttempts: see gsync status`]);
 
   const worst: CheckState = problems.some(([s]) => s === 'critical') ? 'critical' : problems.length > 0 ? 'warning' : 'ok';
   const summary = `${facts.lastSuccessSeconds === null ? 'never succeeded' : `last success ${ago(age)} ago`}, ${facts.dirtyPaths} owed`;

@@ -13,6 +13,8 @@ import { syncDir } from '../files/sync-dir.js';
 export interface ManifestLine {
   source_path: string;
   destination_path: string;
+  /** With destination.localPath (issue 29): where the file is on this host. */
+  local_path?: string;
   size: number;
   /** The mtime the scan saw: ISO-8601 UTC to the nanosecond, as stat gives it (2026-01-02T03:04:05.677999999Z). */
   mtime: string;
@@ -45,6 +47,7 @@ export function writeManifest(state: State, config: Config, hook: HookRecord, do
   const file = path.join(dir, hook.manifest);
   const tmp = path.join(dir, `.${hook.manifest}.${process.pid}.tmp`);
   const paths = itemPaths(JSON.parse(document) as TransferDocument, config);
+  const localPath = config.destination.localPath;
   const fd = fs.openSync(tmp, 'w', PRIVATE_FILE_MODE);
   try {
     for (const page of manifestRows(state, hook.id)) {
@@ -52,6 +55,7 @@ export function writeManifest(state: State, config: Config, hook: HookRecord, do
       for (const row of page) {
         const line: ManifestLine = {
           ...paths(row.relPath),
+          ...(localPath === undefined ? {} : { local_path: path.join(localPath, row.relPath) }),
           size: Number(row.size ?? 0n),
           mtime: row.mtimeNs === null ? '' : isoNs(row.mtimeNs),
           task_id: hook.taskId,

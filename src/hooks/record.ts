@@ -17,14 +17,15 @@ import { manifestName } from './manifest.js';
 export async function commitDelivered(ctx: SyncContext, sub: SubmissionRecord, task: Task, skippedNodes: readonly number[]): Promise<void> {
   const h = ctx.config.hooks;
   // Manifests are on unless keepManifests is 0, which the config allows only without onSucceeded.
-  const wanted = h.keepManifests > 0 || h.onSucceeded !== undefined;
+  const taskHook = h.keepManifests > 0 || h.onSucceeded !== undefined;
+  const wanted = taskHook || h.onFile !== undefined;
   // Read before the commit's transaction: only what Globus reports delivered is listed (issue 26).
   const delivered = wanted ? await deliveredNodes(ctx, sub, task) : null;
   const completedNs = ctx.now();
   const record =
     delivered !== null
       ? (rowId: number) => {
-          recordDelivered(ctx.state, { submissionRowId: rowId, taskId: task.task_id, createdNs: completedNs, manifest: manifestName(ctx.config.name, completedNs, task.task_id), delivered });
+          recordDelivered(ctx.state, { submissionRowId: rowId, taskId: task.task_id, createdNs: completedNs, manifest: manifestName(ctx.config.name, completedNs, task.task_id), delivered, taskHook, fileHooks: h.onFile !== undefined });
         }
       : undefined;
   commitSubmission(ctx.state, sub.id, completedNs, { skipped: skippedNodes, delivered: record, beforeEnd: () => ctx.crashPoint('inside-commit') });

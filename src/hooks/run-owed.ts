@@ -10,7 +10,7 @@ import { runHookProcess } from './spawn-hook.js';
  * Variables a hook never inherits: it gets gsync's environment so it finds
  * what cron or systemd gave gsync, but not the service account's secret.
  */
-const WITHHELD = ['GLOBUS_CLIENT_SECRET'];
+export const WITHHELD = ['GLOBUS_CLIENT_SECRET'];
 
 /**
  * Runs what settled tasks are owed: the manifest of each SUCCEEDED task that

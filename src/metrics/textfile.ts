@@ -45,6 +45,9 @@ export interface RunMetrics {
   persistentSkips?: number;
   /** Files the last reconcile task that SUCCEEDED restored at the destination (issue 27); written once one has. */
   reconcileRestoredFiles?: number;
+  /** hooks.onFile (issue 29): file hooks owed (due or waiting a backoff), and given up after hooks.maxAttempts. */
+  fileHooksOwed?: number;
+  fileHooksGivenUp?: number;
   /** When the credentials stop working unless renewed (a user login's refresh token does not expire; a client secret has none). */
   credentialsExpirySeconds?: number;
   // --- counters over the job's whole history ---
@@ -57,6 +60,7 @@ export interface RunMetrics {
   tasksFailedTotal?: number;
   deletedPathsTotal?: number;
   hookFailuresTotal?: number;
+  fileHookFailuresTotal?: number;
 }
 
 type Kind = 'gauge' | 'counter';
@@ -92,6 +96,9 @@ export const METRICS: ReadonlyArray<readonly [keyof RunMetrics, string, Kind, st
   ['tasksFailedTotal', 'gsync_tasks_failed_total', 'counter', 'Transfer and delete tasks that ended any other way: FAILED, lost, refused, history deleted.'],
   ['deletedPathsTotal', 'gsync_deleted_paths_total', 'counter', 'Paths removed at the destination by delete tasks that SUCCEEDED.'],
   ['hookFailuresTotal', 'gsync_hook_failures_total', 'counter', 'Failed or timed-out attempts of hooks and manifests.'],
+  ['fileHooksOwed', 'gsync_file_hooks_owed', 'gauge', 'Files whose hooks.onFile is owed: not yet run to exit 0, due now or waiting a backoff after a failure.'],
+  ['fileHooksGivenUp', 'gsync_file_hooks_given_up', 'gauge', 'Files whose hooks.onFile failed hooks.maxAttempts times and is no longer tried: a person must look (gsync status lists them).'],
+  ['fileHookFailuresTotal', 'gsync_file_hook_failures_total', 'counter', 'Failed or timed-out attempts of hooks.onFile.'],
   ['unreadablePaths', 'gsync_unreadable_paths', 'gauge', 'Paths the last scan could not read or whose names are not UTF-8: they cannot ship until fixed, and the run exits 1.'],
 ];
 

@@ -94,6 +94,8 @@ export interface StatusView {
   lastVerify?: VerifyView | null;
   /** Reconcile runs (issue 27); null when the job neither reconciles on a schedule nor ever did. */
   reconcile?: ReconcileView | null;
+  /** hooks.onFile (issue 29): owed, failed attempts, and the files given up (newest first, a few). */
+  fileHooks?: { owed: number; givenUp: number; failures: number; givenUpFiles: Array<{ relPath: string; taskId: string; attempts: number; lastResult: string | null }> };
 }
 
 /** One JSON object on one line: the report itself. */
@@ -127,6 +129,11 @@ export function renderStatusText(v: StatusView): string {
   for (const h of v.hooks) {
     const tried = h.attempts === 0 ? 'not run yet' : `${h.attempts} attempt${h.attempts === 1 ? '' : 's'}, last ${h.lastResult ?? 'cut short'}`;
     lines.push(`hook     ${h.hook} owed for task ${h.taskId} (${h.status}) since ${h.owedSince.replace(/\.\d{3}Z$/, 'Z')}: ${tried}`);
+  }
+  if (v.fileHooks && (v.fileHooks.owed > 0 || v.fileHooks.givenUp > 0)) {
+    const f = v.fileHooks;
+    lines.push(`files    hooks.onFile: ${f.owed} owed, ${f.givenUp} given up after hooks.maxAttempts, ${f.failures} failed attempts`);
+    for (const g of f.givenUpFiles) lines.push(`         given up: ${g.relPath} (task ${g.taskId}, ${g.attempts} attempts, last ${g.lastResult ?? 'cut short'})`);
   }
   for (const d of v.pendingDeletes) {
     const state = d.liveStatus ? `${d.liveStatus}${d.liveStatus !== d.recordedStatus ? `, recorded ${d.recordedStatus} until the next run` : ''}` : `${d.recordedStatus} (recorded)`;

@@ -3,6 +3,7 @@ import type { Config } from '../config/schema.js';
 import type { SyncRemote } from '../run/remote.js';
 import { getDelivery, PERSISTENT_SKIP_TASKS, skipStreaks } from '../state/deliveries.js';
 import { openDeleteTasks } from '../ledger/delete-rows.js';
+import { fileHookCounts, givenUpFileHooks } from '../state/file-hooks.js';
 import { owedHooks, type HookRecord } from '../state/hooks.js';
 import type { State } from '../state/open.js';
 import { lastRuns } from '../state/runs.js';
@@ -74,7 +75,11 @@ export function fillFromState(view: StatusView, state: State, hooks: Config['hoo
     skipped: lastFinished?.skipped ?? null,
   };
   view.hooks = owedHooks(state).map((h) => hookView(h, hooks));
+  if (hooks.onFile !== undefined) view.fileHooks = { ...fileHookCounts(state), givenUpFiles: givenUpFileHooks(state, GIVEN_UP_SHOWN) };
 }
+
+/** Given-up file hooks named one by one; the count says how many there are in all. */
+const GIVEN_UP_SHOWN = 10;
 
 function deliveredView(state: State, rowId: number | null | undefined): RunView['delivered'] {
   const d = rowId === null || rowId === undefined ? undefined : getDelivery(state, rowId);

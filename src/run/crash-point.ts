@@ -27,6 +27,8 @@ export type CrashPointName =
   | 'after-cancel-post' // issue 28: Globus accepted the cancel; its task not yet seen ended
   | 'before-hook' // a hook is owed and about to start
   | 'after-hook' // a hook exited 0; not yet recorded as done
+  | 'before-file-hook' // issue 29: a file's hook is marked started and about to run
+  | 'after-file-hook' // issue 29: a file's hook exited 0; not yet recorded as done
   | 'verify-before-record' // gsync verify listed everything; nothing recorded, nothing marked
   | 'verify-after-record' // its record and --repair marks are committed; nothing printed yet
   | 'rebind-before-commit' // gsync rebind to a new destination: everything written, not committed

@@ -1,4 +1,4 @@
-import type { DeleteDocument, DeleteResult, FileEntry, SkippedError, SuccessfulTransfer, Task, TransferDocument, TransferResult } from '../globus/schemas.js';
+import type { DeleteDocument, DeleteResult, FileEntry, FileList, SkippedError, SuccessfulTransfer, Task, TransferDocument, TransferResult } from '../globus/schemas.js';
 
 /**
  * The Transfer operations a sync cycle needs, declared here by their user (as
@@ -22,6 +22,8 @@ export interface SyncRemote {
   successfulTransfers(taskId: string): AsyncIterable<SuccessfulTransfer>;
   /** operation/stat of one path; a missing path is a GlobusApiError with isNotFound. The mapping probe's look (issue 26). */
   stat(collection: string, path: string): Promise<FileEntry>;
+  /** operation/ls of one directory (one page): source.listing "globus" lists the source with it (issue 29). TransferClient has it. */
+  ls?(collection: string, path: string, opts?: { limit?: number; offset?: number; orderby?: string; showHidden?: boolean }): Promise<FileList>;
 }
 
 /** What a cycle needs from the job's login (Credentials satisfies it). */

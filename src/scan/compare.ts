@@ -138,6 +138,21 @@ export interface CompareEnv {
   isExcluded(relPath: string): boolean;
   /** Changed files with an mtime after this (ns) are deferred: they may still be being written. */
   cutoffNs: bigint;
+  /** A source listed through Globus settles by listings instead (issue 29): see ListedSettling. */
+  settling?: ListedSettling;
+}
+
+/**
+ * Settling for a source whose clock is not ours (a Globus listing): a new or
+ * changed file ships once listings far enough apart saw the same fingerprint
+ * (src/state/listing-seen.ts). Replaces the mtime cutoff when set.
+ */
+export interface ListedSettling {
+  mayShip(relPath: string, size: bigint, mtimeNs: bigint): boolean;
+  /** Inside the scan's write transaction: a file held back was seen with this fingerprint. */
+  held(relPath: string, size: bigint, mtimeNs: bigint): void;
+  /** Inside the scan's write transaction: a file goes out; its sightings are done with. */
+  shipping(relPath: string): void;
 }
 
 export function excluder(patterns: readonly string[] | undefined): (relPath: string) => boolean {
@@ -204,7 +219,7 @@ export function compareDir(task: DirTask, env: CompareEnv): Listing {
     const fp = fingerprintOf(kind, st);
     const verdict = judge(row, fp);
     let info = (kind === 'f' ? TAG.file : TAG.dir) | (VERDICTS.indexOf(verdict) << 4) | rowBits;
-    if (kind === 'f' && verdict !== 'clean' && st.mtimeNs > env.cutoffNs) info |= DEFERRED;
+    if (kind === 'f' && verdict !== 'clean' && (env.settling ? !env.settling.mayShip(relPath, fp.size, fp.mtimeNs) : st.mtimeNs > env.cutoffNs)) info |= DEFERRED;
     if (verdict === 'changed') {
       if (mtimeNotNewer(row, fp)) info |= NOT_NEWER;
       info |= (CHANGES.indexOf(changeReason(row!, fp)) + 1) << CHANGE_SHIFT;

@@ -1,6 +1,6 @@
 import type { Fingerprint, NodeKind } from '../state/fingerprint.js';
 import type { TrieStore } from '../state/trie.js';
-import { entryAt, E, TAG, type DirTask, type Entry, type Listing } from './compare.js';
+import { entryAt, E, TAG, type DirTask, type Entry, type ListedSettling, type Listing } from './compare.js';
 import { escapeName } from './names.js';
 import type { Listed } from './listed.js';
 import type { RemovedEntry, ScanCounts, ScanVisitor, ScanWarning, SkipReason } from './events.js';
@@ -26,6 +26,8 @@ export interface RecorderOptions {
   progressEvery: number;
   /** The listing of a subdirectory, asked for in walk order. */
   listing(task: DirTask): Listing;
+  /** A source listed through Globus: its sightings are recorded with the scan's writes. */
+  settling?: ListedSettling;
 }
 
 export class Recorder {
@@ -118,7 +120,9 @@ export class Recorder {
 
   private file(parentId: number | null, name: string, relPath: string, e: Entry): void {
     const { counts } = this.o;
+    const settling = this.o.write ? this.o.settling : undefined;
     if (e.deferred) {
+      if (settling) this.w(() => settling.held(relPath, e.size, e.mtimeNs));
       counts.deferred++;
       this.o.visitor.held(relPath, 'deferred');
       return;
@@ -130,6 +134,7 @@ export class Recorder {
       if (e.rowWasDir) this.w(() => this.o.trie!.markChildrenGone(id!));
     }
     counts.files++;
+    if (e.verdict !== 'clean' && settling) this.w(() => settling.shipping(relPath));
     if (e.verdict !== 'clean') counts.changed++;
     if (e.mtimeNotNewer) counts.mtimeNotNewer++;
     this.o.visitor.file({ relPath, nodeId: id, size: e.size, verdict: e.verdict, reason: e.reason ?? undefined });

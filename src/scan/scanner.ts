@@ -6,7 +6,7 @@ import { fingerprintOf } from '../state/fingerprint.js';
 import { ROOT_NODE_ID } from '../state/open.js';
 import type { TrieStore } from '../state/trie.js';
 import { judge, type Verdict } from './change-rule.js';
-import { compareDir, excluder, subdirTasks, type CompareEnv, type DirTask, type Listing } from './compare.js';
+import { compareDir, excluder, subdirTasks, type CompareEnv, type DirTask, type ListedSettling, type Listing } from './compare.js';
 import { ScanPool } from './pool.js';
 import { Recorder } from './recorder.js';
 import { relativeLstat } from './relative-lstat.js';
@@ -40,6 +40,8 @@ export interface ScanOptions {
   /** The clock for min-age deferral, in ns since the epoch. */
   nowNs?: bigint;
   fs?: ScanFs;
+  /** A source listed through Globus (issue 29): settle by listings, not by mtime (src/state/listing-seen.ts). Comes with its `fs`. */
+  settling?: ListedSettling;
   /** Writes per transaction. */
   batchSize?: number;
   visitor?: ScanVisitor;
@@ -118,6 +120,7 @@ export function scan(opts: ScanOptions): ScanCounts {
     row: (id, name) => trie!.child(id, name),
     isExcluded: excluder(opts.exclude),
     cutoffNs,
+    settling: opts.settling,
   };
   let pool: ScanPool | null = null;
   let dirsHere = 0;
@@ -138,6 +141,7 @@ export function scan(opts: ScanOptions): ScanCounts {
     onProgress: opts.onProgress,
     progressEvery: opts.progressEvery ?? 10_000,
     listing: (task) => (pool === null ? here(task) : pool.listing(task)),
+    settling: opts.settling,
   });
   try {
     const rootRow = trie?.node(ROOT_NODE_ID);

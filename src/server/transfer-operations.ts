@@ -77,6 +77,8 @@ export async function ls(ctx: TransferContext, req: TransferRequest): Promise<Re
   const shown = asked.endsWith('/') ? asked : asked + '/';
   let names: string[];
   try {
+    // Faults.denySource on a directory: its listing is refused as an unreadable one's is (the EACCES answer below).
+    if (ctx.faults.sourceDenied(normalized)) throw Object.assign(new Error('permission denied (injected by the local server)'), { code: 'EACCES' });
     const st = await fs.stat(local);
     if (!st.isDirectory()) {
       return transferError(502, 'ExternalError.DirListingFailed.NotDirectory', endpointMessage('Not a directory', 'list', c, shown, `'${normalized}' is not a directory`), req.resource);

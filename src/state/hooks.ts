@@ -1,3 +1,4 @@
+import { recordFileHooks } from './file-hooks.js';
 import type { State } from './open.js';
 
 /** The Globus status a hook answers: onSucceeded for SUCCEEDED, onFailed for the other two. */
@@ -44,7 +45,7 @@ export interface ManifestRow {
  */
 export function recordDelivered(
   state: State,
-  r: { submissionRowId: number; taskId: string; createdNs: bigint; manifest: string; delivered: Iterable<number> },
+  r: { submissionRowId: number; taskId: string; createdNs: bigint; manifest: string; delivered: Iterable<number>; taskHook?: boolean; fileHooks?: boolean },
 ): number | null {
   const { db } = state;
   db.exec(`CREATE TEMP TABLE IF NOT EXISTS delivered_node (id INTEGER PRIMARY KEY)`);
@@ -55,6 +56,9 @@ export function recordDelivered(
   try {
     const totals = db.prepare(`SELECT count(*) AS files, coalesce(sum(size), 0) AS bytes ${files}`).safeIntegers(true).get(r.submissionRowId) as { files: bigint; bytes: bigint };
     if (totals.files === 0n) return null;
+    // hooks.onFile (issue 29): each delivered file owed its own hook, in this same transaction.
+    if (r.fileHooks) recordFileHooks(state, r);
+    if (r.taskHook === false) return null;
     const id = Number(
       db
         .prepare(`INSERT INTO task_hook (submission, task_id, event, files, bytes, manifest, created_ns) VALUES (?, ?, 'SUCCEEDED', ?, ?, ?, ?)`)

@@ -204,6 +204,39 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE submission ADD COLUMN kind TEXT NOT NULL DEFAULT 'transfer' CHECK (kind IN ('transfer', 'reconcile'));
   ALTER TABLE submission ADD COLUMN restored INTEGER;
   `,
+  // (issue 29) pull mode: a new or changed file of a source listed through Globus ships once two
+  // listings at least scan.minAgeSeconds apart saw the same fingerprint. One row per such file not
+  // yet shipped: the fingerprint a listing saw (size, last_modified in whole seconds) and when a
+  // listing first saw it. Keyed by the path relative to source.path.
+  `
+  CREATE TABLE listing_seen (
+    rel_path TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    mtime_s INTEGER NOT NULL,
+    first_seen_ns INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  `,
+  // (issue 29) hooks.onFile: one row per file a SUCCEEDED task delivered, written in the transaction
+  // that commits the task, so the file's hook is owed across any crash. rel_path is kept (not only
+  // the node) so a hook still owed outlives its node. next_attempt_ns: the backoff after a failure;
+  // given_up_ns: attempts reached hooks.maxAttempts (reported, never dropped).
+  `
+  CREATE TABLE file_hook (
+    id INTEGER PRIMARY KEY,
+    task_id TEXT NOT NULL,
+    rel_path TEXT NOT NULL,
+    size INTEGER,
+    created_ns INTEGER NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    failures INTEGER NOT NULL DEFAULT 0,
+    last_attempt_ns INTEGER,
+    last_result TEXT,
+    next_attempt_ns INTEGER,
+    done_ns INTEGER,
+    given_up_ns INTEGER
+  );
+  CREATE INDEX file_hook_owed ON file_hook (id) WHERE done_ns IS NULL AND given_up_ns IS NULL;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -9,6 +9,7 @@ import { defaultScanThreads } from '../scan/scanner.js';
 import { TrieStore } from '../state/trie.js';
 import { proveMappingBeforeTransfer } from '../binding/prove-mapping.js';
 import { splitBatches } from './batches.js';
+import { openScanSource, type ScanSource } from './pull-source.js';
 import type { Delivery } from './delivery.js';
 import type { RunOutcome } from '../run/outcome.js';
 import { submitBatch, waitAndSettle, waitOptions, type SubmittedTask } from './own-tasks.js';
@@ -33,7 +34,13 @@ export async function cycle(sync: SyncContext, opts: RunJobOptions): Promise<Cyc
   const earlierDeletes = await settleOpenDeletes(sync);
   const reconcile = await settleOpenReconciles(sync, noReconcile());
   const removals = sync.config.deletes.enabled ? collectRemovals() : null;
-  const scanned = scanStep(sync, opts, removals);
+  const source = await openScanSource(sync, opts);
+  let scanned: ReturnType<typeof scanStep>;
+  try {
+    scanned = scanStep(sync, opts, removals, source);
+  } finally {
+    source.close();
+  }
   // Guards are checked and the delete task submitted before the transfer; paths a delete still covers wait.
   const deleted: DeleteRunOutcome = removals ? await runDeletes(sync, removals, scanned.plan, opts.allowDeletes) : { plan: null, submitted: null, stoppedBy: null };
   const { kept: items, held: heldByDeletes } = holdBack(sync, scanned.items, deleted.plan);
@@ -54,7 +61,7 @@ export async function cycle(sync: SyncContext, opts: RunJobOptions): Promise<Cyc
     failed: transfers.failed + sum((d) => d.failed) + reconcile.failed,
     inactive: transfers.inactive + sum((d) => d.inactive) + reconcile.inactive,
     ...(deleteTrouble ? { deleteTrouble } : {}),
-    problems: [...transfers.problems, ...earlierDeletes.problems, ...(deleted.stoppedBy ? [deleted.stoppedBy] : []), ...shipped.ownProblems, ...(waited?.settled.problems ?? []), ...reconcile.problems],
+    problems: [...transfers.problems, ...earlierDeletes.problems, ...source.problems, ...(deleted.stoppedBy ? [deleted.stoppedBy] : []), ...shipped.ownProblems, ...(waited?.settled.problems ?? []), ...reconcile.problems],
     deliveries: [...transfers.deliveries, ...shipped.otherDeliveries],
   };
   const deletes: DeleteStepResult = {
@@ -93,9 +100,13 @@ async function reconcileStep(sync: SyncContext, opts: RunJobOptions, report: Rec
   if (opts.wait) await waitForReconcile(sync, report.submitted, waitOptions(opts), report);
 }
 
-/** Once per job, and after the source ends changed: a wrong collectionPath would ship another folder (issue 26). */
+/**
+ * Once per job, and after the source ends changed: a wrong collectionPath would ship another folder (issue 26).
+ * A source listed through Globus has no local folder to map (issue 29): its listing is the collection's own.
+ */
 async function proveMapping(sync: SyncContext): Promise<void> {
   const { state, config, logger } = sync;
+  if (config.source.listing !== 'filesystem') return;
   await proveMappingBeforeTransfer({ state, config, stat: (c, p) => sync.remote.stat(c, p), consent: (e) => sync.auth.handleConsentRequired(e), logger, nowNs: sync.now() });
 }
 
@@ -105,7 +116,7 @@ function openTasks(sync: SyncContext): number {
 }
 
 /** The scan and plan step: what changed, as transfer items (at most transfer.maxItems of them). */
-function scanStep(sync: SyncContext, opts: RunJobOptions, removals: RemovalCollector | null): { plan: PlanTotals; items: TransferItem[] } {
+function scanStep(sync: SyncContext, opts: RunJobOptions, removals: RemovalCollector | null, source: ScanSource): { plan: PlanTotals; items: TransferItem[] } {
   const { config, logger } = sync;
   // The scan still walks everything (it records what it saw); only the document is capped.
   const cap = config.transfer.maxItems;
@@ -121,6 +132,8 @@ function scanStep(sync: SyncContext, opts: RunJobOptions, removals: RemovalColle
     minAgeSeconds: config.scan.minAgeSeconds,
     threads: config.scan.threads ?? defaultScanThreads(),
     nowNs: sync.now(),
+    fs: source.fs,
+    settling: source.settling,
     mapping,
     onHeld: itemize
       ? (relPath, hold) => {

@@ -80,6 +80,8 @@ export function noteDelivery(sync: SyncContext, sub: SubmissionRecord, task: Tas
 
 /** The path Globus skipped, looked up in the source folder; a path outside it cannot be checked and counts as owed. */
 function existsLocally(sync: SyncContext, sourcePath: string): boolean {
+  // A source listed through Globus is never looked at on this host (issue 29): the path stays owed, and the next listing judges it.
+  if (sync.config.source.listing === 'globus') return true;
   const rel = relPathOnSource(sourcePath, sync.config.source.collectionPath);
   if (rel === null) return true;
   try {

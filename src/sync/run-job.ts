@@ -1,6 +1,7 @@
 import { EXIT, exitCodeFor } from '../errors/exit-codes.js';
 import { exitCodeForRun } from '../run/outcome.js';
 import { SessionRequiredError } from '../globus/errors.js';
+import { FileHooks } from '../hooks/file-hooks.js';
 import { PostTransferHooks } from '../hooks/run-owed.js';
 import { acquireJobLock, lockPathFor } from '../lock/job-lock.js';
 import type { Logger } from '../log/logger.js';
@@ -56,10 +57,13 @@ async function runLocked(opts: RunJobOptions): Promise<RunJobResult> {
     sync = { config, logger, state, remote: session.remote, auth: session.auth, now, crashPoint: opts.crashPoint ?? noCrash, runId };
     // Hooks earlier runs still owe go first; those this run's settling owes, last (so they never delay a transfer).
     const hooks = new PostTransferHooks(sync, opts.hookEnv ?? {});
+    const fileHooks = new FileHooks(sync, opts.hookEnv ?? {});
     await hooks.runOwed();
+    await fileHooks.runOwed();
     const cycled = await cycle(sync, opts);
     await hooks.runOwed();
-    outcome = withHookProblems(cycled, hooks.problems);
+    await fileHooks.runOwed();
+    outcome = withHookProblems(cycled, [...hooks.problems, ...fileHooks.problems]);
     // Ctrl-C ended a --wait (src/commands/run.ts): the run table and metrics say 130, as the process exits.
     exitCode = opts.wait && opts.signal?.aborted && outcome.outcome === 'still-active' ? EXIT.interrupted : exitCodeForRun(outcome);
     finishRun(state, runId, {

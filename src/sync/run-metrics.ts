@@ -2,6 +2,7 @@ import { writeMetricsFile } from '../metrics/textfile.js';
 import { hookFailuresSince } from '../state/hooks.js';
 import { ageSeconds, jobGauges, ledgerTotals } from '../state/totals.js';
 import { lastSucceededReconcile } from '../ledger/reconcile-rows.js';
+import { fileHookCounts } from '../state/file-hooks.js';
 import type { Delivery } from './delivery.js';
 import type { SyncContext } from '../run/sync-context.js';
 
@@ -28,6 +29,7 @@ export function writeRunMetrics(sync: SyncContext, startedNs: bigint, exitCode: 
     const totals = ledgerTotals(sync.state);
     const loginExpires = sync.auth.loginExpiresAt?.();
     const lastReconcile = lastSucceededReconcile(sync.state);
+    const fileHooks = sync.config.hooks.onFile === undefined ? null : fileHookCounts(sync.state);
     writeMetricsFile(file, {
       job: sync.config.name,
       lastRunExitCode: exitCode,
@@ -61,6 +63,7 @@ export function writeRunMetrics(sync: SyncContext, startedNs: bigint, exitCode: 
       tasksFailedTotal: totals.tasksFailed,
       deletedPathsTotal: totals.deletedPaths,
       hookFailuresTotal: totals.hookFailures,
+      ...(fileHooks ? { fileHooksOwed: fileHooks.owed, fileHooksGivenUp: fileHooks.givenUp, fileHookFailuresTotal: fileHooks.failures } : {}),
     });
   } catch (err) {
     sync.logger.warn({ file }, `could not write the metrics file: ${(err as Error).message}`);

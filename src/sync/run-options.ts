@@ -43,6 +43,8 @@ export interface RunJobOptions {
   allowDeletes?: number;
   /** `--reconcile`: send a reconcile task now, whatever reconcile.intervalHours says (README "Reconcile runs"). */
   reconcile?: boolean;
+  /** source.listing "globus": override source.requestsPerSecond (Infinity: no limit; the bench against the local server only). */
+  listingRequestsPerSecond?: number;
 }
 
 /** What the delete step did in one run (deletes.enabled), with the delete tasks settled in it. */

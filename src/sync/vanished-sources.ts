@@ -38,6 +38,8 @@ export interface CancelRemote {
 
 /** Files (non-recursive items) the task lists that are missing from the local source folder now. */
 function vanishedLocally(sync: SyncContext, sub: SubmissionRecord): string[] {
+  // A source listed through Globus is never looked at on this host (issue 29): no task is cancelled for it.
+  if (sync.config.source.listing === 'globus') return [];
   const doc = JSON.parse(sub.document) as TransferDocument;
   const gone: string[] = [];
   for (const it of doc.DATA) {
