@@ -2,7 +2,10 @@ import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import * as s from '../src/globus/schemas.js';
+import * as transferSchemas from '../src/globus/schemas.js';
+import * as authSchemas from '../src/globus/auth-schemas.js';
+
+const s = { ...transferSchemas, ...authSchemas };
 import { FIXTURES, fixture } from './globus-stub-server.js';
 
 /** Which schema reads each recorded body (see SOURCES.md in the fixtures folder). */

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { serviceHttp, type GlobusHttp, type RequestSpec, type ServiceClientOptions } from './http.js';
-import { revokeResultSchema, tokenResponseSchema, type TokenResponse } from './schemas.js';
+import { revokeResultSchema, tokenResponseSchema, type TokenResponse } from './auth-schemas.js';
 
 export const AUTH_URL_ENV = 'GLOBUS_SDK_SERVICE_URL_AUTH';
 export const DEFAULT_AUTH_URL = 'https://auth.globus.org/';

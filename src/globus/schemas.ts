@@ -279,27 +279,3 @@ export const authErrorSchema = z
       .optional(),
   })
   .refine((b) => b.error !== undefined || (b.errors?.length ?? 0) > 0, 'neither error nor errors[] present');
-
-// ---- Auth: tokens ----------------------------------------------------------
-
-const tokenFields = {
-  access_token: z.string().min(1),
-  scope: z.string(),
-  expires_in: z.number(),
-  token_type: z.string(),
-  resource_server: z.string().min(1),
-  /** Present for offline-access grants; null or absent otherwise. */
-  refresh_token: z.string().nullable().optional(),
-  state: z.string().optional(),
-};
-
-export const otherTokenSchema = z.looseObject(tokenFields);
-
-export const tokenResponseSchema = z.looseObject({
-  ...tokenFields,
-  other_tokens: z.array(otherTokenSchema).default([]),
-  id_token: z.string().optional(),
-});
-export type TokenResponse = z.infer<typeof tokenResponseSchema>;
-
-export const revokeResultSchema = z.looseObject({ active: z.boolean() });
