@@ -21,9 +21,9 @@ afterEach(async () => {
   w = undefined;
 });
 
-async function runLoading(world: JobWorld): Promise<{ stdout: string; modules: string[] }> {
+async function runLoading(world: JobWorld, command: 'run' | 'plan' = 'run'): Promise<{ stdout: string; modules: string[] }> {
   const log = path.join(world.base, `imports-${Date.now()}-${Math.random()}.log`);
-  const r = await gsync(['run', '--config', world.configFile], {
+  const r = await gsync([command, '--config', world.configFile], {
     env: { ...world.env, GSYNC_IMPORTS_LOG: log, NODE_OPTIONS: `--import=${PRELOAD}` },
   });
   expect(r.code, r.stderr).toBe(0);
@@ -46,6 +46,13 @@ describe('gsync run start-up', () => {
     expect(quiet.modules.some((m) => m.includes('/dist/src/commands/run.js'))).toBe(true);
     expect(quiet.modules.filter(undici)).toEqual([]);
     expect(quiet.modules.map(dist).filter((m) => /^(server|watch|demo)\/|^commands\/(login|server|watch|demo)\.js/.test(m))).toEqual([]);
+    // Pull mode's lister is loaded only for a source listed through Globus.
+    expect(quiet.modules.map(dist).filter((m) => m.startsWith('listing/'))).toEqual([]);
+
+    // A plan of a local source never talks to Globus: no client, no login, no lister is loaded.
+    const plan = await runLoading(w, 'plan');
+    expect(plan.stdout).toMatch(/nothing to ship/);
+    expect(plan.modules.map(dist).filter((m) => /^(globus|auth|listing)\/|^commands\/globus-session\.js/.test(m))).toEqual([]);
 
     // The detector sees undici where it is loaded: a run that submits.
     fs.writeFileSync(path.join(w.src, 'b.txt'), 'b');

@@ -12,12 +12,10 @@ import { explainStateError, openExistingState } from '../state/open.js';
 import { TrieStore } from '../state/trie.js';
 import { checkBinding } from '../binding/check.js';
 import { loadJob, refuseWithGlobusListing, type CommandContext } from './context.js';
-import { createCredentials } from '../auth/credentials.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
 import type { State } from '../state/open.js';
-import { openSourceListing, type ScanSource } from '../sync/pull-source.js';
-import { transferClientFor } from './globus-session.js';
+import type { ScanSource } from '../sync/pull-source.js';
 
 export interface PlanCommandOptions extends ChangeListFlags {
   json?: boolean;
@@ -90,6 +88,12 @@ export async function planCommand(opts: PlanCommandOptions, ctx: CommandContext)
 /** source.listing "globus": the source's listing through Globus with the job's credentials; undefined for a local source. */
 async function listedSource(config: Config, env: NodeJS.ProcessEnv, logger: Logger, state: State | null): Promise<ScanSource | undefined> {
   if (config.source.listing !== 'globus') return undefined;
+  // Loaded only here: a plan of a local source (the cron tick's kind) never loads a Globus client (issue 34, start-up).
+  const [{ createCredentials }, { transferClientFor }, { openSourceListing }] = await Promise.all([
+    import('../auth/credentials.js'),
+    import('./globus-session.js'),
+    import('../sync/pull-source.js'),
+  ]);
   const credentials = createCredentials(config, env, logger);
   credentials.requireUsable();
   const client = transferClientFor(credentials, env, logger);

@@ -1,5 +1,5 @@
 import { configError, failure } from '../errors/errors.js';
-import { listSource, type SourceListing } from '../listing/source-listing.js';
+import type { SourceListing } from '../listing/source-listing.js';
 import type { RunJobOptions } from './run-options.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
@@ -53,6 +53,8 @@ export async function openSourceListing(sync: ListingContext, opts: Pick<RunJobO
   if (opts.only !== undefined) throw configError('--changes reads paths on this host; it cannot be used with source.listing "globus"');
   if (ls === undefined) throw failure('internal: this remote cannot list a collection (source.listing "globus")');
   const started = Date.now();
+  // Loaded only in pull mode: a local source's tick never loads the Globus lister (issue 34, start-up).
+  const { listSource } = await import('../listing/source-listing.js');
   const listing: SourceListing = await listSource({
     client: { ls },
     collection: config.source.collection,
