@@ -1,7 +1,7 @@
 import { fileHookCounts } from '../state/file-hooks.js';
 import type { State } from '../state/open.js';
 import { lastRuns } from '../state/runs.js';
-import { ageSeconds, jobGauges } from '../state/totals.js';
+import { ageSeconds, jobGauges, nsToSeconds } from '../state/totals.js';
 
 /** How many recent runs tell the job's schedule (the median gap between their starts). */
 const SCHEDULE_RUNS = 20;
@@ -23,18 +23,16 @@ export interface HealthFacts {
   fileHooksGivenUp?: number;
 }
 
-const sec = (ns: bigint) => Number(ns / 1_000_000n) / 1000;
-
 export function readHealthFacts(state: State, nowNs: bigint): HealthFacts {
   const g = jobGauges(state);
   return {
-    nowSeconds: sec(nowNs),
+    nowSeconds: nsToSeconds(nowNs),
     runs: lastRuns(state, SCHEDULE_RUNS).map((r) => ({
-      startedSeconds: sec(r.startedNs),
+      startedSeconds: nsToSeconds(r.startedNs),
       exitCode: r.finishedNs === null ? null : r.exitCode,
       result: r.result,
     })),
-    lastSuccessSeconds: g.lastSuccessNs === null ? null : sec(g.lastSuccessNs),
+    lastSuccessSeconds: g.lastSuccessNs === null ? null : nsToSeconds(g.lastSuccessNs),
     dirtyPaths: g.dirtyPaths,
     openTasks: g.open,
     inactiveTasks: g.inactive,

@@ -97,7 +97,12 @@ export function jobGauges(state: State): JobGauges {
   };
 }
 
+/** Nanoseconds (the state's clock) as seconds, to the millisecond. */
+export function nsToSeconds(ns: bigint): number {
+  return Number(ns / 1_000_000n) / 1000;
+}
+
 /** Seconds from `fromNs` to `nowNs`, never negative (a clock stepped back reads as 0). */
 export function ageSeconds(nowNs: bigint, fromNs: bigint | null): number {
-  return fromNs === null ? 0 : Math.max(0, Number((nowNs - fromNs) / 1_000_000n) / 1000);
+  return fromNs === null ? 0 : Math.max(0, nsToSeconds(nowNs - fromNs));
 }

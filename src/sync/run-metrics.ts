@@ -1,12 +1,10 @@
 import { writeMetricsFile } from '../metrics/textfile.js';
 import { hookFailuresSince } from '../state/hooks.js';
-import { ageSeconds, jobGauges, ledgerTotals } from '../state/totals.js';
+import { ageSeconds, jobGauges, ledgerTotals, nsToSeconds } from '../state/totals.js';
 import { lastSucceededReconcile } from '../ledger/reconcile-rows.js';
 import { fileHookCounts } from '../state/file-hooks.js';
 import type { Delivery } from './delivery.js';
 import type { SyncContext } from '../run/sync-context.js';
-
-const seconds = (ns: bigint) => Number(ns / 1_000_000n) / 1000;
 
 /** The slice of a run's outcome the metrics read (a run that failed before its cycle ended has none). */
 export interface RunMetricsInput {
@@ -33,8 +31,8 @@ export function writeRunMetrics(sync: SyncContext, startedNs: bigint, exitCode: 
     writeMetricsFile(file, {
       job: sync.config.name,
       lastRunExitCode: exitCode,
-      lastRunTimestampSeconds: Math.floor(seconds(now)),
-      lastRunDurationSeconds: seconds(now - startedNs),
+      lastRunTimestampSeconds: Math.floor(nsToSeconds(now)),
+      lastRunDurationSeconds: nsToSeconds(now - startedNs),
       lastRunTransferredFiles: sum((d) => d.filesTransferred),
       lastRunTransferredBytes: sum((d) => d.bytesTransferred),
       lastRunUpToDateFiles: sum((d) => d.filesUpToDate),
@@ -45,7 +43,7 @@ export function writeRunMetrics(sync: SyncContext, startedNs: bigint, exitCode: 
       ...(sync.config.deletes.enabled
         ? { lastRunDeletedPaths: outcome?.deletes.deletedPaths ?? 0, lastRunDeletesStopped: outcome?.deletes.stoppedBy ? 1 : 0 }
         : {}),
-      ...(gauges.lastSuccessNs === null ? {} : { lastSuccessSeconds: Math.floor(seconds(gauges.lastSuccessNs)) }),
+      ...(gauges.lastSuccessNs === null ? {} : { lastSuccessSeconds: Math.floor(nsToSeconds(gauges.lastSuccessNs)) }),
       dirtyPaths: gauges.dirtyPaths,
       openTaskAgeSeconds: ageSeconds(now, gauges.oldestSubmittedNs),
       openTasks: gauges.open,
