@@ -104,13 +104,14 @@ async function main(): Promise<number> {
   const loadBefore = loadAverage();
   const results: Result[] = [];
   const notes: string[] = [];
-  const verifyRows: string[] = [];
+  /** Start-up, verify and pull rows, printed under the table. */
+  const rowsBelow: string[] = [];
   if (!has('rsync')) notes.push('rsync is not installed: its row is skipped (apt-get install -y rsync to measure it)');
   try {
-    if (!args.verifyOnly && !args.pullOnly) verifyRows.push(...benchStartup(GSYNC, base, { prefix: args.prefix, runs: args.runs }), '');
+    if (!args.verifyOnly && !args.pullOnly) rowsBelow.push(...benchStartup(GSYNC, base, { prefix: args.prefix, runs: args.runs }), '');
     for (const files of args.sizes) {
       const dirs = args.dirs ?? Math.max(1, Math.round(files / 50));
-      const measured = await benchOne(path.join(base, `tree-${files}-${dirs}-${args.seed}`), files, dirs, args, verifyRows);
+      const measured = await benchOne(path.join(base, `tree-${files}-${dirs}-${args.seed}`), files, dirs, args, rowsBelow);
       results.push(...measured);
       if (keep) fs.writeFileSync(path.join(base, `results-${files}.json`), JSON.stringify({ at: new Date().toISOString(), results: measured }, null, 1));
     }
@@ -120,11 +121,12 @@ async function main(): Promise<number> {
   }
   results.sort((a, b) => a.files - b.files);
   const how = `medians and best of ${args.runs} run(s)${values.nice ? ', measured at nice -20' : ''}; load average before: ${loadBefore}, after: ${loadAverage()}`;
-  process.stdout.write(`\n${machine}\n${how}\n${notes.map((n) => `note: ${n}\n`).join('')}\n${table(results)}\n\n${targets(results)}\n${verifyRows.map((r) => `\n${r}`).join('')}\n`);
+  process.stdout.write(`\n${machine}\n${how}\n${notes.map((n) => `note: ${n}\n`).join('')}\n${table(results)}\n\n${targets(results)}\n${rowsBelow.map((r) => `\n${r}`).join('')}\n`);
   return 0;
 }
 
-async function benchOne(work: string, files: number, dirs: number, args: Args, verifyRows: string[]): Promise<Result[]> {
+async function benchOne(work: string, files: number, dirs: number, args: Args, rowsBelow: string[]): Promise<Result[]> {
+  const addSized = (rows: string[]) => rowsBelow.push(...rows.map((r) => `${files.toLocaleString('en-US')} files in ${dirs.toLocaleString('en-US')} directories, ${r}`));
   const w = prepareWorld(work, { files, dirs, seed: args.seed });
   if (args.threads !== undefined) {
     const cfg = JSON.parse(fs.readFileSync(w.config, 'utf8'));
@@ -136,7 +138,7 @@ async function benchOne(work: string, files: number, dirs: number, args: Args, v
   try {
     const pullRows = () => {
       const rows = benchPull(GSYNC, w, server.env, { prefix: args.prefix, defaultRate: files <= 200_000 });
-      verifyRows.push(...rows.map((r) => `${files.toLocaleString('en-US')} files in ${dirs.toLocaleString('en-US')} directories, ${r}`));
+      addSized(rows);
     };
     if (args.pullOnly) {
       pullRows();
@@ -145,7 +147,7 @@ async function benchOne(work: string, files: number, dirs: number, args: Args, v
     if (args.verifyOnly) {
       shipAll(w);
       const rows = benchVerify(GSYNC, w, server.env, { prefix: args.prefix, defaultRate: false });
-      verifyRows.push(...rows.map((r) => `${files.toLocaleString('en-US')} files in ${dirs.toLocaleString('en-US')} directories, ${r}`));
+      addSized(rows);
       return out;
     }
     const gsync = (cmd: 'plan' | 'run') => [process.execPath, GSYNC, cmd, '--config', w.config];
@@ -181,7 +183,7 @@ async function benchOne(work: string, files: number, dirs: number, args: Args, v
     repeat('run-changed', gsync('run'), () => resetState(w, w.shipped), server.env);
     if (args.verify) {
       const rows = benchVerify(GSYNC, w, server.env, { prefix: args.prefix, defaultRate: files <= 200_000 });
-      verifyRows.push(...rows.map((r) => `${files.toLocaleString('en-US')} files in ${dirs.toLocaleString('en-US')} directories, ${r}`));
+      addSized(rows);
     }
     if (args.pull) pullRows();
   } finally {
