@@ -31,7 +31,7 @@ import { sqliteDatabase } from '../src/state/sqlite-driver.js';
 /** better-sqlite3 as gsync loads it on this Node (13, or 12 on Node 20). */
 const Database = sqliteDatabase();
 
-const GSYNC = fileURLToPath(new URL('../src/index.js', import.meta.url));
+const GSYNC = fileURLToPath(new URL('../bin/gsync.js', import.meta.url));
 const SRC_ID = '1405823f-0597-4a16-b296-46d4f0ae4b15';
 const DST_ID = '0e4a77f8-b778-4d5c-abaa-e1254e71427f';
 const FILES_PER_DIR = 50;

@@ -44,7 +44,7 @@ import { benchStartup } from './bench/startup-rows.js';
 import { benchVerify } from './bench/verify-rows.js';
 import { prepareWorld, resetState, shipAll, startServer, touchOnePercent, type BenchWorld } from './bench/world.js';
 
-const GSYNC = fileURLToPath(new URL('../src/index.js', import.meta.url));
+const GSYNC = fileURLToPath(new URL('../bin/gsync.js', import.meta.url));
 
 interface Args {
   sizes: number[];

@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { makeTree } from './make-tree.js';
 
-const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src/index.js');
+const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../bin/gsync.js');
 
 interface Outcome {
   status: number | null;

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { makeTree } from './helpers/tree.js';
 import { tempDir } from './helpers/temp.js';
 
-const CLI = new URL('../dist/src/index.js', import.meta.url).pathname;
+import { assertBuilt, CLI } from './helpers/cli.js';
 
 function gsync(args: string[], input?: string | Buffer, cwd = tempDir()) {
   const r = spawnSync(process.execPath, [CLI, ...args], { cwd, input, encoding: 'utf8', env: { ...process.env, GSYNC_CONFIG: '' } });
@@ -39,7 +39,7 @@ const sources = (stdout: string) =>
 
 describe('gsync plan --changes (built CLI)', () => {
   beforeAll(() => {
-    if (!fs.existsSync(CLI)) throw new Error('build first: npx tsc -p .');
+    assertBuilt();
   });
 
   it('lines from stdin: only the listed paths are planned; a path outside the source is refused with a warning naming it', () => {

@@ -112,9 +112,9 @@ describe('the packed tarball', () => {
     const top = ['LICENSE', 'README.md', 'config.example.json', 'package.json'];
     // Anything else that ever leaks in (bench/, scripts/, src/*.ts, *.map) fails here.
     const monitoring = ['monitoring/gsync.rules.yml', 'monitoring/gsync.rules.test.yml'];
-    expect(files.filter((f) => !top.includes(f) && !monitoring.includes(f) && !f.startsWith('systemd/') && !(f.startsWith('dist/src/') && f.endsWith('.js')))).toEqual([]);
+    expect(files.filter((f) => !top.includes(f) && !monitoring.includes(f) && !f.startsWith('systemd/') && !(f.startsWith('dist/bin/') && f.endsWith('.js')))).toEqual([]);
     expect(files).toEqual(
-      expect.arrayContaining([...top, ...monitoring, 'dist/src/index.js', 'systemd/gsync@.service', 'systemd/gsync@.timer', 'systemd/gsync-watch@.service', 'systemd/gsync-verify@.service', 'systemd/gsync-verify@.timer']),
+      expect.arrayContaining([...top, ...monitoring, 'dist/bin/gsync.js', 'dist/bin/scan-worker.js', 'systemd/gsync@.service', 'systemd/gsync@.timer', 'systemd/gsync-watch@.service', 'systemd/gsync-verify@.service', 'systemd/gsync-verify@.timer']),
     );
     expect(fs.readFileSync(path.join(REPO, 'LICENSE'), 'utf8')).toMatch(/Apache License\s+Version 2\.0, January 2004/);
   });

@@ -7,7 +7,7 @@ import { ship } from './helpers/ship.js';
 import { dir, makeTree } from './helpers/tree.js';
 import { tempDir } from './helpers/temp.js';
 
-const CLI = new URL('../dist/src/index.js', import.meta.url).pathname;
+import { assertBuilt, CLI } from './helpers/cli.js';
 
 function gsync(args: string[], cwd: string) {
   const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', env: { ...process.env, GSYNC_CONFIG: '' } });
@@ -37,7 +37,7 @@ const lines = (out: string) => out.trim().split('\n').map((l) => JSON.parse(l) a
 
 describe('gsync plan (built CLI)', () => {
   beforeAll(() => {
-    if (!fs.existsSync(CLI)) throw new Error('build first: npx tsc -p .');
+    assertBuilt();
   });
 
   it('--json: one transfer_item per line, then one totals object without item keys; no state is created', () => {

@@ -155,6 +155,19 @@ describe('parallel walk', () => {
     expect(shared.warnings).toEqual(one.warnings);
   }, 60_000);
 
+  it('the worker the package ships (dist/bin/scan-worker.js, bundled by scripts/bundle.ts) compares as the compiled one', () => {
+    const bundled = path.resolve('dist/bin/scan-worker.js');
+    if (!fs.existsSync(bundled)) throw new Error('build first: npm run build');
+    const root = variedTree();
+    const file = preparedState(root);
+    const one = scanCopy(root, file, 1, {});
+    const three = scanCopy(root, file, 3, { compareAhead: false, workerFile: bundled });
+    expect(three.stats.dirsFromWorkers).toBe(one.stats.dirsHere - 1);
+    expect(three.items).toEqual(one.items);
+    expect(three.totals).toEqual(one.totals);
+    expect(three.warnings).toEqual(one.warnings);
+  }, 60_000);
+
   it('a write-mode scan with 2 threads records exactly the rows the one-thread scan records', () => {
     const root = variedTree();
     const file = preparedState(root);

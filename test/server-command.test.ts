@@ -6,7 +6,7 @@ import { DEMO_SERVICE_CLIENT_ID, DEMO_SERVICE_CLIENT_SECRET } from '../src/serve
 import { postForm, SRC_ID, TRANSFER_SCOPE } from './server-support.js';
 import { tempDir } from './helpers/temp.js';
 
-const CLI = path.resolve('dist/src/index.js');
+import { CLI } from './helpers/cli.js';
 const children: ChildProcess[] = [];
 afterEach(() => {
   for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');

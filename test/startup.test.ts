@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { assertBuilt, gsync } from './helpers/cli.js';
 import { jobWorld, type JobWorld } from './helpers/job-world.js';
@@ -21,13 +21,36 @@ afterEach(async () => {
   w = undefined;
 });
 
-async function runLoading(world: JobWorld, command: 'run' | 'plan' = 'run'): Promise<{ stdout: string; modules: string[] }> {
+const ROOT = path.resolve(__dirname, '..');
+/** esbuild's record of the bundle (scripts/bundle.ts): which modules went into which file of dist/bin/. */
+const METAFILE = path.join(ROOT, 'dist/bundle-meta.json');
+
+interface BundleMeta {
+  outputs: Record<string, { inputs: Record<string, unknown>; entryPoint?: string }>;
+}
+
+/**
+ * The modules a process loaded: each file of the bundle it loaded stands for the
+ * modules esbuild put into that file; a package left external is loaded as itself.
+ */
+function modulesIn(loaded: string[]): string[] {
+  const meta = JSON.parse(fs.readFileSync(METAFILE, 'utf8')) as BundleMeta;
+  const inputs = new Map(Object.entries(meta.outputs).map(([out, o]) => [path.resolve(ROOT, out), Object.keys(o.inputs).map((i) => path.resolve(ROOT, i))]));
+  return loaded.flatMap((url) => {
+    if (!url.startsWith('file:')) return [url];
+    const file = fileURLToPath(url);
+    return inputs.get(file) ?? [file];
+  });
+}
+
+async function runLoading(world: JobWorld, command: 'run' | 'plan' = 'run'): Promise<{ stdout: string; files: string[]; modules: string[] }> {
   const log = path.join(world.base, `imports-${Date.now()}-${Math.random()}.log`);
   const r = await gsync([command, '--config', world.configFile], {
     env: { ...world.env, GSYNC_IMPORTS_LOG: log, NODE_OPTIONS: `--import=${PRELOAD}` },
   });
   expect(r.code, r.stderr).toBe(0);
-  return { stdout: r.stdout, modules: fs.readFileSync(log, 'utf8').split('\n').filter(Boolean) };
+  const files = fs.readFileSync(log, 'utf8').split('\n').filter(Boolean);
+  return { stdout: r.stdout, files, modules: modulesIn(files) };
 }
 
 const undici = (m: string) => m.includes('/node_modules/undici/');
@@ -53,6 +76,10 @@ describe('gsync run start-up', () => {
     const plan = await runLoading(w, 'plan');
     expect(plan.stdout).toMatch(/nothing to ship/);
     expect(plan.modules.map(dist).filter((m) => /^(globus|auth|listing)\/|^commands\/globus-session\.js/.test(m))).toEqual([]);
+    // What the bundle is for: gsync's own modules and the pure-JavaScript packages every tick
+    // uses come from dist/bin/, in a few files, instead of hundreds of module files.
+    expect(plan.files.filter((f) => /\/dist\/src\/|\/node_modules\/(zod|commander|picomatch)\//.test(f))).toEqual([]);
+    expect(plan.modules.some((m) => m.includes('/node_modules/zod/'))).toBe(true);
 
     // The detector sees undici where it is loaded: a run that submits.
     fs.writeFileSync(path.join(w.src, 'b.txt'), 'b');
@@ -60,6 +87,28 @@ describe('gsync run start-up', () => {
     expect(submitting.stdout).toMatch(/submitted task/);
     expect(submitting.modules.some(undici)).toBe(true);
   }, 60_000);
+});
+
+describe('the bundle (scripts/bundle.ts)', () => {
+  it("ships the scan worker beside the file that holds the pool, where the pool looks for it", () => {
+    assertBuilt();
+    const meta = JSON.parse(fs.readFileSync(METAFILE, 'utf8')) as BundleMeta;
+    const outputs = Object.entries(meta.outputs);
+    const pool = outputs.filter(([, o]) => Object.keys(o.inputs).includes('dist/src/scan/pool.js'));
+    expect(pool).toHaveLength(1);
+    // src/scan/pool.ts starts the worker from path.join(dirname(its own file), 'scan-worker.js').
+    const beside = path.join(path.dirname(pool[0]![0]), 'scan-worker.js');
+    expect(meta.outputs[beside]?.entryPoint).toBe('dist/src/scan/scan-worker.js');
+    expect(fs.existsSync(path.resolve(ROOT, beside))).toBe(true);
+  });
+
+  it("carries only the parts of zod gsync uses: English messages, none of zod's other locales", () => {
+    assertBuilt();
+    const meta = JSON.parse(fs.readFileSync(METAFILE, 'utf8')) as BundleMeta;
+    const zod = Object.values(meta.outputs).flatMap((o) => Object.keys(o.inputs)).filter((i) => i.startsWith('node_modules/zod/'));
+    expect(zod).toContain('node_modules/zod/v4/locales/en.js');
+    expect(zod.filter((i) => i.includes('/locales/') && !i.endsWith('/en.js'))).toEqual([]);
+  });
 });
 
 describe('the compile cache (issue 34)', () => {

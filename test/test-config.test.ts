@@ -8,6 +8,7 @@ import { testConfigCommand } from '../src/commands/test-config.js';
 import { DEMO_CLIENT_ID, DEMO_SERVICE_ACCOUNT_ENV, DEMO_SERVICE_CLIENT_ID } from '../src/server/index.js';
 import { openState } from '../src/state/open.js';
 import { writeLogin } from './helpers/auth.js';
+import { assertBuilt, CLI } from './helpers/cli.js';
 import { gsync } from './helpers/cli.js';
 import { tempDir } from './helpers/temp.js';
 import { DST_ID, SRC_ID, TRANSFER_SCOPE, world, type World } from './server-support.js';
@@ -374,8 +375,8 @@ describe('gsync test-config with a revoked user login', () => {
   });
 
   it('through the built CLI, stdin a pipe left open: exit 77 promptly, checklist on stdout, nothing asked', async () => {
-    const cli = path.resolve(__dirname, '..', 'dist/src/index.js');
-    if (!fs.existsSync(cli)) throw new Error('build first: npm run build');
+    assertBuilt();
+    const cli = CLI;
     const j = job();
     writeLogin(own.srv, j.tokenFile, { expiresIn: 3600 });
     own.srv.faults.revokeTokens();

@@ -28,7 +28,7 @@ beforeAll(() => {
   assertBuilt();
   // The built CLI beside a package.json of another version: what it prints must come from that file.
   copy = tempDir('gsync-version-');
-  fs.cpSync(path.dirname(CLI), path.join(copy, 'dist', 'src'), { recursive: true });
+  fs.cpSync(path.dirname(CLI), path.join(copy, 'dist', 'bin'), { recursive: true });
   fs.writeFileSync(path.join(copy, 'package.json'), JSON.stringify({ name: 'gsync', version: '7.8.9-rc.1', type: 'module' }));
   fs.symlinkSync(path.join(REPO, 'node_modules'), path.join(copy, 'node_modules'));
 });
@@ -42,7 +42,7 @@ describe('gsync --version', () => {
   });
 
   it('is read from package.json when it runs, not fixed at build time', () => {
-    const r = spawnSync(process.execPath, [path.join(copy, 'dist', 'src', 'index.js'), '--version'], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [path.join(copy, 'dist', 'bin', path.basename(CLI)), '--version'], { encoding: 'utf8' });
     expect(r.stdout, r.stderr).toBe('7.8.9-rc.1\n');
   });
 });

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { configError } from '../errors/errors.js';
 import { configSchema, type Config, type ConfigInput } from './schema.js';
 

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { excludesAsFilterRules, refusalLine } from './filter-rules.js';
 import { labelTemplateProblem } from './label.js';
 

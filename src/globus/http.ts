@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Agent } from 'undici';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { configError, GsyncError } from '../errors/errors.js';
 import { silentLogger, type Logger } from '../log/logger.js';
 import { createApiError, GlobusNetworkError, parseErrorBody, unexpectedResponse, type GlobusService } from './errors.js';

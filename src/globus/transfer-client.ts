@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { serviceHttp, type GlobusHttp, type RequestSpec, type ServiceClientOptions } from './http.js';
 import {
   deleteResultSchema,

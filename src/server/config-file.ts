@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { configError } from '../errors/errors.js';
 import type { TaskOutcomeFault } from './faults.js';
 import type { GlobusServerOptions } from './options.js';

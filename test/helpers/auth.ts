@@ -4,18 +4,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DEMO_CLIENT_ID, type GlobusServer, type GlobusServerOptions } from '../../src/server/index.js';
 import { DST_ID, postForm, SRC_ID, twoCollections } from '../server-support.js';
+import { assertBuilt, CLI } from './cli.js';
+
+export { assertBuilt, CLI };
 
 /**
  * Auth tests against the project's local Globus-compatible server: a job whose
  * token file sits alone in its own directory (so a watcher sees only what the
  * token store writes there), and the built CLI spawned as cron or a person would.
  */
-export const CLI = path.resolve(__dirname, '../../dist/src/index.js');
 export const TRANSFER_RS = 'transfer.api.globus.org';
 
-export function assertBuilt(): void {
-  if (!fs.existsSync(CLI)) throw new Error(`build first: npm run build (${CLI} is missing)`);
-}
 
 export interface AuthWorld {
   srv: GlobusServer;
@@ -155,7 +154,7 @@ export interface SpawnOptions {
   answer?: (url: string) => Promise<string | undefined>;
 }
 
-/** `node dist/src/index.js ...args`; never rejects for an exit code. */
+/** `node dist/bin/gsync.js ...args`; never rejects for an exit code. */
 export function gsync(args: string[], opts: SpawnOptions): Promise<Ran> {
   const child = spawn(process.execPath, [CLI, ...args], { env: opts.env, stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';

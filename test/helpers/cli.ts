@@ -3,8 +3,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { unprivileged } from './unprivileged.js';
 
-/** The built CLI (`npm run build`); tests spawn it as cron or systemd would. */
-export const CLI = path.resolve(__dirname, '../../dist/src/index.js');
+/**
+ * The built CLI as the package ships it (`npm run build`: tsc, then the esbuild
+ * bundle of scripts/bundle.ts); tests spawn it as cron or systemd would.
+ */
+export const CLI = path.resolve(__dirname, '../../dist/bin/gsync.js');
 
 export function assertBuilt(): void {
   if (!fs.existsSync(CLI)) throw new Error(`build first: npm run build (${CLI} is missing)`);
@@ -36,7 +39,7 @@ export interface CliOptions {
   umask?: number;
 }
 
-/** Runs `node dist/src/index.js ...args` and collects its output. Never rejects for a non-zero exit. */
+/** Runs `node dist/bin/gsync.js ...args` and collects its output. Never rejects for a non-zero exit. */
 export function gsync(args: string[], opts: CliOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     let [cmd, argv] = opts.unprivileged ? unprivileged(process.execPath, [CLI, ...args]) : [process.execPath, [CLI, ...args]];
