@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fnmatchRegExp } from '../src/server/filter-rules.js';
 import { DST_ID, item, readTree, SRC_ID, world, writeTree, type World } from './server-support.js';
 
 /**
@@ -73,6 +74,33 @@ describe('ls: filter and orderby', () => {
     expect(names((await ls('orderby=name%20DESC')).body)).toEqual(['file1.x', 'e.log', 'd', 'c.txt', 'b.dat', 'a.txt']);
     expect(names((await ls(`orderby=${encodeURIComponent('type DESC,size DESC,name')}`)).body)).toEqual(['c.txt', 'b.dat', 'a.txt', 'e.log', 'file1.x', 'd']);
     expect((await ls('orderby=name%20SIDEWAYS')).status).toBe(400);
+  });
+});
+
+describe('filter rule names are read as fnmatch reads them', () => {
+  // Each answer recorded from Python 3.11's fnmatch.fnmatchcase(name, pattern), the reading
+  // the SDK documents for filter_rule names (TransferData.add_filter_rule).
+  const PYTHON: Array<[string, Array<[string, boolean]>]> = [
+    ['[!b]', [['a', true], ['b', false], ['!', true]]],
+    ['[!a-c]x', [['dx', true], ['bx', false], ['x', false]]],
+    ['*.tmp', [['.tmp', true], ['a.tmp', true], ['a.tmpx', false]]],
+    ['a?c', [['abc', true], ['ac', false], ['a/c', true]]],
+    ['{a,b}', [['{a,b}', true], ['a', false]]],
+    ['!(x)', [['!(x)', true], ['y', false]]],
+    ['a+b', [['a+b', true], ['aab', false]]],
+    ['[]]', [[']', true], ['a', false]]],
+    ['[!]]', [[']', false], ['a', true]]],
+    ['[', [['[', true]]],
+    ['a[b', [['a[b', true]]],
+    ['a\\b', [['a\\b', true], ['ab', false]]],
+    ['[\\]x', [['\\x', true], ['x', false]]],
+    ['[^a]', [['^', true], ['a', true], ['b', false]]],
+    ['*', [['.hidden', true], ['', true]]],
+    ['a.*', [['a.b', true], ['ab', false]]],
+    ['[a-c]*', [['b1', true], ['d1', false]]],
+  ];
+  it.each(PYTHON)('%s', (pattern, answers) => {
+    for (const [name, matches] of answers) expect([name, fnmatchRegExp(pattern).test(name)]).toEqual([name, matches]);
   });
 });
 

@@ -1,5 +1,3 @@
-import picomatch from 'picomatch';
-
 /**
  * A transfer document's `filter_rules` (task_submit, filter_rule; the SDK's
  * TransferData.add_filter_rule): applied to every entry met while a recursive
@@ -34,13 +32,54 @@ export function parseFilterRules(raw: unknown): FilterRule[] | string {
 /** True when an entry met in a recursive walk is transferred. */
 export function filterJudge(rules: FilterRule[]): (name: string, type: 'file' | 'dir') => boolean {
   if (rules.length === 0) return () => true;
-  // fnmatch's "[!...]" is picomatch's "[^...]" too; dot files are matched by "*" as fnmatch does.
-  const compiled = rules.map((r) => ({ ...r, test: picomatch(r.name, { dot: true }) }));
+  const compiled = rules.map((r) => ({ ...r, re: fnmatchRegExp(r.name) }));
   return (name, type) => {
     for (const r of compiled) {
       if (r.type !== null && r.type !== type) continue;
-      if (r.test(name)) return r.method === 'include';
+      if (r.re.test(name)) return r.method === 'include';
     }
     return true;
   };
+}
+
+/**
+ * A name pattern as Python's fnmatch reads it (fnmatch.translate, the SDK's
+ * reference for filter rule names): `*` any run, `?` one character, `[...]` a
+ * set, `[!...]` its complement, a `[` with no closing `]` itself; everything
+ * else, `\\`, `{}`, `!(...)` and `+` included, is literal, and `*` matches a
+ * leading dot. Not picomatch: its globs read `[!...]`, braces and extglobs
+ * differently.
+ */
+export function fnmatchRegExp(pattern: string): RegExp {
+  let out = '';
+  let i = 0;
+  while (i < pattern.length) {
+    const c = pattern[i++]!;
+    if (c === '*') out += out.endsWith('.*') ? '' : '.*';
+    else if (c === '?') out += '.';
+    else if (c === '[') {
+      let j = i;
+      if (pattern[j] === '!') j++;
+      if (pattern[j] === ']') j++;
+      while (j < pattern.length && pattern[j] !== ']') j++;
+      if (j >= pattern.length) {
+        out += '\\[';
+        continue;
+      }
+      let set = pattern.slice(i, j).replace(/\\/g, '\\\\');
+      i = j + 1;
+      if (set === '') out += '(?!)';
+      else if (set === '!') out += '.';
+      else {
+        if (set.startsWith('!')) set = '^' + set.slice(1);
+        else if (set.startsWith('^')) set = '\\' + set;
+        out += `[${set.replace(/[[\]]/g, '\\$&')}]`;
+      }
+    } else out += c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  }
+  try {
+    return new RegExp(`^(?:${out})$`, 's');
+  } catch {
+    return /(?!)/; // a backwards range (`[z-a]`): Python drops that range from its set; here the whole rule matches nothing
+  }
 }
