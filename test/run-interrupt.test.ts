@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, gsync, messageLines } from './helpers/cli.js';
 import { jobWorld, type JobWorld } from './helpers/job-world.js';
@@ -38,6 +40,35 @@ describe('Ctrl-C during gsync run --wait', () => {
     expect(next.code, next.stderr).toBe(0);
     expect(next.stdout).toBe(`settled task ${task!.id}: 2 of 2 files delivered (3 B); nothing new to ship\n`);
     expect(w.inSync()).toBe(true);
+  });
+
+  it('waiting only for a reconcile task: Ctrl-C stops the wait, names the task, exits 130', { timeout: 60_000 }, async () => {
+    w = await jobWorld({ taskStartDelayMs: 2_000 });
+    writeTree(w.src, { 'a.txt': 'a' });
+    expect((await w.run({ wait: true })).result).toBe('succeeded');
+    const cli = (args: string[], more = {}) => gsync([...args, '--config', w!.configFile], { env: w!.env, ...more });
+    const r = await cli(['run', '--wait', '--reconcile'], { signalOn: { stderr: /submitted reconcile task/, signal: 'SIGINT' } });
+    expect(r.signal, r.stderr).toBeNull();
+    expect(r.code, r.stderr).toBe(130);
+    const reconcile = w.srv.tasks.list().at(-1)!;
+    expect(messageLines(r.stderr)).toEqual([`gsync: interrupted: reconcile task ${reconcile.id} was submitted and is still open; the next run will settle it`]);
+    const status = JSON.parse((await cli(['status', '--json'])).stdout);
+    expect(status.runs[0]).toMatchObject({ exitCode: 130 });
+    await w.srv.tasks.waitFor(reconcile.id);
+  });
+
+  it('waiting only for a delete task: Ctrl-C stops the wait, names the task, exits 130', { timeout: 60_000 }, async () => {
+    w = await jobWorld({ taskStartDelayMs: 2_000 }, { deletes: { enabled: true, maxPercent: 100 } });
+    writeTree(w.src, { 'a.txt': 'a', 'b.txt': 'b' });
+    expect((await w.run({ wait: true })).result).toBe('succeeded');
+    fs.rmSync(path.join(w.src, 'b.txt'));
+    const cli = (args: string[], more = {}) => gsync([...args, '--config', w!.configFile], { env: w!.env, ...more });
+    const r = await cli(['run', '--wait'], { signalOn: { stderr: /submitted delete task/, signal: 'SIGINT' } });
+    expect(r.signal, r.stderr).toBeNull();
+    expect(r.code, r.stderr).toBe(130);
+    const del = w.srv.tasks.list().at(-1)!;
+    expect(messageLines(r.stderr)).toEqual([`gsync: interrupted: delete task ${del.id} (1 path) was submitted and is still open; the next run will settle it`]);
+    await w.srv.tasks.waitFor(del.id);
   });
 
   it('a run killed outright after submitting still names its task in status (recorded with the submission, not at the end)', { timeout: 60_000 }, async () => {

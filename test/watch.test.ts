@@ -240,7 +240,7 @@ function fakeResult(over: Partial<RunJobResult> = {}): RunJobResult {
     plan: { items: 0, files: 0, bytes: 0n, deferred: 0, mtimeNotNewer: 0, excluded: 0, skipped: 0, inflight: 0, gone: 0, unshippable: 0, scanned: { files: 0, dirs: 0 } },
     settled: { succeeded: 0, failed: 0, active: 0, inactive: 0, skippedPaths: 0, historyDeleted: 0, problems: [], deliveries: [] },
     delivery: null,
-    deletes: { deletedPaths: 0, succeeded: 0, failed: 0, active: 0, submitted: null, stoppedBy: null, planned: 0 },
+    deletes: { deletedPaths: 0, succeeded: 0, failed: 0, active: 0, submitted: null, stoppedBy: null, planned: 0, stillOpen: false },
     ...over,
   };
 }

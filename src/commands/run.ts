@@ -3,7 +3,7 @@ import { usageError } from '../errors/errors.js';
 import { EXIT } from '../errors/exit-codes.js';
 import { exitCodeForRun } from '../run/outcome.js';
 import { progressFor, runProgress } from '../report/progress-line.js';
-import { runJob, type RunJobResult } from '../sync/run-job.js';
+import { interruptedWhileOpen, runJob, type RunJobResult } from '../sync/run-job.js';
 import { reconcileFilterRules } from '../sync/reconcile-run.js';
 import { interruptedLine, summaryLine } from '../report/run-summary.js';
 import { chunked, itemizedLine } from '../report/plan-printers.js';
@@ -52,6 +52,7 @@ export async function runCommand(opts: RunCommandOptions, ctx: CommandContext): 
         itemize?.flush();
         ctrlC?.waiting();
       },
+      onWaiting: () => ctrlC?.waiting(),
       onItemized: itemize ? (it) => itemize.line(itemizedLine(it)) : undefined,
       signal: ctrlC?.signal,
       // For benchmarks against the local server only (scripts/bench/pull-rows.ts): never against Globus.
@@ -63,7 +64,7 @@ export async function runCommand(opts: RunCommandOptions, ctx: CommandContext): 
     ctrlC?.dispose();
   }
   // A Ctrl-C that came after the wait had ended (while settling) cut nothing short: the run reports as usual.
-  if (ctrlC?.signal.aborted && result.outcome === 'still-active') {
+  if (ctrlC && interruptedWhileOpen(result, ctrlC.signal)) {
     // Said even with --quiet: a person pressed Ctrl-C and should know what is still out there.
     (ctx.err ?? process.stderr).write(`gsync: ${interruptedLine(result)}\n`);
     return EXIT.interrupted;
@@ -76,8 +77,9 @@ export async function runCommand(opts: RunCommandOptions, ctx: CommandContext): 
 /**
  * Ctrl-C once `run --wait` has submitted a task stops the wait, not the run: the run
  * still records its row (with its task) and metrics, then says what it left
- * (issue 31.6). Before the wait, or a second Ctrl-C, the signal kills as it
- * always did (the state is written in transactions, so that is safe).
+ * (issue 31.6). That holds for a transfer, a delete and a reconcile task alike.
+ * Before the wait, or a second Ctrl-C, the signal kills as it always did (the
+ * state is written in transactions, so that is safe).
  */
 class StopWaitingOnCtrlC {
   private readonly ctl = new AbortController();

@@ -101,13 +101,13 @@ const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
  * What `gsync run --wait` left when Ctrl-C stopped its wait (issue 31.6):
  * "interrupted: task X (2 files, 2.0 kB) was submitted and is still open; the next run will settle it".
  */
-export function interruptedLine(r: Pick<RunJobResult, 'tasks' | 'delivery' | 'settled' | 'deletes'>): string {
+export function interruptedLine(r: Pick<RunJobResult, 'tasks' | 'delivery' | 'settled' | 'deletes' | 'reconcile'>): string {
   const ended = new Set([r.delivery, ...r.settled.deliveries].map((d) => d?.taskId));
   const endedBadly = (id: string) => r.settled.problems.some((p) => p.includes(id));
   const open = r.tasks.filter((t) => !ended.has(t.taskId) && !endedBadly(t.taskId)).map((t) => `task ${t.taskId} (${count(t.files, 'file')}, ${formatBytes(t.bytes)})`);
   const del = r.deletes.submitted;
-  // A delete task is waited for after the transfers, so a wait cut short left it open too.
-  if (del && !endedBadly(del.taskId)) open.push(`delete task ${del.taskId} (${count(del.paths, 'path')})`);
+  if (del && r.deletes.stillOpen) open.push(`delete task ${del.taskId} (${count(del.paths, 'path')})`);
+  if (r.reconcile.submitted && r.reconcile.stillOpen) open.push(`reconcile task ${r.reconcile.submitted.taskId}`);
   if (open.length === 0) return 'interrupted: no task of this run is left open';
   return `interrupted: ${open.join(', ')} ${open.length === 1 ? 'was' : 'were'} submitted and ${open.length === 1 ? 'is' : 'are'} still open; the next run will settle ${open.length === 1 ? 'it' : 'them'}`;
 }

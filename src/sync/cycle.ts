@@ -50,7 +50,11 @@ export async function cycle(sync: SyncContext, opts: RunJobOptions): Promise<Cyc
   }
   const shipped = await shipStep(sync, opts, scanned.plan, items, deleted.submitted !== null);
   // --wait: the delete task this run submitted is waited for and settled too; it not ending well is news.
-  const waited = opts.wait && deleted.submitted ? await waitForDelete(sync, deleted.submitted.rowId, deleted.submitted.taskId, waitOptions(opts)) : null;
+  let waited: Awaited<ReturnType<typeof waitForDelete>> | null = null;
+  if (opts.wait && deleted.submitted) {
+    opts.onWaiting?.();
+    waited = await waitForDelete(sync, deleted.submitted.rowId, deleted.submitted.taskId, waitOptions(opts));
+  }
   await reconcileStep(sync, opts, reconcile);
 
   const deletesSettled = [earlierDeletes, waited?.settled ?? noDeletesSettled()];
@@ -72,6 +76,7 @@ export async function cycle(sync: SyncContext, opts: RunJobOptions): Promise<Cyc
     planned: deleted.plan?.paths ?? 0,
     submitted: deleted.submitted,
     stoppedBy: deleted.stoppedBy,
+    stillOpen: waited !== null && !waited.ended,
   };
   const { ownProblems: _p, otherDeliveries: _d, ...transfer } = shipped;
   return { ...transfer, plan: scanned.plan, settled, deletes, reconcile };
@@ -97,7 +102,9 @@ async function reconcileStep(sync: SyncContext, opts: RunJobOptions, report: Rec
   // The whole source root goes: a wrong collectionPath would reconcile another folder into the destination.
   await proveMapping(sync);
   report.submitted = await submitReconcile(sync);
-  if (opts.wait) await waitForReconcile(sync, report.submitted, waitOptions(opts), report);
+  if (!opts.wait) return;
+  opts.onWaiting?.();
+  await waitForReconcile(sync, report.submitted, waitOptions(opts), report);
 }
 
 /**

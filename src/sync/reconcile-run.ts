@@ -48,9 +48,11 @@ export interface ReconcileReport {
   problems: string[];
   /** This run's reconcile task, when it submitted one. */
   submitted: { rowId: number; taskId: string } | null;
+  /** This run's reconcile task was waited for and had not ended when the wait stopped (timeout or Ctrl-C). */
+  stillOpen: boolean;
 }
 
-export const noReconcile = (): ReconcileReport => ({ succeeded: 0, restored: 0, failed: 0, inactive: 0, active: 0, problems: [], submitted: null });
+export const noReconcile = (): ReconcileReport => ({ succeeded: 0, restored: 0, failed: 0, inactive: 0, active: 0, problems: [], submitted: null, stillOpen: false });
 
 export const reconcileKind: TaskKind<SyncContext, TransferDocument, ReconcileRecord, ReconcileReport> = {
   noun: 'reconcile task',
@@ -142,6 +144,7 @@ export async function waitForReconcile(sync: SyncContext, submitted: { rowId: nu
   if (task === null) {
     sync.logger.warn({ taskId: submitted.taskId }, `reconcile task ${submitted.taskId} is still ACTIVE; the next run settles it`);
     report.active++;
+    report.stillOpen = true;
     return;
   }
   const row = getReconcile(sync.state, submitted.rowId);

@@ -65,7 +65,7 @@ async function runLocked(opts: RunJobOptions): Promise<RunJobResult> {
     await fileHooks.runOwed();
     outcome = withHookProblems(cycled, [...hooks.problems, ...fileHooks.problems]);
     // Ctrl-C ended a --wait (src/commands/run.ts): the run table and metrics say 130, as the process exits.
-    exitCode = opts.wait && opts.signal?.aborted && outcome.outcome === 'still-active' ? EXIT.interrupted : exitCodeForRun(outcome);
+    exitCode = opts.wait && interruptedWhileOpen(outcome, opts.signal) ? EXIT.interrupted : exitCodeForRun(outcome);
     finishRun(state, runId, {
       finishedNs: now(),
       result: outcome.result,
@@ -119,4 +119,9 @@ function owedNotes(r: RunJobResult): string[] {
   return [r.delivery, ...r.settled.deliveries]
     .filter((d): d is Delivery => d !== null && d.hint !== null)
     .map((d) => `task ${d.taskId}: ${d.owed} path(s) skipped by Globus stay owed; ${d.hint}`);
+}
+
+/** Ctrl-C stopped a --wait while a task this run submitted (transfer, delete or reconcile) was still open: exit 130. */
+export function interruptedWhileOpen(r: Pick<RunJobResult, 'outcome' | 'deletes' | 'reconcile'>, signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true && (r.outcome === 'still-active' || r.deletes.stillOpen || r.reconcile.stillOpen);
 }

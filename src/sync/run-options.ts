@@ -36,6 +36,8 @@ export interface RunJobOptions {
   onTaskPoll?(task: Task): void;
   /** Each transfer this run submitted, once Globus accepted it (the run command stops a --wait on Ctrl-C from then on). */
   onSubmitted?(task: SubmittedTask): void;
+  /** Before --wait waits for this run's delete or reconcile task (as onSubmitted for a transfer: Ctrl-C stops the wait from then on). */
+  onWaiting?(): void;
   signal?: AbortSignal;
   /** `-v` / `--itemize`: each path this run ships, deletes or holds back, with why (src/plan/itemize.ts). */
   onItemized?(it: Itemized): void;
@@ -58,6 +60,8 @@ export interface DeleteStepResult {
   planned: number;
   submitted: DeleteRunOutcome['submitted'];
   stoppedBy: DeleteRunOutcome['stoppedBy'];
+  /** This run's delete task was waited for and had not ended when the wait stopped (timeout or Ctrl-C). */
+  stillOpen: boolean;
 }
 
 /** A run's outcome, composed by runJob from what each step returned. */
