@@ -27,7 +27,8 @@
  *   pull           gsync run of a first pull (source.listing "globus": the tree listed through
  *                  operation/ls, one call per directory), once at the default request rate (up
  *                  to 200,000 files) and once with the rate limit off (bench/pull-rows.ts);
- *                  --skip-pull leaves it out; --pull-only measures nothing else
+ *                  --skip-pull leaves it out; --pull-only measures nothing else, and the pull
+ *                  only with the rate limit off
  * The local server runs as a child process whose tasks never start copying, so no
  * transfer competes with later measurements. With --dir each size's results are
  * kept (results-N.json) and shown with a later run of another size.
@@ -137,7 +138,8 @@ async function benchOne(work: string, files: number, dirs: number, args: Args, r
   const out: Result[] = [];
   try {
     const pullRows = () => {
-      const rows = benchPull(GSYNC, w, server.env, { prefix: args.prefix, defaultRate: files <= 200_000 });
+      // --pull-only, like --verify-only, measures the lister itself: the rate limit off (minutes saved at 200,000 files).
+      const rows = benchPull(GSYNC, w, server.env, { prefix: args.prefix, defaultRate: files <= 200_000 && !args.pullOnly });
       addSized(rows);
     };
     if (args.pullOnly) {
