@@ -100,10 +100,10 @@ export function commitSubmission(
     delivered?.(rowId);
     db.prepare(
       `UPDATE node SET shipped_kind = p.kind, shipped_size = p.size, shipped_mtime_ns = p.mtime_ns,
-         shipped_ctime_ns = p.ctime_ns, shipped_ino = p.ino, last_transfer_ns = ?,
+         shipped_ctime_ns = p.ctime_ns, shipped_ino = p.ino, shipped_by = p.submission, last_transfer_ns = NULL,
          seen_kind = NULL, seen_size = NULL, seen_mtime_ns = NULL, seen_ctime_ns = NULL, seen_ino = NULL
        FROM pending p WHERE p.node_id = node.id AND p.submission = ?`,
-    ).run(completedNs, rowId);
+    ).run(rowId);
     db.prepare(
       `WITH RECURSIVE anc(id) AS (
          SELECT n.parent FROM pending p JOIN node n ON n.id = p.node_id

@@ -10,6 +10,10 @@ export interface ShippedRecord {
   shipped_mtime_ns: bigint | null;
   shipped_ctime_ns: bigint | null;
   shipped_ino: bigint | null;
+  /**
+   * The set-time boundary (src/state/last-transfer.ts) of a path with no shipped fingerprint.
+   * NULL once a submission ships the path: node.shipped_by then names it (migration of issue 34).
+   */
   last_transfer_ns: bigint | null;
 }
 

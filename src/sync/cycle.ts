@@ -6,6 +6,7 @@ import type { TransferItem } from '../plan/coalescer.js';
 import { logSkipped, planScan, type PlanTotals } from '../plan/plan-scan.js';
 import { heldPath, itemized } from '../plan/itemize.js';
 import { defaultScanThreads } from '../scan/scanner.js';
+import { compactIfSparse } from '../state/compact.js';
 import { TrieStore } from '../state/trie.js';
 import { proveMappingBeforeTransfer } from '../binding/prove-mapping.js';
 import { splitBatches } from './batches.js';
@@ -52,6 +53,7 @@ export async function cycle(sync: SyncContext, opts: RunJobOptions): Promise<Cyc
   // --wait: the delete task this run submitted is waited for and settled too; it not ending well is news.
   const waited = opts.wait && deleted.submitted ? await waitForDelete(sync, deleted.submitted.rowId, deleted.submitted.taskId, waitOptions(opts)) : null;
   await reconcileStep(sync, opts, reconcile);
+  compactStep(sync);
 
   const deletesSettled = [earlierDeletes, waited?.settled ?? noDeletesSettled()];
   const sum = (pick: (d: DeletesSettled) => number) => deletesSettled.reduce((n, d) => n + pick(d), 0);
@@ -75,6 +77,12 @@ export async function cycle(sync: SyncContext, opts: RunJobOptions): Promise<Cyc
   };
   const { ownProblems: _p, otherDeliveries: _d, ...transfer } = shipped;
   return { ...transfer, plan: scanned.plan, settled, deletes, reconcile };
+}
+
+/** Once a settled task left much of the state database free (the first ship does), rewrite it compact (state/compact.ts). */
+function compactStep(sync: SyncContext): void {
+  const t0 = performance.now();
+  if (compactIfSparse(sync.state)) sync.logger.info({ ms: Math.round(performance.now() - t0) }, 'state database compacted: a settled task left a quarter or more of it free');
 }
 
 /**
