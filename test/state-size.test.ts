@@ -5,6 +5,7 @@ import { commitSubmission, createSubmission } from '../src/ledger/transfer-rows.
 import { COMPACT_MIN_FREE_PAGES, compactIfSparse } from '../src/state/compact.js';
 import { MIGRATIONS, SCHEMA_VERSION } from '../src/state/migrations.js';
 import { openState, type State } from '../src/state/open.js';
+import { repairJudge } from '../src/state/repair.js';
 import { sqliteDatabase } from '../src/state/sqlite-driver.js';
 import { tempDir } from './helpers/temp.js';
 
@@ -38,6 +39,8 @@ function previousSchemaDb(file: string): void {
   node.run(9, 7, 'shipped-by-1', 'f', 10, 6n, 6n, 12, C1);
   node.run(12, 7, 'shipped-by-2', 'f', 10, 6n, 6n, 13, C2);
   node.run(15, 7, 'set-time', null, null, null, null, null, SET_TIME);
+  // set-time's boundary stays a boundary even when it equals a delivery's time: no fingerprint was shipped.
+  node.run(17, 7, 'set-time-at-C1', null, null, null, null, null, C1);
   node.run(16, 7, 'time-of-failed-task', 'f', 10, 6n, 6n, 14, C1 + 5n);
   node.run(20, 7, 'never', null, null, null, null, null, null);
   db.close();
@@ -68,6 +71,7 @@ describe('state database size (issue 34)', () => {
         'shipped-by-1': [1n, null],
         'shipped-by-2': [2n, null],
         'set-time': [null, SET_TIME],
+        'set-time-at-C1': [null, C1],
         'time-of-failed-task': [null, C1 + 5n],
         never: [null, null],
       });
@@ -87,6 +91,26 @@ describe('state database size (issue 34)', () => {
       expect(state.db.prepare(LAST_TRANSFER).safeIntegers(true).all().filter((r) => (r as { id: bigint }).id > 1n).map((r) => (r as { t: bigint }).t)).toEqual(Array(10).fill(C2));
     } finally {
       state.close();
+    }
+  });
+
+  it('a repair mark on a directory still reaches a file under it shipped before the mark, not one shipped after', () => {
+    for (const [completedNs, needsRepair] of [
+      [SET_TIME - 1n, true],
+      [SET_TIME + 1n, false],
+    ] as const) {
+      const state = openState(path.join(tempDir('gsync-size-'), 'job.db'));
+      try {
+        const { db } = state;
+        db.prepare(`INSERT INTO node (id, parent, name, shipped_kind) VALUES (2, 1, 'd', 'd')`).run();
+        db.prepare(`INSERT INTO node (id, parent, name, seen_kind, seen_size, seen_mtime_ns, seen_ctime_ns, seen_ino) VALUES (3, 2, 'f', 'f', 1, 1, 1, 1)`).run();
+        const rowId = createSubmission(state, { submissionId: `r-${completedNs}`, document: '{}', items: [{ nodeId: 3, recursive: false }], files: 1, bytes: 0, createdNs: 1n });
+        commitSubmission(state, rowId, completedNs);
+        db.prepare(`INSERT INTO repair (node_id, since_ns) VALUES (2, ?)`).run(SET_TIME);
+        expect(repairJudge(state)!({ nodeId: 3, recursive: false })).toBe(needsRepair);
+      } finally {
+        state.close();
+      }
     }
   });
 
@@ -113,12 +137,37 @@ describe('state database size (issue 34)', () => {
     }
   });
 
-  it('does not compact for a few free pages', () => {
+  it('does not compact when the free pages are less than a quarter of the file', () => {
     const state = openState(path.join(tempDir('gsync-size-'), 'job.db'));
     try {
-      bigShip(state, 2_000);
-      expect(state.db.pragma('freelist_count', { simple: true })).toBeGreaterThan(0);
-      expect(state.db.pragma('freelist_count', { simple: true })).toBeLessThan(COMPACT_MIN_FREE_PAGES);
+      // 80,000 shipped paths a run does not touch, then 30,000 shipped in one task: its pending rows leave free pages behind.
+      state.db.prepare(`INSERT INTO node (id, parent, name, shipped_kind) VALUES (2, 1, 'kept', 'd')`).run();
+      state.db
+        .prepare(
+          `WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < 80000)
+           INSERT INTO node (parent, name, shipped_kind, shipped_size, shipped_mtime_ns, shipped_ctime_ns, shipped_ino, shipped_by)
+           SELECT 2, printf('k%07d.dat', i), 'f', i, 1700000000000000000 + i, 1700000000000000000 + i, i, NULL FROM k`,
+        )
+        .run();
+      bigShip(state, 30_000);
+      const free = state.db.pragma('freelist_count', { simple: true }) as number;
+      expect(free).toBeGreaterThanOrEqual(COMPACT_MIN_FREE_PAGES);
+      expect(free / (state.db.pragma('page_count', { simple: true }) as number)).toBeLessThan(0.25);
+      expect(compactIfSparse(state)).toBe(false);
+      expect(state.db.pragma('freelist_count', { simple: true })).toBe(free);
+    } finally {
+      state.close();
+    }
+  });
+
+  it('does not compact for a few free pages, even a quarter of a small file', () => {
+    const state = openState(path.join(tempDir('gsync-size-'), 'job.db'));
+    try {
+      bigShip(state, 5_000);
+      const free = state.db.pragma('freelist_count', { simple: true }) as number;
+      // A quarter of the file or more, but not enough pages to be worth a rewrite.
+      expect(free / (state.db.pragma('page_count', { simple: true }) as number)).toBeGreaterThan(0.25);
+      expect(free).toBeLessThan(COMPACT_MIN_FREE_PAGES);
       expect(compactIfSparse(state)).toBe(false);
       expect(state.db.pragma('freelist_count', { simple: true })).toBeGreaterThan(0);
     } finally {
