@@ -2,8 +2,11 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createSubmission } from '../src/ledger/transfer-rows.js';
 import { openState, ROOT_NODE_ID, type State } from '../src/state/open.js';
+import { scan } from '../src/scan/scanner.js';
 import { subtreeCte } from '../src/state/subtree.js';
+import { TrieStore } from '../src/state/trie.js';
 import { tempDir } from './helpers/temp.js';
+import { makeTree } from './helpers/tree.js';
 
 /**
  * issue 34: a submission of the whole tree (a first run's one recursive item) captures
@@ -64,6 +67,32 @@ describe('capturing a whole-tree submission (issue 34)', () => {
       const rowId = submitRoot(state);
       expect(captured(state, rowId)).toEqual([2, 3, 5]);
       expect(captured(state, rowId)).toEqual(walked(state));
+    } finally {
+      state.close();
+    }
+  });
+
+  it('scan batches commit at synchronous NORMAL; the connection is back at FULL after the scan, and after a scan that failed', () => {
+    const state = openState(path.join(tempDir('gsync-capture-'), 'job.db'));
+    try {
+      const root = makeTree({ 'a/x': '1', 'a/y': '2', 'b/z': '3', 'c.txt': '4' });
+      const levels = new Set<number>();
+      const inBatch = () => {
+        if (state.db.inTransaction) levels.add(state.db.pragma('synchronous', { simple: true }) as number);
+      };
+      const visitor = { enterDir: inBatch, file: inBatch, held: inBatch, leaveDir: inBatch };
+      const FULL = 2;
+      const NORMAL = 1;
+      expect(state.db.pragma('synchronous', { simple: true })).toBe(FULL);
+      scan({ root, trie: new TrieStore(state), write: true, batchSize: 2, threads: 1, visitor });
+      expect([...levels]).toEqual([NORMAL]);
+      expect(state.db.pragma('synchronous', { simple: true })).toBe(FULL);
+
+      const failing = { ...visitor, file: () => { if (state.db.inTransaction) throw new Error('disk gone'); } };
+      makeTree({ 'd/new1': '5', 'd/new2': '6' }, root);
+      expect(() => scan({ root, trie: new TrieStore(state), write: true, batchSize: 100, threads: 1, visitor: failing })).toThrow('disk gone');
+      expect(state.db.inTransaction).toBe(false);
+      expect(state.db.pragma('synchronous', { simple: true })).toBe(FULL);
     } finally {
       state.close();
     }
