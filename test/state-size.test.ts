@@ -1,13 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { commitSubmission, createSubmission } from '../src/ledger/transfer-rows.js';
 import { COMPACT_MIN_FREE_PAGES, compactIfSparse } from '../src/state/compact.js';
 import { MIGRATIONS, SCHEMA_VERSION } from '../src/state/migrations.js';
 import { openState, type State } from '../src/state/open.js';
 import { repairJudge } from '../src/state/repair.js';
 import { sqliteDatabase } from '../src/state/sqlite-driver.js';
+import { jobWorld, type JobWorld } from './helpers/job-world.js';
 import { tempDir } from './helpers/temp.js';
+import { writeTree } from './server-support.js';
 
 /** The step of issue 34 that moved a shipped path's time to the submission that shipped it. */
 const SHIPPED_BY_STEP = MIGRATIONS.findIndex((m) => m.includes('ADD COLUMN shipped_by'));
@@ -45,6 +47,12 @@ function previousSchemaDb(file: string): void {
   node.run(20, 7, 'never', null, null, null, null, null, null);
   db.close();
 }
+
+let w: JobWorld | undefined;
+afterEach(async () => {
+  await w?.cleanup();
+  w = undefined;
+});
 
 describe('state database size (issue 34)', () => {
   it('the shipped_by step keeps every id and every path\'s last transfer time, and names the submission for shipped rows', () => {
@@ -157,6 +165,32 @@ describe('state database size (issue 34)', () => {
       expect(state.db.pragma('freelist_count', { simple: true })).toBe(free);
     } finally {
       state.close();
+    }
+  });
+
+  it('a run compacts a database left a quarter or more free, and keeps what it records', async () => {
+    w = await jobWorld();
+    writeTree(w.src, { 'a.txt': 'a' });
+    expect((await w.run()).result).toBe('succeeded');
+    // Free pages as a big settle leaves them: rows written, then deleted.
+    const state = openState(w.config.state.path);
+    state.db
+      .prepare(
+        `WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < 20000)
+         INSERT INTO skip_streak (source_path, error_code, tasks, first_ns, last_ns) SELECT printf('%0200d', i), 'E', 1, 1, 1 FROM k`,
+      )
+      .run();
+    state.db.prepare(`DELETE FROM skip_streak`).run();
+    const free = state.db.pragma('freelist_count', { simple: true }) as number;
+    expect(free).toBeGreaterThan(COMPACT_MIN_FREE_PAGES);
+    state.close();
+    expect((await w.run()).result).toBe('nothing-to-do');
+    const after = openState(w.config.state.path);
+    try {
+      expect(after.db.pragma('freelist_count', { simple: true })).toBe(0);
+      expect(after.db.prepare(`SELECT count(*) FROM node WHERE name = 'a.txt' AND shipped_kind = 'f'`).pluck().get()).toBe(1);
+    } finally {
+      after.close();
     }
   });
 
