@@ -79,10 +79,18 @@ export async function cycle(sync: SyncContext, opts: RunJobOptions): Promise<Cyc
   return { ...transfer, plan: scanned.plan, settled, deletes, reconcile };
 }
 
-/** Once a settled task left much of the state database free (the first ship does), rewrite it compact (state/compact.ts). */
+/**
+ * Once a settled task left much of the state database free (the first ship does), rewrite it
+ * compact (state/compact.ts). A compaction that fails (no room for its temporary copy) leaves
+ * the database as it was, so it costs the run nothing but a warning; a later run tries again.
+ */
 function compactStep(sync: SyncContext): void {
   const t0 = performance.now();
-  if (compactIfSparse(sync.state)) sync.logger.info({ ms: Math.round(performance.now() - t0) }, 'state database compacted: a settled task left a quarter or more of it free');
+  try {
+    if (compactIfSparse(sync.state)) sync.logger.info({ ms: Math.round(performance.now() - t0) }, 'state database compacted: a settled task left a quarter or more of it free');
+  } catch (err) {
+    sync.logger.warn({ err }, `state database not compacted (${(err as Error).message}); it stays as it was, and a later run tries again`);
+  }
 }
 
 /**
