@@ -29,7 +29,7 @@ export function forgetSubtree(state: State, topId: number, topPresent: boolean):
   }
   const drop = rows.filter((r) => !keep.has(r.id)).map((r) => r.id);
   const clear = db.prepare(
-    `UPDATE node SET shipped_kind = NULL, shipped_size = NULL, shipped_mtime_ns = NULL, shipped_ctime_ns = NULL, shipped_ino = NULL, last_transfer_ns = NULL WHERE id = ?`,
+    `UPDATE node SET shipped_kind = NULL, shipped_size = NULL, shipped_mtime_ns = NULL, shipped_ctime_ns = NULL, shipped_ino = NULL, shipped_by = NULL, last_transfer_ns = NULL WHERE id = ?`,
   );
   for (const id of keep) clear.run(id);
   // Children before parents, so each DELETE satisfies the parent reference on its own.

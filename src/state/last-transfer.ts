@@ -30,7 +30,7 @@ export function setLastTransfer(state: State, relPath: string, timeNs: bigint | 
       .prepare(
         `${subtreeCte()}
          UPDATE node SET shipped_kind = NULL, shipped_size = NULL, shipped_mtime_ns = NULL, shipped_ctime_ns = NULL,
-           shipped_ino = NULL, last_transfer_ns = ? WHERE id IN (SELECT id FROM sub)`,
+           shipped_ino = NULL, shipped_by = NULL, last_transfer_ns = ? WHERE id IN (SELECT id FROM sub)`,
       )
       .run(id, timeNs).changes;
   }).immediate();

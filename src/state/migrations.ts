@@ -237,6 +237,20 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX file_hook_owed ON file_hook (id) WHERE done_ns IS NULL AND given_up_ns IS NULL;
   `,
+  // (issue 34) a smaller node row: a shipped path names the submission that delivered it
+  // (shipped_by, 1-3 bytes) instead of repeating that submission's completed_ns (8 bytes) as
+  // last_transfer_ns. last_transfer_ns stays for what set-time records (a time with no
+  // submission behind it). Submission rows are never deleted, so the time is always there:
+  // a path's last transfer is coalesce(last_transfer_ns, completed_ns of shipped_by).
+  // In place (every id kept): only the committed rows whose time is a SUCCEEDED submission's change.
+  `
+  ALTER TABLE node ADD COLUMN shipped_by INTEGER REFERENCES submission(id);
+  UPDATE node SET
+    shipped_by = (SELECT max(s.id) FROM submission s WHERE s.status = 'SUCCEEDED' AND s.completed_ns = node.last_transfer_ns),
+    last_transfer_ns = NULL
+  WHERE shipped_kind IS NOT NULL
+    AND last_transfer_ns IN (SELECT completed_ns FROM submission WHERE status = 'SUCCEEDED');
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

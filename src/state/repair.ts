@@ -65,7 +65,9 @@ export function repairJudge(state: State): ((item: { nodeId: number | null; recu
       `WITH RECURSIVE anc(id) AS (SELECT parent FROM node WHERE id = ? AND parent IS NOT NULL
          UNION ALL SELECT n.parent FROM node n JOIN anc ON n.id = anc.id WHERE n.parent IS NOT NULL)
        SELECT 1 FROM anc JOIN repair r ON r.node_id = anc.id
-       WHERE r.since_ns > coalesce((SELECT last_transfer_ns FROM node WHERE id = ?), -1) LIMIT 1`,
+       WHERE r.since_ns > coalesce((
+         SELECT coalesce(n.last_transfer_ns, s.completed_ns) FROM node n LEFT JOIN submission s ON s.id = n.shipped_by WHERE n.id = ?), -1)
+       LIMIT 1`,
     )
     .pluck();
   return (item) => {

@@ -6,6 +6,7 @@ import type { TransferItem } from '../plan/coalescer.js';
 import { logSkipped, planScan, type PlanTotals } from '../plan/plan-scan.js';
 import { heldPath, itemized } from '../plan/itemize.js';
 import { defaultScanThreads } from '../scan/scanner.js';
+import { compactIfSparse } from '../state/compact.js';
 import { TrieStore } from '../state/trie.js';
 import { proveMappingBeforeTransfer } from '../binding/prove-mapping.js';
 import { splitBatches } from './batches.js';
@@ -56,6 +57,7 @@ export async function cycle(sync: SyncContext, opts: RunJobOptions): Promise<Cyc
     waited = await waitForDelete(sync, deleted.submitted.rowId, deleted.submitted.taskId, waitOptions(opts));
   }
   await reconcileStep(sync, opts, reconcile);
+  compactStep(sync);
 
   const deletesSettled = [earlierDeletes, waited?.settled ?? noDeletesSettled()];
   const sum = (pick: (d: DeletesSettled) => number) => deletesSettled.reduce((n, d) => n + pick(d), 0);
@@ -80,6 +82,20 @@ export async function cycle(sync: SyncContext, opts: RunJobOptions): Promise<Cyc
   };
   const { ownProblems: _p, otherDeliveries: _d, ...transfer } = shipped;
   return { ...transfer, plan: scanned.plan, settled, deletes, reconcile };
+}
+
+/**
+ * Once a settled task left much of the state database free (the first ship does), rewrite it
+ * compact (state/compact.ts). A compaction that fails (no room for its temporary copy) leaves
+ * the database as it was, so it costs the run nothing but a warning; a later run tries again.
+ */
+function compactStep(sync: SyncContext): void {
+  const t0 = performance.now();
+  try {
+    if (compactIfSparse(sync.state)) sync.logger.info({ ms: Math.round(performance.now() - t0) }, 'state database compacted: a settled task left a quarter or more of it free');
+  } catch (err) {
+    sync.logger.warn({ err }, `state database not compacted (${(err as Error).message}); it stays as it was, and a later run tries again`);
+  }
 }
 
 /**
