@@ -38,7 +38,9 @@ export type ParseResult = { ok: true; config: Config } | { ok: false; errors: st
 /** Validation returns data: every problem, one line each, naming the key. */
 export function parseConfig(raw: unknown, file = '<inline>', env: NodeJS.ProcessEnv = process.env): ParseResult {
   // reportInput: without it zod 4 leaves issue.input undefined, and every wrong type would read as missing.
-  const parsed = configSchema.safeParse(raw, { reportInput: true });
+  // jitless: a config is parsed once a process; compiling a fast path for each of its objects
+  // (new Function) costs a cron tick more start-up than the one parse saves (bench/RESULTS.md, start-up).
+  const parsed = configSchema.safeParse(raw, { reportInput: true, jitless: true });
   if (!parsed.success) return { ok: false, errors: parsed.error.issues.map(formatIssue) };
   const c = parsed.data;
   const statePath = c.state.path ?? path.join(stateHome(env), 'gsync', `${c.name}.db`);
