@@ -63,8 +63,8 @@ describe('the young generation stays small (issue 34, peak RSS)', () => {
     assertBuilt();
     const r = childRun(smallTree());
     expect(r.workers).toBe(1);
-    // Initial size: 2 MB (two 1 MB semi-spaces) on Node 20-24, 5 MB on Node 26; grown: 32 MB or more.
-    expect(r.newSpaceMb).toBeLessThanOrEqual(6);
+    // Kept small: 2-8 MB (Node 20 and 22: 2 MB; 24 and 26 start larger); grown, it is 32 MB (Node 20, 22) to 128 MB (Node 24).
+    expect(r.newSpaceMb).toBeLessThanOrEqual(12);
     expect(r.stderr).toBe('');
   }, 60_000);
 
@@ -72,7 +72,7 @@ describe('the young generation stays small (issue 34, peak RSS)', () => {
     assertBuilt();
     const r = childRun(smallTree(), { NODE_OPTIONS: '--max-semi-space-size=8' });
     // Their 8 MB semi-spaces: 16 MB of new space, reached because gsync did not stop its growth.
-    expect(r.newSpaceMb).toBeGreaterThan(6);
+    expect(r.newSpaceMb).toBeGreaterThan(12);
   }, 60_000);
 
   it('knows the flags that choose a semi-space size', () => {
