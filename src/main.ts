@@ -1,3 +1,5 @@
+// First, before the CLI's modules load: V8's young generation stays at its initial size (src/heap/).
+import './heap/at-start.js';
 import { CommanderError } from 'commander';
 import { buildCli } from './cli.js';
 import { GsyncError } from './errors/errors.js';

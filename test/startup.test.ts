@@ -86,6 +86,11 @@ describe('gsync run start-up', () => {
     const submitting = await runLoading(w);
     expect(submitting.stdout).toMatch(/submitted task/);
     expect(submitting.modules.some(undici)).toBe(true);
+    // Only its Agent and request API (src/globus/undici-core.ts): undici's index would load fetch, WebSocket and caches too, 10 MB more.
+    expect(submitting.modules.filter(undici).map((m) => m.replace(/^.*\/node_modules\/undici\//, ''))).toEqual(
+      expect.arrayContaining(['lib/dispatcher/agent.js', 'lib/api/api-request.js']),
+    );
+    expect(submitting.modules.filter((m) => /\/node_modules\/undici\/(index\.js|lib\/web\/)/.test(m))).toEqual([]);
   }, 60_000);
 });
 

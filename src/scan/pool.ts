@@ -5,6 +5,7 @@ import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from '
 import { subdirTasks, type DirTask, type Listing } from './compare.js';
 import { DELIVERED, SLEEPING, STOP, type WorkerData, type WorkerReply } from './worker-protocol.js';
 import { WalkQueue } from './walk-order.js';
+import { runtimeV8Flags } from '../heap/young-generation.js';
 
 /**
  * The parallel walk: worker threads compare directories (readdir, lstat, the
@@ -101,7 +102,7 @@ export class ScanPool {
   ) {
     for (let i = 0; i < o.threads; i++) {
       const { port1, port2 } = new MessageChannel();
-      const data: WorkerData = { dbFile: o.dbFile, exclude: o.exclude, cutoffNs: o.cutoffNs, port: port2, ctl: this.ctl.buffer as SharedArrayBuffer };
+      const data: WorkerData = { dbFile: o.dbFile, exclude: o.exclude, cutoffNs: o.cutoffNs, port: port2, ctl: this.ctl.buffer as SharedArrayBuffer, v8Flags: runtimeV8Flags() };
       // A small young generation: a worker's garbage is short-lived listings, and each semi-space counts towards peak RSS.
       const worker = new Worker(file, { workerData: data, transferList: [port2], resourceLimits: { maxYoungGenerationSizeMb: 4 } });
       worker.unref();

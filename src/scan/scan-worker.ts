@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import v8 from 'node:v8';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { openState, type State } from '../state/open.js';
 import { TrieStore } from '../state/trie.js';
@@ -13,6 +14,8 @@ import { DELIVERED, SLEEPING, STOP, type WorkerData, type WorkerReply } from './
  */
 
 const data = workerData as WorkerData;
+// Before anything allocates: this thread's start set the process's V8 flags back to the command line's.
+if (data.v8Flags !== null) v8.setFlagsFromString(data.v8Flags);
 const port = data.port as MessagePort;
 const ctl = new Int32Array(data.ctl);
 

@@ -13,6 +13,8 @@ export interface WorkerData {
   cutoffNs: bigint;
   port: MessagePort;
   ctl: SharedArrayBuffer;
+  /** V8 flags the scan's process set at run time: a worker's start resets them on Node 20 and 22 (src/heap/young-generation.ts). */
+  v8Flags: string | null;
 }
 
 /** Indexes in the shared control words: replies posted by all workers; 1 while the scan sleeps waiting for one. */
