@@ -9,6 +9,8 @@ export interface WaitOptions {
   intervalMs?: number;
   maxIntervalMs?: number;
   onPoll?(task: Task): void;
+  /** Once, before the first poll: the caller now waits (the run command stops a wait, not the run, on Ctrl-C from then on). */
+  onStart?(): void;
   signal?: AbortSignal;
 }
 
@@ -21,6 +23,7 @@ export async function waitForTask(remote: Pick<SyncRemote, 'getTask'>, taskId: s
   const deadline = opts.timeoutMs === undefined ? Infinity : Date.now() + opts.timeoutMs;
   let interval = opts.intervalMs ?? 500;
   const max = opts.maxIntervalMs ?? 15_000;
+  opts.onStart?.();
   for (;;) {
     const task = await remote.getTask(taskId);
     opts.onPoll?.(task);

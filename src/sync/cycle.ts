@@ -51,11 +51,7 @@ export async function cycle(sync: SyncContext, opts: RunJobOptions): Promise<Cyc
   }
   const shipped = await shipStep(sync, opts, scanned.plan, items, deleted.submitted !== null);
   // --wait: the delete task this run submitted is waited for and settled too; it not ending well is news.
-  let waited: Awaited<ReturnType<typeof waitForDelete>> | null = null;
-  if (opts.wait && deleted.submitted) {
-    opts.onWaiting?.();
-    waited = await waitForDelete(sync, deleted.submitted.rowId, deleted.submitted.taskId, waitOptions(opts));
-  }
+  const waited = opts.wait && deleted.submitted ? await waitForDelete(sync, deleted.submitted.rowId, deleted.submitted.taskId, waitOptions(opts)) : null;
   await reconcileStep(sync, opts, reconcile);
   compactStep(sync);
 
@@ -118,9 +114,7 @@ async function reconcileStep(sync: SyncContext, opts: RunJobOptions, report: Rec
   // The whole source root goes: a wrong collectionPath would reconcile another folder into the destination.
   await proveMapping(sync);
   report.submitted = await submitReconcile(sync);
-  if (!opts.wait) return;
-  opts.onWaiting?.();
-  await waitForReconcile(sync, report.submitted, waitOptions(opts), report);
+  if (opts.wait) await waitForReconcile(sync, report.submitted, waitOptions(opts), report);
 }
 
 /**

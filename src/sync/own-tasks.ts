@@ -19,6 +19,7 @@ interface WaitingOptions {
   timeoutSeconds?: number;
   pollIntervalMs?: number;
   onTaskPoll?(task: Task): void;
+  onWaiting?(): void;
   signal?: AbortSignal;
 }
 
@@ -27,6 +28,7 @@ export function waitOptions(opts: WaitingOptions) {
     timeoutMs: opts.timeoutSeconds === undefined ? undefined : opts.timeoutSeconds * 1000,
     intervalMs: opts.pollIntervalMs,
     onPoll: opts.onTaskPoll,
+    onStart: opts.onWaiting,
     signal: opts.signal,
   };
 }

@@ -36,7 +36,7 @@ export interface RunJobOptions {
   onTaskPoll?(task: Task): void;
   /** Each transfer this run submitted, once Globus accepted it (the run command stops a --wait on Ctrl-C from then on). */
   onSubmitted?(task: SubmittedTask): void;
-  /** Before --wait waits for this run's delete or reconcile task (as onSubmitted for a transfer: Ctrl-C stops the wait from then on). */
+  /** Each time --wait starts waiting for a task this run submitted (transfer, delete or reconcile): Ctrl-C stops the wait from then on. */
   onWaiting?(): void;
   signal?: AbortSignal;
   /** `-v` / `--itemize`: each path this run ships, deletes or holds back, with why (src/plan/itemize.ts). */
