@@ -1,4 +1,5 @@
 import type { State } from '../state/open.js';
+import { FORGET_SHIPPED } from '../state/trie.js';
 
 /**
  * Every row under the deleted path either goes (gone from the source) or stays
@@ -29,7 +30,7 @@ export function forgetSubtree(state: State, topId: number, topPresent: boolean):
   }
   const drop = rows.filter((r) => !keep.has(r.id)).map((r) => r.id);
   const clear = db.prepare(
-    `UPDATE node SET shipped_kind = NULL, shipped_size = NULL, shipped_mtime_ns = NULL, shipped_ctime_ns = NULL, shipped_ino = NULL, shipped_by = NULL, last_transfer_ns = NULL WHERE id = ?`,
+    `UPDATE node SET ${FORGET_SHIPPED}, last_transfer_ns = NULL WHERE id = ?`,
   );
   for (const id of keep) clear.run(id);
   // Children before parents, so each DELETE satisfies the parent reference on its own.

@@ -1,4 +1,5 @@
 import type { State } from './open.js';
+import { FORGET_SHIPPED } from './trie.js';
 
 /**
  * The two ends a job's state database describes: where the source folder is,
@@ -127,7 +128,7 @@ export function forgetDestination(state: State, ends: JobEnds, nowNs: bigint, be
       // Partial copies the repair table protects against are at the old destination.
       db.prepare(`DELETE FROM repair`).run();
       db.prepare(
-        `UPDATE node SET shipped_kind = NULL, shipped_size = NULL, shipped_mtime_ns = NULL, shipped_ctime_ns = NULL, shipped_ino = NULL, shipped_by = NULL, last_transfer_ns = NULL`,
+        `UPDATE node SET ${FORGET_SHIPPED}, last_transfer_ns = NULL`,
       ).run();
       recordEnds(state, ends, 'rebound', nowNs);
       beforeCommit();

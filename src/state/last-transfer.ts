@@ -1,5 +1,6 @@
 import { ROOT_NODE_ID, type State } from './open.js';
 import { subtreeCte } from './subtree.js';
+import { FORGET_SHIPPED } from './trie.js';
 
 /** The trie node of a path relative to the source directory ('' is the source itself); null if not tracked. */
 export function findNode(state: State, relPath: string): number | null {
@@ -29,8 +30,7 @@ export function setLastTransfer(state: State, relPath: string, timeNs: bigint | 
     return db
       .prepare(
         `${subtreeCte()}
-         UPDATE node SET shipped_kind = NULL, shipped_size = NULL, shipped_mtime_ns = NULL, shipped_ctime_ns = NULL,
-           shipped_ino = NULL, shipped_by = NULL, last_transfer_ns = ? WHERE id IN (SELECT id FROM sub)`,
+         UPDATE node SET ${FORGET_SHIPPED}, last_transfer_ns = ? WHERE id IN (SELECT id FROM sub)`,
       )
       .run(id, timeNs).changes;
   }).immediate();

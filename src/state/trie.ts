@@ -4,6 +4,13 @@ import type { State } from './open.js';
 import { subtreeCte } from './subtree.js';
 
 /** The shipped side of a trie row: what the change rule compares against. */
+/**
+ * The SET clause that forgets what a node was shipped as: its fingerprint and the submission
+ * that shipped it. set-time, deletes, verify and rebind all forget through it, so a column
+ * added to the shipped record is cleared everywhere at once (each says what last_transfer_ns becomes).
+ */
+export const FORGET_SHIPPED = 'shipped_kind = NULL, shipped_size = NULL, shipped_mtime_ns = NULL, shipped_ctime_ns = NULL, shipped_ino = NULL, shipped_by = NULL';
+
 export interface ShippedRecord {
   shipped_kind: NodeKind | null;
   shipped_size: bigint | null;

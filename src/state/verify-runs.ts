@@ -1,4 +1,5 @@
 import type { State } from './open.js';
+import { FORGET_SHIPPED } from './trie.js';
 import { subtreeCte } from './subtree.js';
 
 /** What one verify compared and found. */
@@ -54,11 +55,11 @@ export function recordVerify(state: State, record: Omit<VerifyRecord, 'repaired'
   const { db } = state;
   const busy = db.prepare(`SELECT EXISTS (SELECT 1 FROM pending WHERE node_id = ?) OR EXISTS (SELECT 1 FROM delete_pending WHERE node_id = ?)`).pluck();
   const forgetOne = db.prepare(
-    `UPDATE node SET shipped_kind = NULL, shipped_size = NULL, shipped_mtime_ns = NULL, shipped_ctime_ns = NULL, shipped_ino = NULL, shipped_by = NULL, last_transfer_ns = NULL WHERE id = ?`,
+    `UPDATE node SET ${FORGET_SHIPPED}, last_transfer_ns = NULL WHERE id = ?`,
   );
   const forgetSubtree = db.prepare(
-    `${subtreeCte({ liveOnly: true })} UPDATE node SET shipped_kind = NULL, shipped_size = NULL, shipped_mtime_ns = NULL, shipped_ctime_ns = NULL,
-       shipped_ino = NULL, shipped_by = NULL, last_transfer_ns = NULL WHERE id IN (SELECT id FROM sub) AND id NOT IN (SELECT node_id FROM pending)`,
+    `${subtreeCte({ liveOnly: true })} UPDATE node SET ${FORGET_SHIPPED}, last_transfer_ns = NULL
+       WHERE id IN (SELECT id FROM sub) AND id NOT IN (SELECT node_id FROM pending)`,
   );
   const markRepair = db.prepare(`INSERT INTO repair (node_id, since_ns) VALUES (?, ?) ON CONFLICT (node_id) DO UPDATE SET since_ns = excluded.since_ns`);
   const insert = db.prepare(
