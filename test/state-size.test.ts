@@ -1,8 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { forgetSubtree } from '../src/deletes/forget-subtree.js';
 import { commitSubmission, createSubmission } from '../src/ledger/transfer-rows.js';
 import { COMPACT_MIN_FREE_PAGES, compactIfSparse } from '../src/state/compact.js';
+import { setLastTransfer } from '../src/state/last-transfer.js';
 import { MIGRATIONS, SCHEMA_VERSION } from '../src/state/migrations.js';
 import { openState, type State } from '../src/state/open.js';
 import { repairJudge } from '../src/state/repair.js';
@@ -97,6 +99,27 @@ describe('state database size (issue 34)', () => {
       expect(rows).toHaveLength(10);
       for (const r of rows) expect(r).toEqual({ shipped_by: rowId, last_transfer_ns: null });
       expect(state.db.prepare(LAST_TRANSFER).safeIntegers(true).all().filter((r) => (r as { id: bigint }).id > 1n).map((r) => (r as { t: bigint }).t)).toEqual(Array(10).fill(C2));
+    } finally {
+      state.close();
+    }
+  });
+
+  it('forgetting a shipped path (set-time, a delete) forgets the submission that shipped it too', () => {
+    const file = path.join(tempDir('gsync-size-'), 'job.db');
+    previousSchemaDb(file);
+    const state = openState(file);
+    try {
+      const shippedBy = (id: number) => state.db.prepare(`SELECT shipped_by FROM node WHERE id = ?`).pluck().get(id);
+      expect([shippedBy(9), shippedBy(12)]).toEqual([1, 2]);
+      // set-time with no time: the path is owed again, as never shipped.
+      expect(setLastTransfer(state, 'd/shipped-by-1', null)).toBe(1);
+      // A delete that SUCCEEDED for a path still present (it came back): its row stays, unshipped.
+      forgetSubtree(state, 12, true);
+      expect([shippedBy(9), shippedBy(12)]).toEqual([null, null]);
+      expect(state.db.prepare(LAST_TRANSFER).all().filter((r) => [9, 12].includes((r as { id: number }).id))).toEqual([
+        { id: 9, t: null },
+        { id: 12, t: null },
+      ]);
     } finally {
       state.close();
     }
