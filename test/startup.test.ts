@@ -29,12 +29,14 @@ interface BundleMeta {
   outputs: Record<string, { inputs: Record<string, unknown>; entryPoint?: string }>;
 }
 
+const bundleMeta = (): BundleMeta => JSON.parse(fs.readFileSync(METAFILE, 'utf8')) as BundleMeta;
+
 /**
  * The modules a process loaded: each file of the bundle it loaded stands for the
  * modules esbuild put into that file; a package left external is loaded as itself.
  */
 function modulesIn(loaded: string[]): string[] {
-  const meta = JSON.parse(fs.readFileSync(METAFILE, 'utf8')) as BundleMeta;
+  const meta = bundleMeta();
   const inputs = new Map(Object.entries(meta.outputs).map(([out, o]) => [path.resolve(ROOT, out), Object.keys(o.inputs).map((i) => path.resolve(ROOT, i))]));
   return loaded.flatMap((url) => {
     if (!url.startsWith('file:')) return [url];
@@ -97,7 +99,7 @@ describe('gsync run start-up', () => {
 describe('the bundle (scripts/bundle.ts)', () => {
   it("ships the scan worker beside the file that holds the pool, where the pool looks for it", () => {
     assertBuilt();
-    const meta = JSON.parse(fs.readFileSync(METAFILE, 'utf8')) as BundleMeta;
+    const meta = bundleMeta();
     const outputs = Object.entries(meta.outputs);
     const pool = outputs.filter(([, o]) => Object.keys(o.inputs).includes('dist/src/scan/pool.js'));
     expect(pool).toHaveLength(1);
@@ -109,7 +111,7 @@ describe('the bundle (scripts/bundle.ts)', () => {
 
   it("carries only the parts of zod gsync uses: English messages, none of zod's other locales", () => {
     assertBuilt();
-    const meta = JSON.parse(fs.readFileSync(METAFILE, 'utf8')) as BundleMeta;
+    const meta = bundleMeta();
     const zod = Object.values(meta.outputs).flatMap((o) => Object.keys(o.inputs)).filter((i) => i.startsWith('node_modules/zod/'));
     expect(zod).toContain('node_modules/zod/v4/locales/en.js');
     expect(zod.filter((i) => i.includes('/locales/') && !i.endsWith('/en.js'))).toEqual([]);
